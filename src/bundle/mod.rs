@@ -1,0 +1,93 @@
+//! Bundles: PSBT v0/v2 parsing and serialising (with size limits), building from UTXOs, the review
+//! summary both sides print, finalizing and extracting, and the bundle id. No signing here.
+pub mod create;
+pub mod finalize;
+pub mod id;
+pub mod parse;
+pub mod review;
+mod select;
+pub mod utxo;
+mod v2;
+pub mod weight;
+
+pub use id::BundleId;
+pub use parse::{decode, encode, Encoding, Version};
+pub use review::{review, InputOwner, OutputKind, Review};
+
+use bitcoin::bip32::{DerivationPath, Fingerprint};
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::Network;
+
+/// What a review needs to know about "our" keys: the signer's seed, or a watch-only xpub.
+/// Only public keys come out of it.
+pub trait KeySource {
+    /// Master fingerprint.
+    fn fingerprint(&self) -> Fingerprint;
+    /// Network the keys are for.
+    fn network(&self) -> Network;
+    /// The public key at `path` from the master, or `None` if this source cannot derive it.
+    fn public_key(&self, path: &DerivationPath) -> Option<PublicKey>;
+}
+
+/// Errors about PSBTs: parsing, building, finalizing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// Not a PSBT in binary, base64 or hex.
+    #[error("not a PSBT (binary, base64 or hex): {0}")]
+    NotPsbt(String),
+    /// The PSBT is structurally invalid.
+    #[error("invalid PSBT: {0}")]
+    Invalid(String),
+    /// Larger than the size limit.
+    #[error("the PSBT is {size} bytes, above the {limit}-byte limit")]
+    TooLarge {
+        /// Size given.
+        size: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// UTXO snapshot problems.
+    #[error("UTXO snapshot: {0}")]
+    Utxo(String),
+    /// A previous transaction is missing or malformed.
+    #[error("previous transaction: {0}")]
+    PrevTx(String),
+    /// Not enough funds for the outputs and fee.
+    #[error("insufficient funds: need {needed} sat, have {available} sat in the given UTXOs")]
+    InsufficientFunds {
+        /// Sats needed including fee.
+        needed: u64,
+        /// Sats available.
+        available: u64,
+    },
+    /// An output or option is wrong.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Finalizing failed.
+    #[error("cannot finalize input {input}: {reason}")]
+    Finalize {
+        /// Input index.
+        input: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The finalized transaction failed the script interpreter.
+    #[error("the finalized transaction fails script checks: {0}")]
+    Interpreter(String),
+    /// The review found a problem that makes the PSBT unusable.
+    #[error(transparent)]
+    Wallet(#[from] crate::wallet::WalletError),
+}
+
+impl BundleError {
+    /// What to do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            BundleError::Finalize { .. } => Some("every input needs its signatures first: sign on the offline side, then finalize"),
+            BundleError::PrevTx(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID`)"),
+            BundleError::NotPsbt(_) => Some("export the PSBT from your wallet as a file (binary or base64)"),
+            _ => None,
+        }
+    }
+}

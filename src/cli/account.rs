@@ -1,0 +1,30 @@
+//! `account` subcommand types.
+use clap::{Args, Subcommand};
+
+use super::{ScriptArg, SeedUnlock};
+
+/// Account commands.
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// Print the descriptors (receive /0/*, change /1/*, multipath /<0;1>/*) with key origin and
+    /// checksum, the account xpub and the first address. These import unchanged into Bitcoin Core
+    /// (importdescriptors) and Sparrow. For wsh-multi/sh-wsh-multi, prints the BIP48 cosigner key.
+    Export(AccountExportArgs),
+}
+
+/// `account export`.
+#[derive(Debug, Args)]
+pub struct AccountExportArgs {
+    /// Unlock options.
+    #[command(flatten)]
+    pub unlock: SeedUnlock,
+    /// Script type.
+    #[arg(long, value_enum)]
+    pub script: ScriptArg,
+    /// Account number (hardened).
+    #[arg(long, default_value_t = 0)]
+    pub account: u32,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

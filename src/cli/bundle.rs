@@ -1,0 +1,103 @@
+//! `bundle` subcommand types.
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{NetworkArg, PsbtEncodingArg, PsbtVersionArg};
+
+/// Bundle (PSBT) commands, online side.
+#[derive(Debug, Subcommand)]
+pub enum BundleCmd {
+    /// Build an unsigned PSBT from a descriptor (or wallet file), UTXOs and previous transactions.
+    Create(CreateArgs),
+    /// Take a PSBT made by another wallet (binary, base64 or hex; v0 or v2), validate and review it.
+    Import(InspectArgs),
+    /// Review a PSBT: inputs, outputs (change or not, and why), fee, signatures, bundle id.
+    Inspect(InspectArgs),
+    /// Finalize a signed PSBT, check every input's script, and print the raw transaction hex.
+    Finalize(FinalizeArgs),
+}
+
+/// The watch-only wallet, for create and for reviews that recognise change.
+#[derive(Debug, Args)]
+pub struct WalletArgs {
+    /// Public output descriptor: multipath /<0;1>/* or a receive descriptor ending in /0/*.
+    #[arg(long, conflicts_with = "wallet")]
+    pub descriptor: Option<String>,
+    /// Watch-only wallet file (JSON).
+    #[arg(long)]
+    pub wallet: Option<PathBuf>,
+    /// Network (for --descriptor; a wallet file records its own).
+    #[arg(long, value_enum, default_value = "bitcoin")]
+    pub network: NetworkArg,
+}
+
+/// `bundle create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Wallet.
+    #[command(flatten)]
+    pub wallet: WalletArgs,
+    /// UTXO snapshot: Bitcoin Core `listunspent` JSON or Esplora `/utxo` JSON.
+    #[arg(long)]
+    pub utxos: PathBuf,
+    /// Previous transactions as raw hex: a file with one per line, or a folder of files.
+    #[arg(long)]
+    pub prev_txs: PathBuf,
+    /// Pay ADDR:AMOUNT (sats, or with a btc suffix: bc1q…:0.001btc); repeatable.
+    #[arg(long = "to", value_name = "ADDR:AMOUNT")]
+    pub to: Vec<String>,
+    /// Send everything to ADDR (no change).
+    #[arg(long, value_name = "ADDR", conflicts_with = "to")]
+    pub send_all: Option<String>,
+    /// Fee rate in sat/vB.
+    #[arg(long)]
+    pub fee_rate: f64,
+    /// Change address index (default: next unused).
+    #[arg(long)]
+    pub change_index: Option<u32>,
+    /// Current block height, for anti-fee-sniping locktime.
+    #[arg(long)]
+    pub height: Option<u32>,
+    /// Output PSBT file (`-` for stdout).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Output encoding.
+    #[arg(long, value_enum, default_value = "binary")]
+    pub encoding: PsbtEncodingArg,
+    /// Print the review as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `bundle inspect` / `bundle import`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// PSBT file, or `-` for stdin.
+    pub file: PathBuf,
+    /// Wallet whose inputs and change to recognise (optional).
+    #[command(flatten)]
+    pub wallet: WalletArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `bundle finalize`.
+#[derive(Debug, Args)]
+pub struct FinalizeArgs {
+    /// Signed PSBT file, or `-`.
+    pub file: PathBuf,
+    /// Print (or write with -o) the raw transaction hex.
+    #[arg(long)]
+    pub extract: bool,
+    /// Write the finalized PSBT (or with --extract, the transaction hex) here.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// PSBT version on output.
+    #[arg(long, value_enum, default_value = "same")]
+    pub psbt_version: PsbtVersionArg,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,129 @@
+//! Command-line types (clap derive) and nothing else, so man pages and completions can be
+//! generated from them. Handlers live in `commands/`.
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub mod account;
+pub mod bundle;
+pub mod seed;
+pub mod sign;
+
+pub use account::AccountCmd;
+pub use bundle::BundleCmd;
+pub use seed::{SeedCmd, SeedUnlock};
+pub use sign::{DemoArgs, SignArgs};
+
+const ABOUT: &str = "Air-gapped Bitcoin signing over animated QR codes";
+
+const LONG_ABOUT: &str = "\
+airsign runs on both sides of an air gap.
+
+ONLINE (watch-only, no keys):
+  airsign bundle create   build an unsigned PSBT from a descriptor and its UTXOs
+  airsign bundle inspect  review any PSBT (also from Sparrow, Bitcoin Core, Electrum)
+  airsign bundle finalize finalize the signed PSBT and extract the raw transaction
+
+OFFLINE (air-gapped laptop, holds the encrypted seed):
+  airsign seed new|import create the age-encrypted seed file
+  airsign account export  descriptors / xpub to set up the watch-only side
+  airsign sign            review, check against the strict policy, sign, verify, write
+
+Try `airsign demo` for a full round trip on a regtest test wallet.
+
+Secrets never go on the command line or in the environment: passphrases and
+mnemonics are typed without echo, or passed on a file descriptor for scripts
+(--passphrase-fd 3 3<passfile).
+
+Exit codes: 0 ok, 1 runtime error, 2 usage, 3 refused, 4 integrity failure,
+5 secret unavailable (wrong passphrase, no terminal), 130 interrupted.";
+
+/// airsign: air-gapped Bitcoin signing.
+#[derive(Debug, Parser)]
+#[command(name = "airsign", version, about = ABOUT, long_about = LONG_ABOUT, propagate_version = true)]
+pub struct Cli {
+    /// Print less on stderr (warnings and progress).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, import and inspect the encrypted seed file (offline side).
+    #[command(subcommand)]
+    Seed(SeedCmd),
+    /// Export account descriptors and xpubs for the watch-only side.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Build, inspect and finalize PSBT bundles (online side).
+    #[command(subcommand)]
+    Bundle(BundleCmd),
+    /// Review, check and sign a PSBT with the seed (offline side).
+    Sign(SignArgs),
+    /// Run the whole online → offline → online round trip on a regtest test wallet.
+    Demo(DemoArgs),
+    /// Print shell completions.
+    Completions {
+        /// Shell to generate for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// Bitcoin networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkArg {
+    /// Mainnet.
+    Bitcoin,
+    /// Testnet3.
+    Testnet,
+    /// Testnet4.
+    Testnet4,
+    /// Signet.
+    Signet,
+    /// Regtest.
+    Regtest,
+}
+
+/// Script types for account export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScriptArg {
+    /// P2PKH, BIP44.
+    Pkh,
+    /// P2SH-P2WPKH, BIP49.
+    ShWpkh,
+    /// P2WPKH, BIP84.
+    Wpkh,
+    /// P2TR key path, BIP86.
+    Tr,
+    /// Multisig P2WSH cosigner key, BIP48 (…/2').
+    WshMulti,
+    /// Multisig P2SH-P2WSH cosigner key, BIP48 (…/1').
+    ShWshMulti,
+}
+
+/// How a PSBT is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PsbtEncodingArg {
+    /// Raw bytes.
+    Binary,
+    /// Base64 text.
+    Base64,
+    /// Hex text.
+    Hex,
+}
+
+/// PSBT version on output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PsbtVersionArg {
+    /// Same as the input.
+    Same,
+    /// BIP174 version 0.
+    V0,
+    /// BIP370 version 2.
+    V2,
+}

@@ -1,0 +1,71 @@
+//! One handler per subcommand: read inputs, call the library, render human text or `--json`.
+mod account;
+mod bundle;
+mod demo;
+mod render;
+mod seed;
+mod sign;
+mod unlock;
+
+use std::io::Write;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command, NetworkArg, PsbtEncodingArg};
+use crate::Error;
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Seed(cmd) => seed::run(cmd),
+        Command::Account(cmd) => account::run(cmd),
+        Command::Bundle(cmd) => bundle::run(cmd),
+        Command::Sign(args) => sign::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "airsign", &mut out);
+            print_bytes(&out)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(Error::Output)?;
+            print_bytes(&out)
+        }
+    }
+}
+
+pub(crate) fn network(n: NetworkArg) -> bitcoin::Network {
+    match n {
+        NetworkArg::Bitcoin => bitcoin::Network::Bitcoin,
+        NetworkArg::Testnet => bitcoin::Network::Testnet,
+        NetworkArg::Testnet4 => bitcoin::Network::Testnet4,
+        NetworkArg::Signet => bitcoin::Network::Signet,
+        NetworkArg::Regtest => bitcoin::Network::Regtest,
+    }
+}
+
+pub(crate) fn encoding(e: PsbtEncodingArg) -> crate::bundle::Encoding {
+    match e {
+        PsbtEncodingArg::Binary => crate::bundle::Encoding::Binary,
+        PsbtEncodingArg::Base64 => crate::bundle::Encoding::Base64,
+        PsbtEncodingArg::Hex => crate::bundle::Encoding::Hex,
+    }
+}
+
+pub(crate) fn print_bytes(b: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(b).and_then(|_| out.flush()).map_err(Error::Output)
+}
+
+/// Print one line on stdout.
+pub(crate) fn println_out(s: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{s}").and_then(|_| out.flush()).map_err(Error::Output)
+}
+
+/// Print one JSON document on stdout.
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Error> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    println_out(&s)
+}

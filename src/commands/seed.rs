@@ -1,0 +1,131 @@
+//! `airsign seed new|import|info`.
+use bitcoin::hashes::{sha256, Hash, HashEngine};
+use zeroize::{Zeroize, Zeroizing};
+
+use super::{network, print_json, println_out, unlock};
+use crate::cli::seed::{SeedImportArgs, SeedInfoArgs, SeedNewArgs, SeedWrite};
+use crate::cli::SeedCmd;
+use crate::fsutil::{read_limited, write_atomic};
+use crate::secrets::prompt::{self, Source};
+use crate::secrets::seedfile::{self, Protection, SeedInfo};
+use crate::secrets::{Mnemonic, SecretError};
+use crate::Error;
+
+pub fn run(cmd: SeedCmd) -> Result<(), Error> {
+    match cmd {
+        SeedCmd::New(a) => new(a),
+        SeedCmd::Import(a) => import(a),
+        SeedCmd::Info(a) => info(a),
+    }
+}
+
+fn protection(w: &SeedWrite) -> Result<Protection, Error> {
+    let mut recipients = Vec::new();
+    for r in &w.recipients {
+        recipients.extend(seedfile::parse_recipients(r)?);
+    }
+    if let Some(f) = &w.recipients_file {
+        let text = read_limited(f, 1024 * 1024)?;
+        recipients.extend(seedfile::parse_recipients(&String::from_utf8_lossy(&text))?);
+        if recipients.is_empty() {
+            return Err(SecretError::BadRecipient(format!("{} lists no recipients", f.display())).into());
+        }
+    }
+    if !recipients.is_empty() {
+        return Ok(Protection::Recipients(recipients));
+    }
+    let passphrase = prompt::passphrase(Source::from_fd(w.passphrase_fd), "seed file passphrase", true, false)?;
+    Ok(Protection::Passphrase { passphrase, work_factor: w.kdf_work_factor })
+}
+
+fn check_target(w: &SeedWrite) -> Result<(), Error> {
+    if w.out.exists() && !w.force {
+        return Err(Error::Usage(format!("{} already exists; refusing to overwrite a seed file (use --force)", w.out.display())));
+    }
+    Ok(())
+}
+
+fn write_and_report(m: &Mnemonic, w: &SeedWrite) -> Result<(), Error> {
+    let prot = protection(w)?;
+    let (bytes, info) = seedfile::seal(m, network(w.network), &seedfile::now_rfc3339(), &prot)?;
+    write_atomic(&w.out, &bytes)?;
+    report(&info, w.json, Some(&w.out))
+}
+
+fn report(info: &SeedInfo, json: bool, path: Option<&std::path::Path>) -> Result<(), Error> {
+    if json {
+        return print_json(info);
+    }
+    if let Some(p) = path {
+        println_out(&format!("wrote      {}", crate::sanitize::escape(&p.display().to_string())))?;
+    }
+    println_out(&format!(
+        "fingerprint {}\nnetwork     {}\nwords       {}\ncreated     {}",
+        info.fingerprint, info.network, info.words, info.created
+    ))
+}
+
+fn new(a: SeedNewArgs) -> Result<(), Error> {
+    check_target(&a.write)?;
+    let words: usize = if a.words == "12" { 12 } else { 24 };
+    let len = if words == 12 { 16 } else { 32 };
+    let mut entropy = Zeroizing::new([0u8; 32]);
+    getrandom::getrandom(&mut entropy[..len]).map_err(|_| SecretError::Rng)?;
+    if a.dice {
+        // Die rolls are mixed in, never used alone: SHA-256(tag ‖ OS entropy ‖ rolls).
+        let min = if words == 12 { 50 } else { 99 };
+        let rolls = prompt::dice(Source::from_fd(a.dice_fd), min)?;
+        let mut e = sha256::Hash::engine();
+        e.input(b"airsign/dice/v1");
+        e.input(&entropy[..len]);
+        e.input(rolls.as_bytes());
+        let mut h = sha256::Hash::from_engine(e).to_byte_array();
+        entropy[..len].copy_from_slice(&h[..len]);
+        h.zeroize();
+    }
+    let m = Mnemonic::from_entropy(&entropy[..len])?;
+    prompt::show_words_on_tty(&m)?;
+    let mut positions = Vec::new();
+    while positions.len() < 3 {
+        let mut b = [0u8; 1];
+        getrandom::getrandom(&mut b).map_err(|_| SecretError::Rng)?;
+        let p = usize::from(b[0]) % words + 1;
+        if !positions.contains(&p) {
+            positions.push(p);
+        }
+    }
+    positions.sort_unstable();
+    prompt::backup_check(&m, &positions, Source::from_fd(a.backup_check_fd))?;
+    write_and_report(&m, &a.write)
+}
+
+fn import(a: SeedImportArgs) -> Result<(), Error> {
+    check_target(&a.write)?;
+    let m = prompt::mnemonic(Source::from_fd(a.mnemonic_fd))?;
+    write_and_report(&m, &a.write)
+}
+
+#[derive(serde::Serialize)]
+struct InfoOut<'a> {
+    #[serde(flatten)]
+    info: &'a SeedInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint_with_bip39_passphrase: Option<String>,
+}
+
+fn info(a: SeedInfoArgs) -> Result<(), Error> {
+    let u = unlock::open(&a.unlock)?;
+    let with_pass = if a.unlock.bip39_passphrase || a.unlock.bip39_passphrase_fd.is_some() {
+        Some(unlock::seed(&a.unlock, &u)?.fingerprint().to_string())
+    } else {
+        None
+    };
+    if a.json {
+        return print_json(&InfoOut { info: &u.info, fingerprint_with_bip39_passphrase: with_pass });
+    }
+    report(&u.info, false, None)?;
+    if let Some(fp) = with_pass {
+        println_out(&format!("fingerprint with BIP39 passphrase {fp}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! The top-level error and the public exit-code contract (DESIGN.md §5).
+use std::io;
+use std::path::PathBuf;
+
+use crate::bundle::BundleError;
+use crate::policy::Refusal;
+use crate::secrets::SecretError;
+use crate::signer::SignError;
+use crate::wallet::WalletError;
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// Runtime error: I/O, malformed input.
+pub const EXIT_RUNTIME: u8 = 1;
+/// Usage error: bad arguments.
+pub const EXIT_USAGE: u8 = 2;
+/// Refused by policy or by a safety check.
+pub const EXIT_REFUSED: u8 = 3;
+/// Integrity failure: verify-after-sign, log chain, policy pin, checksum.
+pub const EXIT_INTEGRITY: u8 = 4;
+/// Secret unavailable: wrong passphrase, no TTY for a prompt.
+pub const EXIT_SECRET: u8 = 5;
+/// Interrupted.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Every error airsign reports, one variant per domain.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The seed store, a prompt or process hardening failed.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// A descriptor, key or address was wrong.
+    #[error(transparent)]
+    Wallet(#[from] WalletError),
+    /// A PSBT could not be parsed, built or finalized.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// Signing failed or a signature did not verify.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// The signer refused the transaction.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// Reading or writing a file failed.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was being done ("read", "write", …).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing to stdout failed.
+    #[error("cannot write output")]
+    Output(#[source] io::Error),
+    /// The arguments make no sense together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// The process exit code for this error (DESIGN.md §5).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Secret(e) => e.exit_code(),
+            Error::Wallet(_) | Error::Bundle(_) => EXIT_RUNTIME,
+            Error::Sign(e) => e.exit_code(),
+            Error::Refused(_) => EXIT_REFUSED,
+            Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
+            Error::Usage(_) => EXIT_USAGE,
+        }
+    }
+
+    /// What the user can do next, when we know.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Secret(e) => e.hint().map(str::to_owned),
+            Error::Bundle(e) => e.hint().map(str::to_owned),
+            Error::Refused(r) => Some(r.hint()),
+            Error::Sign(e) => e.hint().map(str::to_owned),
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+                Some("check the path; airsign does not create missing folders".into())
+            }
+            Error::Usage(_) => Some("see `airsign help` for the options".into()),
+            _ => None,
+        }
+    }
+
+    /// A closed stdout (e.g. `airsign … | head`) is not worth reporting.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// Helper for file errors.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The `airsign` binary: harden the process, parse arguments, run, map errors to exit codes.
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Before anything can hold a secret: no core dumps, not ptrace-able.
+    let hardening = airsign::secrets::harden::harden_process();
+
+    let cli = match airsign::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            // clap prints help/version to stdout and usage errors to stderr.
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if let Err(warning) = hardening {
+        if !cli.quiet {
+            eprintln!("airsign: warning: {warning}");
+        }
+    }
+
+    match airsign::commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// `airsign: error: <what>`, then each cause, then a hint when there is one.
+fn report(e: &airsign::Error) {
+    if e.is_broken_pipe() {
+        return;
+    }
+    eprintln!("airsign: error: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        eprintln!("  cause: {cause}");
+        source = cause.source();
+    }
+    if let Some(hint) = e.hint() {
+        eprintln!("  hint: {hint}");
+    }
+}

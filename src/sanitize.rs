@@ -1,0 +1,32 @@
+//! Untrusted text reaches the terminal only through [`escape`]: control and bidi characters from
+//! a hostile PSBT, file name or label must not rewrite what the user sees.
+
+/// Escape control characters and Unicode bidi/format characters as `\u{…}`.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || is_bidi_or_invisible(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_bidi_or_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_terminal_controls_and_bidi() {
+        assert_eq!(escape("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(escape("pay\u{202E}evil"), "pay\\u{202e}evil");
+        assert_eq!(escape("bc1qok"), "bc1qok");
+    }
+}

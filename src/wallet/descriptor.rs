@@ -1,0 +1,206 @@
+//! Watch-only wallets: a receive and a change descriptor on one network, with address derivation
+//! and script lookup. Public keys only.
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use bitcoin::{Network, NetworkKind, ScriptBuf};
+use miniscript::descriptor::{
+    DefiniteDescriptorKey, Descriptor, DescriptorPublicKey, DescriptorType, XKeyNetwork,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{ScriptType, WalletError};
+
+/// How far past the last used index we look for our scripts (BIP44's gap limit, doubled).
+pub const DEFAULT_LOOKAHEAD: u32 = 1000;
+
+/// A watch-only wallet: receive (`/0/*`) and change (`/1/*`) descriptors on one network.
+#[derive(Debug, Clone)]
+pub struct WatchOnly {
+    /// Network the wallet is on.
+    pub network: Network,
+    /// Receive descriptor.
+    pub external: Descriptor<DescriptorPublicKey>,
+    /// Change descriptor.
+    pub internal: Descriptor<DescriptorPublicKey>,
+    /// Next unused change index.
+    pub next_change: u32,
+}
+
+/// The watch-only wallet file (DESIGN.md §3), version 1.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WalletFile {
+    /// Format version, 1.
+    pub version: u64,
+    /// Network.
+    pub network: Network,
+    /// Receive descriptor with checksum.
+    pub external: String,
+    /// Change descriptor with checksum.
+    pub internal: String,
+    /// Next unused indexes.
+    #[serde(default)]
+    pub next_index: NextIndex,
+}
+
+/// Next unused derivation indexes.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct NextIndex {
+    /// Receive branch.
+    #[serde(default)]
+    pub receive: u32,
+    /// Change branch.
+    #[serde(default)]
+    pub change: u32,
+}
+
+/// Parse a public descriptor, refusing private keys and checking the checksum when present.
+pub fn parse_public(text: &str) -> Result<Descriptor<DescriptorPublicKey>, WalletError> {
+    let text = text.trim();
+    if text.contains("prv") {
+        // xprv/tprv in a descriptor on the online side is a leak waiting to happen.
+        let secp = bitcoin::secp256k1::Secp256k1::signing_only();
+        if Descriptor::parse_descriptor(&secp, text).is_ok_and(|(_, keys)| !keys.is_empty()) {
+            return Err(WalletError::PrivateDescriptor);
+        }
+    }
+    Descriptor::from_str(text).map_err(|e| WalletError::BadDescriptor(crate::sanitize::escape(&e.to_string())))
+}
+
+fn check_network(d: &Descriptor<DescriptorPublicKey>, network: Network) -> Result<(), WalletError> {
+    match d.xkey_network() {
+        XKeyNetwork::Single(kind) if kind != NetworkKind::from(network) => {
+            Err(WalletError::WrongNetwork(network))
+        }
+        XKeyNetwork::Mixed => Err(WalletError::WrongNetwork(network)),
+        _ => Ok(()),
+    }
+}
+
+impl WatchOnly {
+    /// From one descriptor: a BIP389 multipath `/<0;1>/*`, or a receive descriptor ending in
+    /// `/0/*` (the change descriptor is the same with `/1/*`).
+    pub fn from_descriptor(text: &str, network: Network) -> Result<Self, WalletError> {
+        let d = parse_public(text)?;
+        let (external, internal) = if d.is_multipath() {
+            let mut v = d
+                .into_single_descriptors()
+                .map_err(|e| WalletError::BadDescriptor(e.to_string()))?;
+            if v.len() != 2 {
+                return Err(WalletError::BadDescriptor(
+                    "a multipath descriptor must have exactly two paths <0;1>".into(),
+                ));
+            }
+            let internal = v.pop().expect("two");
+            (v.pop().expect("two"), internal)
+        } else {
+            let s = d.to_string();
+            let body = s.split('#').next().unwrap_or(&s);
+            if !body.contains("/0/*") {
+                return Err(WalletError::BadDescriptor(
+                    "give a multipath descriptor (/<0;1>/*) or a receive descriptor ending in /0/*, or a wallet file".into(),
+                ));
+            }
+            let internal = parse_public(&body.replace("/0/*", "/1/*"))?;
+            (d, internal)
+        };
+        Self::new(external, internal, network, 0)
+    }
+
+    /// From the JSON wallet file.
+    pub fn from_wallet_file(bytes: &[u8]) -> Result<Self, WalletError> {
+        let f: WalletFile = serde_json::from_slice(bytes)
+            .map_err(|e| WalletError::BadWalletFile(e.to_string()))?;
+        if f.version != 1 {
+            return Err(WalletError::BadWalletFile(format!("version {} is not supported", f.version)));
+        }
+        Self::new(parse_public(&f.external)?, parse_public(&f.internal)?, f.network, f.next_index.change)
+    }
+
+    fn new(
+        external: Descriptor<DescriptorPublicKey>,
+        internal: Descriptor<DescriptorPublicKey>,
+        network: Network,
+        next_change: u32,
+    ) -> Result<Self, WalletError> {
+        check_network(&external, network)?;
+        check_network(&internal, network)?;
+        if !external.has_wildcard() || !internal.has_wildcard() {
+            return Err(WalletError::BadDescriptor("descriptors must end in a wildcard (/*)".into()));
+        }
+        Ok(WatchOnly { network, external, internal, next_change })
+    }
+
+    /// The wallet file for this wallet.
+    pub fn to_file(&self) -> WalletFile {
+        WalletFile {
+            version: 1,
+            network: self.network,
+            external: self.external.to_string(),
+            internal: self.internal.to_string(),
+            next_index: NextIndex { receive: 0, change: self.next_change },
+        }
+    }
+
+    /// The single-sig script type, if this is one of the four standard ones.
+    pub fn script_type(&self) -> Option<ScriptType> {
+        match self.external.desc_type() {
+            DescriptorType::Pkh => Some(ScriptType::Pkh),
+            DescriptorType::ShWpkh => Some(ScriptType::ShWpkh),
+            DescriptorType::Wpkh => Some(ScriptType::Wpkh),
+            DescriptorType::Tr => Some(ScriptType::Tr),
+            _ => None,
+        }
+    }
+
+    /// The descriptor at `index` on the receive (`change == false`) or change branch.
+    pub fn derive(&self, change: bool, index: u32) -> Result<Descriptor<DefiniteDescriptorKey>, WalletError> {
+        let d = if change { &self.internal } else { &self.external };
+        d.at_derivation_index(index).map_err(|e| WalletError::Derivation(e.to_string()))
+    }
+
+    /// The address at `index`.
+    pub fn address(&self, change: bool, index: u32) -> Result<bitcoin::Address, WalletError> {
+        self.derive(change, index)?
+            .address(self.network)
+            .map_err(|e| WalletError::Derivation(e.to_string()))
+    }
+
+    /// A lookup from scriptPubKey to (is_change, index) for the first `lookahead` indexes.
+    pub fn script_index(&self, lookahead: u32) -> Result<HashMap<ScriptBuf, (bool, u32)>, WalletError> {
+        let mut map = HashMap::with_capacity(2 * lookahead as usize);
+        for change in [false, true] {
+            for i in 0..lookahead {
+                map.insert(self.derive(change, i)?.script_pubkey(), (change, i));
+            }
+        }
+        Ok(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TPUB: &str = "[73c5da0a/84'/1'/0']tpubDC8msFGeGuwnKG9Upg7DM2b4DaRqg3CUZa5g8v2SRQ6K4NSkxUgd7HsL2XVWbVm39yBA4LAxysQAm397zwQSQoQgewGiYZqrA9DsP4zbQ1M";
+
+    #[test]
+    fn multipath_and_receive_forms_agree() {
+        let a = WatchOnly::from_descriptor(&format!("wpkh({TPUB}/<0;1>/*)"), Network::Regtest).unwrap();
+        let b = WatchOnly::from_descriptor(&format!("wpkh({TPUB}/0/*)"), Network::Regtest).unwrap();
+        assert_eq!(a.address(true, 5).unwrap(), b.address(true, 5).unwrap());
+        assert_eq!(a.script_type(), Some(ScriptType::Wpkh));
+    }
+
+    #[test]
+    fn network_mismatch_is_refused() {
+        let e = WatchOnly::from_descriptor(&format!("wpkh({TPUB}/0/*)"), Network::Bitcoin);
+        assert!(matches!(e, Err(WalletError::WrongNetwork(_))));
+    }
+
+    #[test]
+    fn private_descriptors_are_refused() {
+        let d = "wpkh(tprv8ZgxMBicQKsPd9TeAdPADNnSyH9SSUUbTVeFszDE23Ki6TBB5nCefAdHkK8Fm3qMQR6sHwA56zqRmKmxnHk37JkiFzvncDqoLmAwDaJNVq5/0/*)";
+        assert!(matches!(parse_public(d), Err(WalletError::PrivateDescriptor)));
+    }
+}
