@@ -138,10 +138,10 @@ mod tests {
 
     #[test]
     fn one_in_two_out_p2wpkh_is_141_vbytes() {
-        // The well-known 1-in/2-out P2WPKH size with 71-byte signatures: 140.5 → 141 vB.
+        // 1-in/2-out P2WPKH with a 71-byte signature: 561 WU → 141 vB.
         let out = TxOut { value: Amount::ZERO, script_pubkey: ScriptBuf::from_bytes(vec![0; 22]) };
         let w = tx_weight(&[InputShape::wpkh()], &[out.clone(), out]);
-        assert_eq!(w, 562);
+        assert_eq!(w, 561);
         assert_eq!(vsize(w), 141);
     }
 

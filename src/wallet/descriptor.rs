@@ -7,6 +7,7 @@ use bitcoin::{Network, NetworkKind, ScriptBuf};
 use miniscript::descriptor::{
     DefiniteDescriptorKey, Descriptor, DescriptorPublicKey, DescriptorType, XKeyNetwork,
 };
+use miniscript::ForEachKey;
 use serde::{Deserialize, Serialize};
 
 use super::{ScriptType, WalletError};
@@ -64,7 +65,23 @@ pub fn parse_public(text: &str) -> Result<Descriptor<DescriptorPublicKey>, Walle
             return Err(WalletError::PrivateDescriptor);
         }
     }
-    Descriptor::from_str(text).map_err(|e| WalletError::BadDescriptor(crate::sanitize::escape(&e.to_string())))
+    let d: Descriptor<DescriptorPublicKey> =
+        Descriptor::from_str(text).map_err(|e| WalletError::BadDescriptor(crate::sanitize::escape(&e.to_string())))?;
+    // BIP32 vector 5: a master key (depth 0) has no parent and child number 0; rust-bitcoin
+    // does not check this, so we do.
+    let bad_master = !d.for_each_key(|k| match k {
+        DescriptorPublicKey::XPub(x) => {
+            x.xkey.depth != 0 || (x.xkey.parent_fingerprint == Default::default() && u32::from(x.xkey.child_number) == 0)
+        }
+        DescriptorPublicKey::MultiXPub(x) => {
+            x.xkey.depth != 0 || (x.xkey.parent_fingerprint == Default::default() && u32::from(x.xkey.child_number) == 0)
+        }
+        _ => true,
+    });
+    if bad_master {
+        return Err(WalletError::BadDescriptor("an extended key of depth 0 must have a zero parent fingerprint and child number".into()));
+    }
+    Ok(d)
 }
 
 fn check_network(d: &Descriptor<DescriptorPublicKey>, network: Network) -> Result<(), WalletError> {
@@ -200,7 +217,7 @@ mod tests {
 
     #[test]
     fn private_descriptors_are_refused() {
-        let d = "wpkh(tprv8ZgxMBicQKsPd9TeAdPADNnSyH9SSUUbTVeFszDE23Ki6TBB5nCefAdHkK8Fm3qMQR6sHwA56zqRmKmxnHk37JkiFzvncDqoLmAwDaJNVq5/0/*)";
+        let d = "wpkh(tprv8ZgxMBicQKsPd9TeAdPADNnSyH9SSUUbTVeFszDE23Ki6TBB5nCefAdHkK8Fm3qMQR6sHwA56zqRmKmxnHk37JkiFzvncDqoKmPWubu7hDF/0/*)";
         assert!(matches!(parse_public(d), Err(WalletError::PrivateDescriptor)));
     }
 }
