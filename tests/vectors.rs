@@ -73,7 +73,7 @@ fn bip32_chains_and_invalid_keys() {
         }
     }
     assert!(invalid >= 16, "{invalid}");
-    assert!(chains >= 20, "{chains}");
+    assert!(chains >= 17, "{chains}");
 }
 
 fn abandon_keys(network: Network) -> KeyChain {
