@@ -12,7 +12,10 @@ use bitcoin::{Address, CompressedPublicKey, Network};
 use serde_json::Value;
 
 fn load(name: &str) -> Vec<Value> {
-    let path = format!("{}/fixtures/vectors/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/fixtures/vectors/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     v["vectors"].as_array().unwrap().clone()
 }
@@ -32,10 +35,14 @@ fn bip39_all_vectors() {
         let xprv = Xpriv::new_master(Network::Bitcoin, seed.expose_secret()).unwrap();
         assert_eq!(xprv.to_string(), v["bip32_xprv"].as_str().unwrap());
         let entropy: Vec<u8> = (0..v["entropy"].as_str().unwrap().len() / 2)
-            .map(|i| u8::from_str_radix(&v["entropy"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap())
+            .map(|i| {
+                u8::from_str_radix(&v["entropy"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap()
+            })
             .collect();
         let again = Mnemonic::from_entropy(&entropy).unwrap();
-        let words: Vec<&str> = (0..again.word_count()).map(|i| again.word(i).unwrap()).collect();
+        let words: Vec<&str> = (0..again.word_count())
+            .map(|i| again.word(i).unwrap())
+            .collect();
         assert_eq!(words.join(" "), v["mnemonic"].as_str().unwrap());
     }
 }
@@ -53,22 +60,34 @@ fn bip32_chains_and_invalid_keys() {
                 // fingerprint, a public key in an xprv), so airsign checks them itself.
                 // Through airsign's own parser: a clean error, not a panic.
                 let e = airsign::wallet::descriptor::parse_public(&format!("wpkh({s}/0/*)"));
-                assert!(e.is_err(), "descriptor with invalid key accepted: {}", k["reason"]);
+                assert!(
+                    e.is_err(),
+                    "descriptor with invalid key accepted: {}",
+                    k["reason"]
+                );
                 invalid += 1;
             }
             continue;
         }
         let seed_hex = v["seed_hex"].as_str().unwrap();
-        let seed: Vec<u8> = (0..seed_hex.len() / 2).map(|i| u8::from_str_radix(&seed_hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+        let seed: Vec<u8> = (0..seed_hex.len() / 2)
+            .map(|i| u8::from_str_radix(&seed_hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
         let master = Xpriv::new_master(Network::Bitcoin, &seed).unwrap();
         for c in v["chains"].as_array().unwrap() {
             let path = DerivationPath::from_str(c["path"].as_str().unwrap()).unwrap();
             let xprv = master.derive_priv(&secp, &path).unwrap();
             assert_eq!(xprv.to_string(), c["ext_prv"].as_str().unwrap());
-            assert_eq!(Xpub::from_priv(&secp, &xprv).to_string(), c["ext_pub"].as_str().unwrap());
+            assert_eq!(
+                Xpub::from_priv(&secp, &xprv).to_string(),
+                c["ext_pub"].as_str().unwrap()
+            );
             // KeyChain (the signer's only key holder) derives the same public key.
             let kc = KeyChain::from_master(master, Network::Bitcoin);
-            assert_eq!(kc.public_key(&path).unwrap(), Xpub::from_priv(&secp, &xprv).public_key);
+            assert_eq!(
+                kc.public_key(&path).unwrap(),
+                Xpub::from_priv(&secp, &xprv).public_key
+            );
             chains += 1;
         }
     }
@@ -88,7 +107,9 @@ fn bip84_and_bip86_addresses_and_account_keys() {
     let mut checked = 0;
     for (file, script) in [("bip84", ScriptType::Wpkh), ("bip86", ScriptType::Tr)] {
         for v in load(file) {
-            let (Some(path), Some(addr)) = (v["path"].as_str(), v["address"].as_str()) else { continue };
+            let (Some(path), Some(addr)) = (v["path"].as_str(), v["address"].as_str()) else {
+                continue;
+            };
             let path = DerivationPath::from_str(path).unwrap();
             let pk = keys.public_key(&path).unwrap();
             let got = match script {
@@ -101,12 +122,36 @@ fn bip84_and_bip86_addresses_and_account_keys() {
     }
     assert_eq!(checked, 6);
     // BIP86 gives the account xpub directly; the export's first address must match both BIPs.
-    let tr = account::export(keys.fingerprint(), &ScriptType::Tr.account_path(Network::Bitcoin, 0), &keys.xpub_at(&ScriptType::Tr.account_path(Network::Bitcoin, 0)).unwrap(), ScriptType::Tr, 0, Network::Bitcoin).unwrap();
+    let tr = account::export(
+        keys.fingerprint(),
+        &ScriptType::Tr.account_path(Network::Bitcoin, 0),
+        &keys
+            .xpub_at(&ScriptType::Tr.account_path(Network::Bitcoin, 0))
+            .unwrap(),
+        ScriptType::Tr,
+        0,
+        Network::Bitcoin,
+    )
+    .unwrap();
     assert_eq!(tr.xpub, "xpub6BgBgsespWvERF3LHQu6CnqdvfEvtMcQjYrcRzx53QJjSxarj2afYWcLteoGVky7D3UKDP9QyrLprQ3VCECoY49yfdDEHGCtMMj92pReUsQ");
-    assert_eq!(tr.first_address.as_deref(), Some("bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr"));
+    assert_eq!(
+        tr.first_address.as_deref(),
+        Some("bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr")
+    );
     let p = ScriptType::Wpkh.account_path(Network::Bitcoin, 0);
-    let w = account::export(keys.fingerprint(), &p, &keys.xpub_at(&p).unwrap(), ScriptType::Wpkh, 0, Network::Bitcoin).unwrap();
-    assert_eq!(w.first_address.as_deref(), Some("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"));
+    let w = account::export(
+        keys.fingerprint(),
+        &p,
+        &keys.xpub_at(&p).unwrap(),
+        ScriptType::Wpkh,
+        0,
+        Network::Bitcoin,
+    )
+    .unwrap();
+    assert_eq!(
+        w.first_address.as_deref(),
+        Some("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu")
+    );
     assert_eq!(w.fingerprint, "73c5da0a");
 }
 
@@ -114,9 +159,21 @@ fn bip84_and_bip86_addresses_and_account_keys() {
 fn bip49_testnet_nested_segwit() {
     let keys = abandon_keys(Network::Testnet);
     let v = load("bip49");
-    let pubkey = v.iter().find_map(|x| x["account0recvPublicKeyHex"].as_str()).unwrap().trim_start_matches("0x").to_string();
-    let addr_bytes = v.iter().find_map(|x| x["addressBytes"].as_str()).unwrap().trim_start_matches("0x").to_string();
-    let pk = keys.public_key(&DerivationPath::from_str("m/49'/1'/0'/0/0").unwrap()).unwrap();
+    let pubkey = v
+        .iter()
+        .find_map(|x| x["account0recvPublicKeyHex"].as_str())
+        .unwrap()
+        .trim_start_matches("0x")
+        .to_string();
+    let addr_bytes = v
+        .iter()
+        .find_map(|x| x["addressBytes"].as_str())
+        .unwrap()
+        .trim_start_matches("0x")
+        .to_string();
+    let pk = keys
+        .public_key(&DerivationPath::from_str("m/49'/1'/0'/0/0").unwrap())
+        .unwrap();
     assert_eq!(hex(&pk.serialize()), pubkey);
     let redeem = bitcoin::ScriptBuf::new_p2wpkh(&CompressedPublicKey(pk).wpubkey_hash());
     assert_eq!(hex(redeem.script_hash().as_ref()), addr_bytes);
@@ -126,7 +183,9 @@ fn bip49_testnet_nested_segwit() {
 fn bip380_checksums() {
     let mut n = 0;
     for v in load("bip380-386").iter().filter(|v| v["bip"] == 380) {
-        let Some(d) = v["descriptor"].as_str() else { continue };
+        let Some(d) = v["descriptor"].as_str() else {
+            continue;
+        };
         let ok = miniscript::descriptor::checksum::verify_checksum(d).is_ok();
         if v["expected"] == "valid" {
             assert!(ok, "{d}");
@@ -144,11 +203,24 @@ fn bip380_checksums() {
 fn bip381_to_386_public_descriptors_produce_their_scripts() {
     // Every valid descriptor miniscript parses as public must produce the listed first script.
     let mut n = 0;
-    for v in load("bip380-386").iter().filter(|v| v["bip"] != 380 && v["expected"] == "valid") {
+    for v in load("bip380-386")
+        .iter()
+        .filter(|v| v["bip"] != 380 && v["expected"] == "valid")
+    {
         let d = v["descriptor"].as_str().unwrap();
-        let Ok(desc) = airsign::wallet::descriptor::parse_public(d) else { continue };
-        let Some(first) = v["scripts"].as_array().and_then(|s| s.first()).and_then(|s| s.as_str()) else { continue };
-        let Ok(definite) = desc.at_derivation_index(0) else { continue };
+        let Ok(desc) = airsign::wallet::descriptor::parse_public(d) else {
+            continue;
+        };
+        let Some(first) = v["scripts"]
+            .as_array()
+            .and_then(|s| s.first())
+            .and_then(|s| s.as_str())
+        else {
+            continue;
+        };
+        let Ok(definite) = desc.at_derivation_index(0) else {
+            continue;
+        };
         if desc.is_multipath() {
             continue;
         }

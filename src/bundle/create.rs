@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
-use bitcoin::{Address, Amount, OutPoint, Psbt, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness};
+use bitcoin::{
+    Address, Amount, OutPoint, Psbt, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness,
+};
 use miniscript::psbt::PsbtExt;
 
 use super::select::{self, Candidate};
@@ -74,31 +76,65 @@ fn fee_for(weight: u64, rate: f64) -> u64 {
 /// Build the bundle.
 pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
     let w = req.wallet;
-    let stype = w.script_type().ok_or_else(|| BundleError::BadRequest("bundle create supports single-sig pkh, sh(wpkh), wpkh and tr descriptors".into()))?;
+    let stype = w.script_type().ok_or_else(|| {
+        BundleError::BadRequest(
+            "bundle create supports single-sig pkh, sh(wpkh), wpkh and tr descriptors".into(),
+        )
+    })?;
     if !(req.fee_rate.is_finite() && req.fee_rate >= 1.0 && req.fee_rate <= 10_000.0) {
-        return Err(BundleError::BadRequest("the fee rate must be between 1 and 10000 sat/vB".into()));
+        return Err(BundleError::BadRequest(
+            "the fee rate must be between 1 and 10000 sat/vB".into(),
+        ));
     }
     if req.recipients.is_empty() == req.send_all.is_none() {
-        return Err(BundleError::BadRequest("give either --to ADDR:AMOUNT (one or more) or --send-all ADDR".into()));
+        return Err(BundleError::BadRequest(
+            "give either --to ADDR:AMOUNT (one or more) or --send-all ADDR".into(),
+        ));
     }
     let index = w.script_index(DEFAULT_LOOKAHEAD)?;
     let mut coins = Vec::with_capacity(req.utxos.len());
     for u in req.utxos {
-        let prev = req.prev_txs.get(&u.outpoint.txid).ok_or_else(|| BundleError::PrevTx(format!("missing the previous transaction {}", u.outpoint.txid)))?;
-        let txout = prev.output.get(u.outpoint.vout as usize).ok_or_else(|| BundleError::PrevTx(format!("{} has no output {}", u.outpoint.txid, u.outpoint.vout)))?;
+        let prev = req.prev_txs.get(&u.outpoint.txid).ok_or_else(|| {
+            BundleError::PrevTx(format!(
+                "missing the previous transaction {}",
+                u.outpoint.txid
+            ))
+        })?;
+        let txout = prev.output.get(u.outpoint.vout as usize).ok_or_else(|| {
+            BundleError::PrevTx(format!(
+                "{} has no output {}",
+                u.outpoint.txid, u.outpoint.vout
+            ))
+        })?;
         if let Some(claimed) = u.claimed_sats {
             if claimed != txout.value.to_sat() {
-                return Err(BundleError::Utxo(format!("{} claims {claimed} sat but the previous transaction says {} sat", u.outpoint, txout.value.to_sat())));
+                return Err(BundleError::Utxo(format!(
+                    "{} claims {claimed} sat but the previous transaction says {} sat",
+                    u.outpoint,
+                    txout.value.to_sat()
+                )));
             }
         }
         let &(change, idx) = index.get(&txout.script_pubkey).ok_or_else(|| BundleError::Utxo(format!("{} does not belong to this wallet (not among its first {DEFAULT_LOOKAHEAD} addresses)", u.outpoint)))?;
-        coins.push(Coin { outpoint: u.outpoint, txout: txout.clone(), prev: prev.clone(), change, index: idx });
+        coins.push(Coin {
+            outpoint: u.outpoint,
+            txout: txout.clone(),
+            prev: prev.clone(),
+            change,
+            index: idx,
+        });
     }
     if coins.is_empty() {
         return Err(BundleError::Utxo("no UTXOs to spend".into()));
     }
     let change_index = req.change_index.unwrap_or_else(|| {
-        coins.iter().filter(|c| c.change).map(|c| c.index + 1).max().unwrap_or(0).max(w.next_change)
+        coins
+            .iter()
+            .filter(|c| c.change)
+            .map(|c| c.index + 1)
+            .max()
+            .unwrap_or(0)
+            .max(w.next_change)
     });
     let change_spk = w.derive(true, change_index)?.script_pubkey();
 
@@ -106,9 +142,15 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
     for (addr, amt) in req.recipients {
         let spk = addr.script_pubkey();
         if *amt < spk.minimal_non_dust() {
-            return Err(BundleError::BadRequest(format!("{amt} to {addr} is below the dust limit ({})", spk.minimal_non_dust())));
+            return Err(BundleError::BadRequest(format!(
+                "{amt} to {addr} is below the dust limit ({})",
+                spk.minimal_non_dust()
+            )));
         }
-        outputs.push(TxOut { value: *amt, script_pubkey: spk });
+        outputs.push(TxOut {
+            value: *amt,
+            script_pubkey: spk,
+        });
     }
     let in_shape = shape(stype);
     let rate = req.fee_rate;
@@ -116,11 +158,22 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
         let spk = addr.script_pubkey();
         let shapes = vec![in_shape.clone(); coins.len()];
         let total: u64 = coins.iter().map(|c| c.txout.value.to_sat()).sum();
-        let probe = [TxOut { value: Amount::ZERO, script_pubkey: spk.clone() }];
+        let probe = [TxOut {
+            value: Amount::ZERO,
+            script_pubkey: spk.clone(),
+        }];
         let fee = fee_for(weight::tx_weight(&shapes, &probe), rate);
-        let value = total.checked_sub(fee).filter(|v| Amount::from_sat(*v) >= spk.minimal_non_dust());
-        let value = value.ok_or(BundleError::InsufficientFunds { needed: fee + spk.minimal_non_dust().to_sat(), available: total })?;
-        outputs.push(TxOut { value: Amount::from_sat(value), script_pubkey: spk });
+        let value = total
+            .checked_sub(fee)
+            .filter(|v| Amount::from_sat(*v) >= spk.minimal_non_dust());
+        let value = value.ok_or(BundleError::InsufficientFunds {
+            needed: fee + spk.minimal_non_dust().to_sat(),
+            available: total,
+        })?;
+        outputs.push(TxOut {
+            value: Amount::from_sat(value),
+            script_pubkey: spk,
+        });
         ((0..coins.len()).collect::<Vec<_>>(), None)
     } else {
         let pay: u64 = outputs.iter().map(|o| o.value.to_sat()).sum();
@@ -128,24 +181,48 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
         let two_in = weight::tx_weight(&[in_shape.clone(), in_shape.clone()], &outputs);
         let input_w = two_in - one_in;
         let no_input_w = one_in - input_w;
-        let change_out = TxOut { value: Amount::ZERO, script_pubkey: change_spk.clone() };
-        let change_w = weight::tx_weight(std::slice::from_ref(&in_shape), &[outputs.clone(), vec![change_out]].concat()) - one_in;
+        let change_out = TxOut {
+            value: Amount::ZERO,
+            script_pubkey: change_spk.clone(),
+        };
+        let change_w = weight::tx_weight(
+            std::slice::from_ref(&in_shape),
+            &[outputs.clone(), vec![change_out]].concat(),
+        ) - one_in;
         let cands: Vec<Candidate> = coins
             .iter()
-            .map(|c| Candidate { value: c.txout.value.to_sat(), input_fee: (input_w as f64 * rate / 4.0).ceil() as u64 })
+            .map(|c| Candidate {
+                value: c.txout.value.to_sat(),
+                input_fee: (input_w as f64 * rate / 4.0).ceil() as u64,
+            })
             .collect();
         let target = pay + (no_input_w as f64 * rate / 4.0).ceil() as u64;
         let change_fee = (change_w as f64 * rate / 4.0).ceil() as u64;
         let cost_of_change = change_fee + (input_w as f64 * rate / 4.0).ceil() as u64;
         let min_change = change_spk.minimal_non_dust().to_sat();
         let available: u64 = coins.iter().map(|c| c.txout.value.to_sat()).sum();
-        let sel = select::select(&cands, target, change_fee, cost_of_change, min_change)
-            .ok_or(BundleError::InsufficientFunds { needed: target + cands.iter().map(|c| c.input_fee).min().unwrap_or(0), available })?;
-        let total: u64 = sel.chosen.iter().map(|&i| coins[i].txout.value.to_sat()).sum();
+        let sel = select::select(&cands, target, change_fee, cost_of_change, min_change).ok_or(
+            BundleError::InsufficientFunds {
+                needed: target + cands.iter().map(|c| c.input_fee).min().unwrap_or(0),
+                available,
+            },
+        )?;
+        let total: u64 = sel
+            .chosen
+            .iter()
+            .map(|&i| coins[i].txout.value.to_sat())
+            .sum();
         let shapes = vec![in_shape.clone(); sel.chosen.len()];
         let mut change_value = None;
         if sel.with_change {
-            let with = [outputs.clone(), vec![TxOut { value: Amount::ZERO, script_pubkey: change_spk.clone() }]].concat();
+            let with = [
+                outputs.clone(),
+                vec![TxOut {
+                    value: Amount::ZERO,
+                    script_pubkey: change_spk.clone(),
+                }],
+            ]
+            .concat();
             let fee = fee_for(weight::tx_weight(&shapes, &with), rate);
             let change = total.saturating_sub(pay + fee);
             if change >= min_change {
@@ -154,7 +231,10 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
         }
         let fee_no_change = fee_for(weight::tx_weight(&shapes, &outputs), rate);
         if change_value.is_none() && total < pay + fee_no_change {
-            return Err(BundleError::InsufficientFunds { needed: pay + fee_no_change, available });
+            return Err(BundleError::InsufficientFunds {
+                needed: pay + fee_no_change,
+                available,
+            });
         }
         (sel.chosen, change_value)
     };
@@ -162,14 +242,25 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
     let mut change_pos = None;
     if let Some(v) = change_value {
         let pos = usize::from(req.entropy[0]) % (outputs.len() + 1);
-        outputs.insert(pos, TxOut { value: Amount::from_sat(v), script_pubkey: change_spk });
+        outputs.insert(
+            pos,
+            TxOut {
+                value: Amount::from_sat(v),
+                script_pubkey: change_spk,
+            },
+        );
         change_pos = Some(pos);
     }
     let lock_time = match req.height {
         // Anti-fee-sniping (as Bitcoin Core): the current height, sometimes up to 99 blocks back.
         Some(h) => {
-            let back = if req.entropy[1] % 10 == 0 { u32::from(req.entropy[1]) % 100 } else { 0 };
-            LockTime::from_height(h.saturating_sub(back)).map_err(|_| BundleError::BadRequest("--height must be below 500000000".into()))?
+            let back = if req.entropy[1].is_multiple_of(10) {
+                u32::from(req.entropy[1]) % 100
+            } else {
+                0
+            };
+            LockTime::from_height(h.saturating_sub(back))
+                .map_err(|_| BundleError::BadRequest("--height must be below 500000000".into()))?
         }
         None => LockTime::ZERO,
     };
@@ -178,7 +269,12 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
         lock_time,
         input: chosen
             .iter()
-            .map(|&i| TxIn { previous_output: coins[i].outpoint, script_sig: ScriptBuf::new(), sequence: Sequence::ENABLE_RBF_NO_LOCKTIME, witness: Witness::new() })
+            .map(|&i| TxIn {
+                previous_output: coins[i].outpoint,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::new(),
+            })
             .collect(),
         output: outputs,
     };
@@ -190,15 +286,27 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
             psbt.inputs[n].witness_utxo = Some(c.txout.clone());
         }
         let desc = w.derive(c.change, c.index)?;
-        psbt.update_input_with_descriptor(n, &desc).map_err(|e| BundleError::Invalid(format!("input {n}: {e}")))?;
+        psbt.update_input_with_descriptor(n, &desc)
+            .map_err(|e| BundleError::Invalid(format!("input {n}: {e}")))?;
     }
     if let Some(pos) = change_pos {
         let desc = w.derive(true, change_index)?;
-        psbt.update_output_with_descriptor(pos, &desc).map_err(|e| BundleError::Invalid(format!("change output: {e}")))?;
+        psbt.update_output_with_descriptor(pos, &desc)
+            .map_err(|e| BundleError::Invalid(format!("change output: {e}")))?;
     }
     let shapes = vec![in_shape; chosen.len()];
     let wgt = weight::tx_weight(&shapes, &psbt.unsigned_tx.output);
     let total_in: u64 = chosen.iter().map(|&i| coins[i].txout.value.to_sat()).sum();
-    let total_out: u64 = psbt.unsigned_tx.output.iter().map(|o| o.value.to_sat()).sum();
-    Ok(Created { psbt, fee: total_in - total_out, vsize: weight::vsize(wgt), change: change_pos.map(|p| (p, change_index)) })
+    let total_out: u64 = psbt
+        .unsigned_tx
+        .output
+        .iter()
+        .map(|o| o.value.to_sat())
+        .sum();
+    Ok(Created {
+        psbt,
+        fee: total_in - total_out,
+        vsize: weight::vsize(wgt),
+        change: change_pos.map(|p| (p, change_index)),
+    })
 }

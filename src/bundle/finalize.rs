@@ -12,9 +12,18 @@ pub fn finalize(psbt: &mut Psbt) -> Result<Transaction, BundleError> {
     psbt.finalize_mut(&secp).map_err(|errors| {
         let first = errors.into_iter().next();
         match first {
-            Some(miniscript::psbt::Error::InputError(e, input)) => BundleError::Finalize { input, reason: e.to_string() },
-            Some(other) => BundleError::Finalize { input: 0, reason: other.to_string() },
-            None => BundleError::Finalize { input: 0, reason: "unknown".into() },
+            Some(miniscript::psbt::Error::InputError(e, input)) => BundleError::Finalize {
+                input,
+                reason: e.to_string(),
+            },
+            Some(other) => BundleError::Finalize {
+                input: 0,
+                reason: other.to_string(),
+            },
+            None => BundleError::Finalize {
+                input: 0,
+                reason: "unknown".into(),
+            },
         }
     })?;
     extract(psbt)
@@ -23,5 +32,6 @@ pub fn finalize(psbt: &mut Psbt) -> Result<Transaction, BundleError> {
 /// Extract a finalized PSBT's transaction, checking every input with the interpreter.
 pub fn extract(psbt: &Psbt) -> Result<Transaction, BundleError> {
     let secp = Secp256k1::verification_only();
-    psbt.extract(&secp).map_err(|e| BundleError::Interpreter(e.to_string()))
+    psbt.extract(&secp)
+        .map_err(|e| BundleError::Interpreter(e.to_string()))
 }

@@ -32,7 +32,10 @@ pub enum Encoding {
 /// Decode a PSBT from any of the accepted forms.
 pub fn decode(input: &[u8]) -> Result<(Psbt, Version, Encoding), BundleError> {
     if input.len() > MAX_PSBT_BYTES * 2 {
-        return Err(BundleError::TooLarge { size: input.len(), limit: MAX_PSBT_BYTES });
+        return Err(BundleError::TooLarge {
+            size: input.len(),
+            limit: MAX_PSBT_BYTES,
+        });
     }
     let (bytes, encoding) = if input.starts_with(b"psbt\xff") {
         (input.to_vec(), Encoding::Binary)
@@ -49,11 +52,16 @@ pub fn decode(input: &[u8]) -> Result<(Psbt, Version, Encoding), BundleError> {
                 .map_err(|e| BundleError::NotPsbt(format!("bad base64: {e}")))?;
             (b, Encoding::Base64)
         } else {
-            return Err(BundleError::NotPsbt("does not start with the PSBT magic (psbt\\xff, cHNidP or 70736274ff)".into()));
+            return Err(BundleError::NotPsbt(
+                "does not start with the PSBT magic (psbt\\xff, cHNidP or 70736274ff)".into(),
+            ));
         }
     };
     if bytes.len() > MAX_PSBT_BYTES {
-        return Err(BundleError::TooLarge { size: bytes.len(), limit: MAX_PSBT_BYTES });
+        return Err(BundleError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_PSBT_BYTES,
+        });
     }
     let version = v2::version_of(&bytes)?;
     let (v0, version) = match version {
@@ -62,7 +70,11 @@ pub fn decode(input: &[u8]) -> Result<(Psbt, Version, Encoding), BundleError> {
             (bytes, Version::V0)
         }
         2 => (v2::v2_to_v0(&bytes)?, Version::V2),
-        v => return Err(BundleError::Invalid(format!("PSBT version {v} is not supported (0 and 2 are)"))),
+        v => {
+            return Err(BundleError::Invalid(format!(
+                "PSBT version {v} is not supported (0 and 2 are)"
+            )))
+        }
     };
     let psbt = Psbt::deserialize(&v0).map_err(|e| BundleError::Invalid(e.to_string()))?;
     Ok((psbt, version, encoding))
@@ -78,7 +90,9 @@ pub fn encode(psbt: &Psbt, version: Version, encoding: Encoding) -> Result<Vec<u
     Ok(match encoding {
         Encoding::Binary => bytes,
         Encoding::Base64 => {
-            let mut s = base64::engine::general_purpose::STANDARD.encode(bytes).into_bytes();
+            let mut s = base64::engine::general_purpose::STANDARD
+                .encode(bytes)
+                .into_bytes();
             s.push(b'\n');
             s
         }
@@ -102,7 +116,7 @@ pub fn hex_encode(b: &[u8]) -> String {
 
 /// Hex to bytes; `None` if not hex.
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -125,7 +139,14 @@ mod tests {
 
     #[test]
     fn garbage_is_a_clean_error() {
-        for bad in [&b""[..], b"hello", b"psbt\xff", b"psbt\xff\x01\x00", b"cHNidP8", b"\xff\xfe"] {
+        for bad in [
+            &b""[..],
+            b"hello",
+            b"psbt\xff",
+            b"psbt\xff\x01\x00",
+            b"cHNidP8",
+            b"\xff\xfe",
+        ] {
             assert!(decode(bad).is_err());
         }
     }

@@ -207,7 +207,9 @@ fn contains_push(script: &Script, pk: &PublicKey) -> bool {
 }
 
 fn address_of(spk: &Script, network: Network) -> Option<String> {
-    Address::from_script(spk, network).ok().map(|a| a.to_string())
+    Address::from_script(spk, network)
+        .ok()
+        .map(|a| a.to_string())
 }
 
 /// Check the PSBT's prevout claims for one input. Returns the previous output and whether its
@@ -232,7 +234,10 @@ fn prevout(
         } else {
             problems.push(Problem {
                 code: "non_witness_utxo_mismatch",
-                message: format!("input {i}: the previous transaction has no output {}", outpoint.vout),
+                message: format!(
+                    "input {i}: the previous transaction has no output {}",
+                    outpoint.vout
+                ),
             });
         }
     }
@@ -276,7 +281,14 @@ fn check_scripts(i: usize, input: &Input, spk: &Script, problems: &mut Vec<Probl
         if *target != *p2wsh {
             problems.push(Problem {
                 code: "witness_script_mismatch",
-                message: format!("input {i}: the witness script does not match the {}", if input.redeem_script.is_some() { "redeem script" } else { "scriptPubKey" }),
+                message: format!(
+                    "input {i}: the witness script does not match the {}",
+                    if input.redeem_script.is_some() {
+                        "redeem script"
+                    } else {
+                        "scriptPubKey"
+                    }
+                ),
             });
         }
     }
@@ -321,7 +333,8 @@ fn spend_kind(input: &Input, spk: &Script, pk: &PublicKey) -> Option<SpendKind> 
 /// BIP44/48/49/84/86 path for another network.
 fn coin_type_problem(path: &DerivationPath, network: Network) -> Option<String> {
     let c: Vec<ChildNumber> = path.into_iter().copied().collect();
-    let (ChildNumber::Hardened { index: purpose }, Some(coin)) = (c.first().copied()?, c.get(1)) else {
+    let (ChildNumber::Hardened { index: purpose }, Some(coin)) = (c.first().copied()?, c.get(1))
+    else {
         return None;
     };
     if ![44, 45, 48, 49, 84, 86].contains(&purpose) {
@@ -342,7 +355,9 @@ fn single_sig_spk(script: ScriptType, pk: &PublicKey) -> Option<ScriptBuf> {
     Some(match script {
         ScriptType::Pkh => ScriptBuf::new_p2pkh(&bitcoin::PublicKey::new(*pk).pubkey_hash()),
         ScriptType::Wpkh => ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash()),
-        ScriptType::ShWpkh => ScriptBuf::new_p2sh(&ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash()).script_hash()),
+        ScriptType::ShWpkh => {
+            ScriptBuf::new_p2sh(&ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash()).script_hash())
+        }
         ScriptType::Tr => ScriptBuf::new_p2tr(&secp, XOnlyPublicKey::from(*pk), None),
         _ => return None,
     })
@@ -390,12 +405,18 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
     let mut seen = HashSet::new();
     for txin in &tx.input {
         if !seen.insert(txin.previous_output) {
-            r.problem("duplicate_input", format!("input {} is spent twice", txin.previous_output));
+            r.problem(
+                "duplicate_input",
+                format!("input {} is spent twice", txin.previous_output),
+            );
         }
     }
-    for (xpub, _) in &psbt.xpub {
+    for xpub in psbt.xpub.keys() {
         if bitcoin::NetworkKind::from(network) != xpub.network {
-            r.problem("wrong_network", format!("the PSBT carries an extended key for another network than {network}"));
+            r.problem(
+                "wrong_network",
+                format!("the PSBT carries an extended key for another network than {network}"),
+            );
             break;
         }
     }
@@ -427,7 +448,9 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
                 if *fp != ours || !leaves.is_empty() {
                     continue;
                 }
-                let Some(d) = keys.public_key(path) else { continue };
+                let Some(d) = keys.public_key(path) else {
+                    continue;
+                };
                 if d.x_only_public_key().0 != *xonly {
                     problems.push(Problem {
                         code: "bad_derivation",
@@ -436,8 +459,14 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
                     continue;
                 }
                 let root = input.tap_merkle_root;
-                if input.tap_internal_key == Some(*xonly) && *spk == ScriptBuf::new_p2tr(&secp, *xonly, root) {
-                    spends.push(Spend { kind: SpendKind::TrKey(root), pubkey: d, path: path.clone() });
+                if input.tap_internal_key == Some(*xonly)
+                    && *spk == ScriptBuf::new_p2tr(&secp, *xonly, root)
+                {
+                    spends.push(Spend {
+                        kind: SpendKind::TrKey(root),
+                        pubkey: d,
+                        path: path.clone(),
+                    });
                 } else {
                     r.warnings.push(format!("input {i}: our taproot key m/{path} is listed, but the output key does not re-derive from it; not signing it"));
                 }
@@ -450,12 +479,18 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
         }
         for s in &spends {
             if let Some(msg) = coin_type_problem(&s.path, network) {
-                problems.push(Problem { code: "wrong_network", message: format!("input {i}: {msg}") });
+                problems.push(Problem {
+                    code: "wrong_network",
+                    message: format!("input {i}: {msg}"),
+                });
             }
             let is_tr = matches!(s.kind, SpendKind::TrKey(_));
             let ok = match input.sighash_type {
                 None => true,
-                Some(t) if is_tr => matches!(t.taproot_hash_ty(), Ok(TapSighashType::Default | TapSighashType::All)),
+                Some(t) if is_tr => matches!(
+                    t.taproot_hash_ty(),
+                    Ok(TapSighashType::Default | TapSighashType::All)
+                ),
                 Some(t) => t.ecdsa_hash_ty() == Ok(EcdsaSighashType::All),
             };
             if !ok {
@@ -471,19 +506,28 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
                 });
             }
         }
-        let sighash = input.sighash_type.map(|t| t.to_string()).unwrap_or_else(|| "default".into());
+        let sighash = input
+            .sighash_type
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "default".into());
         r.inputs.push(InputReview {
             index: i,
             outpoint: txin.previous_output.to_string(),
             amount: prev.as_ref().map(|p| p.value.to_sat()),
             amount_proven: proven,
-            address: prev.as_ref().and_then(|p| address_of(&p.script_pubkey, network)),
+            address: prev
+                .as_ref()
+                .and_then(|p| address_of(&p.script_pubkey, network)),
             owner: match spends.first() {
-                Some(s) => InputOwner::Ours { path: format!("m/{}", s.path) },
+                Some(s) => InputOwner::Ours {
+                    path: format!("m/{}", s.path),
+                },
                 None => InputOwner::Foreign,
             },
             sighash,
-            signatures: input.partial_sigs.len() + usize::from(input.tap_key_sig.is_some()) + input.tap_script_sigs.len(),
+            signatures: input.partial_sigs.len()
+                + usize::from(input.tap_key_sig.is_some())
+                + input.tap_script_sigs.len(),
             finalized: input.final_script_sig.is_some() || input.final_script_witness.is_some(),
             spends,
             prevout: prev,
@@ -503,21 +547,36 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
         .filter(|s| s.path.len() >= 2)
         .map(|s| {
             let c: Vec<ChildNumber> = s.path.into_iter().copied().collect();
-            (DerivationPath::from(&c[..c.len() - 2]), kind_script_type(&s.kind))
+            (
+                DerivationPath::from(&c[..c.len() - 2]),
+                kind_script_type(&s.kind),
+            )
         })
         .collect();
 
     for (o_idx, (txout, output)) in tx.output.iter().zip(&psbt.outputs).enumerate() {
         let spk = &txout.script_pubkey;
-        let mut kind = if spk.is_op_return() { OutputKind::OpReturn } else { OutputKind::External };
+        let mut kind = if spk.is_op_return() {
+            OutputKind::OpReturn
+        } else {
+            OutputKind::External
+        };
         let mut note = None;
         let claims = output
             .bip32_derivation
             .iter()
             .map(|(pk, (fp, path))| (*pk, *fp, path.clone(), false))
-            .chain(output.tap_key_origins.iter().filter(|(_, (l, _))| l.is_empty()).filter_map(|(x, (_, (fp, path)))| {
-                keys.public_key(path).filter(|d| d.x_only_public_key().0 == *x).map(|d| (d, *fp, path.clone(), true))
-            }));
+            .chain(
+                output
+                    .tap_key_origins
+                    .iter()
+                    .filter(|(_, (l, _))| l.is_empty())
+                    .filter_map(|(x, (_, (fp, path)))| {
+                        keys.public_key(path)
+                            .filter(|d| d.x_only_public_key().0 == *x)
+                            .map(|d| (d, *fp, path.clone(), true))
+                    }),
+            );
         for (pk, fp, path, _is_tr) in claims {
             if fp != ours {
                 continue;
@@ -527,7 +586,10 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
             let c: Vec<ChildNumber> = path.into_iter().copied().collect();
             let (branch, index) = match c.len() {
                 n if n >= 2 => (c[n - 2], c[n - 1]),
-                _ => (ChildNumber::Normal { index: 99 }, ChildNumber::Normal { index: 0 }),
+                _ => (
+                    ChildNumber::Normal { index: 99 },
+                    ChildNumber::Normal { index: 0 },
+                ),
             };
             let account = DerivationPath::from(&c[..c.len().saturating_sub(2)]);
             let acct = accounts.iter().find(|(a, _)| *a == account);
@@ -536,7 +598,8 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
                 _ => None,
             };
             let script_type = purpose_type.or(acct.and_then(|(_, t)| *t));
-            let rederives = derived_ok && script_type.and_then(|t| single_sig_spk(t, &pk)).as_ref() == Some(spk);
+            let rederives = derived_ok
+                && script_type.and_then(|t| single_sig_spk(t, &pk)).as_ref() == Some(spk);
             let in_gap = matches!(index, ChildNumber::Normal { index } if index < CHANGE_GAP_LIMIT);
             let net_ok = coin_type_problem(&path, network).is_none();
             match (rederives && acct.is_some() && in_gap && net_ok, branch) {
@@ -562,8 +625,11 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
                     } else {
                         "its path is not on the change branch"
                     };
-                    note = Some(format!("claims to be ours at {shown}, but {why}: treated as an external payment"));
-                    r.warnings.push(format!("output {o_idx}: {}", note.as_deref().unwrap_or("")));
+                    note = Some(format!(
+                        "claims to be ours at {shown}, but {why}: treated as an external payment"
+                    ));
+                    r.warnings
+                        .push(format!("output {o_idx}: {}", note.as_deref().unwrap_or("")));
                 }
             }
         }
@@ -575,19 +641,34 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
         }
         let address = address_of(spk, network).unwrap_or_else(|| {
             if spk.is_op_return() {
-                format!("OP_RETURN {}", escape(&super::parse::hex_encode(spk.as_bytes())))
+                format!(
+                    "OP_RETURN {}",
+                    escape(&super::parse::hex_encode(spk.as_bytes()))
+                )
             } else {
                 format!("script {}", super::parse::hex_encode(spk.as_bytes()))
             }
         });
-        r.outputs.push(OutputReview { index: o_idx, address, amount, kind, note });
+        r.outputs.push(OutputReview {
+            index: o_idx,
+            address,
+            amount,
+            kind,
+            note,
+        });
     }
 
     if r.inputs.iter().all(|i| i.amount.is_some()) {
         let total_in: u64 = r.inputs.iter().filter_map(|i| i.amount).sum();
         r.total_in = Some(total_in);
         if total_in < r.total_out {
-            r.problem("negative_fee", format!("outputs ({} sat) exceed inputs ({total_in} sat)", r.total_out));
+            r.problem(
+                "negative_fee",
+                format!(
+                    "outputs ({} sat) exceed inputs ({total_in} sat)",
+                    r.total_out
+                ),
+            );
         } else {
             r.fee = Some(total_in - r.total_out);
         }
@@ -599,7 +680,11 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
         .zip(&r.inputs)
         .map(|((_, inp), rev)| {
             let spk = rev.prevout.as_ref()?.script_pubkey.clone();
-            InputShape::for_script(&spk, inp.redeem_script.as_deref(), inp.witness_script.as_deref())
+            InputShape::for_script(
+                &spk,
+                inp.redeem_script.as_deref(),
+                inp.witness_script.as_deref(),
+            )
         })
         .collect();
     if let Some(shapes) = shapes {
@@ -610,7 +695,12 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource) -> Review {
     }
     // Unproven amounts: a taproot signature commits to every input's amount, so the fee is
     // safe only if every input is proven or every input we sign is taproot.
-    let all_tr = r.ours().next().is_some() && r.ours().all(|i| i.spends.iter().all(|s| matches!(s.kind, SpendKind::TrKey(_))));
+    let all_tr = r.ours().next().is_some()
+        && r.ours().all(|i| {
+            i.spends
+                .iter()
+                .all(|s| matches!(s.kind, SpendKind::TrKey(_)))
+        });
     if !all_tr && r.inputs.iter().any(|i| !i.amount_proven) && r.ours().next().is_some() {
         let n = r.inputs.iter().filter(|i| !i.amount_proven).count();
         r.warnings.push(format!("{n} input(s) have amounts not proved by a full previous transaction: the fee shown relies on the online machine's word for them"));

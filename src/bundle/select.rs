@@ -30,8 +30,14 @@ const BNB_TRIES: usize = 100_000;
 
 /// Branch and bound: a subset whose effective value lies in `[target, target + cost_of_change]`,
 /// minimising the excess. `target` already includes the fee of the transaction without inputs.
-pub fn branch_and_bound(cands: &[Candidate], target: u64, cost_of_change: u64) -> Option<Vec<usize>> {
-    let mut order: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].effective() > 0).collect();
+pub fn branch_and_bound(
+    cands: &[Candidate],
+    target: u64,
+    cost_of_change: u64,
+) -> Option<Vec<usize>> {
+    let mut order: Vec<usize> = (0..cands.len())
+        .filter(|&i| cands[i].effective() > 0)
+        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cands[i].effective()));
     let eff: Vec<i64> = order.iter().map(|&i| cands[i].effective()).collect();
     let total: i64 = eff.iter().sum();
@@ -44,7 +50,9 @@ pub fn branch_and_bound(cands: &[Candidate], target: u64, cost_of_change: u64) -
         best: None,
     };
     search.dfs(0, 0, total);
-    search.best.map(|(_, s)| s.into_iter().map(|k| order[k]).collect())
+    search
+        .best
+        .map(|(_, s)| s.into_iter().map(|k| order[k]).collect())
 }
 
 struct Search<'a> {
@@ -85,7 +93,9 @@ impl Search<'_> {
 
 /// Largest first until the target plus the change cost is covered.
 pub fn largest_first(cands: &[Candidate], target_with_change: u64) -> Option<Vec<usize>> {
-    let mut order: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].effective() > 0).collect();
+    let mut order: Vec<usize> = (0..cands.len())
+        .filter(|&i| cands[i].effective() > 0)
+        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cands[i].value));
     let mut sum = 0i64;
     let mut chosen = Vec::new();
@@ -100,11 +110,23 @@ pub fn largest_first(cands: &[Candidate], target_with_change: u64) -> Option<Vec
 }
 
 /// Choose inputs: changeless BnB first, else largest-first with change.
-pub fn select(cands: &[Candidate], target: u64, change_fee: u64, cost_of_change: u64, min_change: u64) -> Option<Selection> {
+pub fn select(
+    cands: &[Candidate],
+    target: u64,
+    change_fee: u64,
+    cost_of_change: u64,
+    min_change: u64,
+) -> Option<Selection> {
     if let Some(chosen) = branch_and_bound(cands, target, cost_of_change) {
-        return Some(Selection { chosen, with_change: false });
+        return Some(Selection {
+            chosen,
+            with_change: false,
+        });
     }
-    largest_first(cands, target + change_fee + min_change).map(|chosen| Selection { chosen, with_change: true })
+    largest_first(cands, target + change_fee + min_change).map(|chosen| Selection {
+        chosen,
+        with_change: true,
+    })
 }
 
 #[cfg(test)]
@@ -112,7 +134,10 @@ mod tests {
     use super::*;
 
     fn c(v: u64) -> Candidate {
-        Candidate { value: v, input_fee: 100 }
+        Candidate {
+            value: v,
+            input_fee: 100,
+        }
     }
 
     #[test]

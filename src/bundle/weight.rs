@@ -27,7 +27,13 @@ fn varint_len(n: u64) -> u64 {
 
 fn push_len(n: u64) -> u64 {
     // Push opcode size for n bytes (direct push up to 75, PUSHDATA1 to 255, PUSHDATA2 beyond).
-    n + if n <= 75 { 1 } else if n <= 255 { 2 } else { 3 }
+    n + if n <= 75 {
+        1
+    } else if n <= 255 {
+        2
+    } else {
+        3
+    }
 }
 
 /// The `m` of an `m <keys…> n OP_CHECKMULTISIG` script.
@@ -44,23 +50,39 @@ fn multisig_m(script: &Script) -> Option<u64> {
 impl InputShape {
     /// P2PKH.
     pub fn pkh() -> Self {
-        InputShape { script_sig: push_len(ECDSA_SIG) + push_len(PUBKEY), witness: vec![] }
+        InputShape {
+            script_sig: push_len(ECDSA_SIG) + push_len(PUBKEY),
+            witness: vec![],
+        }
     }
     /// P2WPKH.
     pub fn wpkh() -> Self {
-        InputShape { script_sig: 0, witness: vec![ECDSA_SIG, PUBKEY] }
+        InputShape {
+            script_sig: 0,
+            witness: vec![ECDSA_SIG, PUBKEY],
+        }
     }
     /// P2SH-P2WPKH.
     pub fn sh_wpkh() -> Self {
-        InputShape { script_sig: push_len(22), witness: vec![ECDSA_SIG, PUBKEY] }
+        InputShape {
+            script_sig: push_len(22),
+            witness: vec![ECDSA_SIG, PUBKEY],
+        }
     }
     /// P2TR key path.
     pub fn tr_key() -> Self {
-        InputShape { script_sig: 0, witness: vec![SCHNORR_SIG] }
+        InputShape {
+            script_sig: 0,
+            witness: vec![SCHNORR_SIG],
+        }
     }
 
     /// From a scriptPubKey and the PSBT's redeem/witness scripts; `None` when unknown.
-    pub fn for_script(spk: &Script, redeem: Option<&Script>, witness_script: Option<&Script>) -> Option<Self> {
+    pub fn for_script(
+        spk: &Script,
+        redeem: Option<&Script>,
+        witness_script: Option<&Script>,
+    ) -> Option<Self> {
         if spk.is_p2pkh() {
             return Some(Self::pkh());
         }
@@ -78,7 +100,10 @@ impl InputShape {
             Some(w)
         };
         if spk.is_p2wsh() {
-            return Some(InputShape { script_sig: 0, witness: ms_witness(witness_script?)? });
+            return Some(InputShape {
+                script_sig: 0,
+                witness: ms_witness(witness_script?)?,
+            });
         }
         if spk.is_p2sh() {
             let redeem = redeem?;
@@ -86,11 +111,17 @@ impl InputShape {
                 return Some(Self::sh_wpkh());
             }
             if redeem.is_p2wsh() {
-                return Some(InputShape { script_sig: push_len(34), witness: ms_witness(witness_script?)? });
+                return Some(InputShape {
+                    script_sig: push_len(34),
+                    witness: ms_witness(witness_script?)?,
+                });
             }
             let m = multisig_m(redeem)?;
             let sigs = m * push_len(ECDSA_SIG);
-            return Some(InputShape { script_sig: 1 + sigs + push_len(redeem.len() as u64), witness: vec![] });
+            return Some(InputShape {
+                script_sig: 1 + sigs + push_len(redeem.len() as u64),
+                witness: vec![],
+            });
         }
         None
     }
@@ -115,13 +146,19 @@ impl InputShape {
 pub fn tx_weight(inputs: &[InputShape], outputs: &[TxOut]) -> u64 {
     let segwit = inputs.iter().any(InputShape::is_segwit);
     let mut base = 4 + 4 + varint_len(inputs.len() as u64) + varint_len(outputs.len() as u64);
-    base += outputs.iter().map(|o| 8 + varint_len(o.script_pubkey.len() as u64) + o.script_pubkey.len() as u64).sum::<u64>();
+    base += outputs
+        .iter()
+        .map(|o| 8 + varint_len(o.script_pubkey.len() as u64) + o.script_pubkey.len() as u64)
+        .sum::<u64>();
     base += inputs.iter().map(InputShape::base_bytes).sum::<u64>();
     let mut weight = base * 4;
     if segwit {
         weight += 2; // marker + flag
-        // A legacy input in a segwit transaction still has an empty witness (one byte).
-        weight += inputs.iter().map(|i| if i.is_segwit() { i.witness_bytes() } else { 1 }).sum::<u64>();
+                     // A legacy input in a segwit transaction still has an empty witness (one byte).
+        weight += inputs
+            .iter()
+            .map(|i| if i.is_segwit() { i.witness_bytes() } else { 1 })
+            .sum::<u64>();
     }
     weight
 }
@@ -139,7 +176,10 @@ mod tests {
     #[test]
     fn one_in_two_out_p2wpkh_is_141_vbytes() {
         // 1-in/2-out P2WPKH with a 71-byte signature: 561 WU → 141 vB.
-        let out = TxOut { value: Amount::ZERO, script_pubkey: ScriptBuf::from_bytes(vec![0; 22]) };
+        let out = TxOut {
+            value: Amount::ZERO,
+            script_pubkey: ScriptBuf::from_bytes(vec![0; 22]),
+        };
         let w = tx_weight(&[InputShape::wpkh()], &[out.clone(), out]);
         assert_eq!(w, 561);
         assert_eq!(vsize(w), 141);
@@ -147,7 +187,10 @@ mod tests {
 
     #[test]
     fn taproot_key_path_input_is_57_5_vbytes() {
-        let out = TxOut { value: Amount::ZERO, script_pubkey: ScriptBuf::from_bytes(vec![0; 34]) };
+        let out = TxOut {
+            value: Amount::ZERO,
+            script_pubkey: ScriptBuf::from_bytes(vec![0; 34]),
+        };
         let one = tx_weight(&[InputShape::tr_key()], std::slice::from_ref(&out));
         let two = tx_weight(&[InputShape::tr_key(), InputShape::tr_key()], &[out]);
         assert_eq!(two - one, 230);

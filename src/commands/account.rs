@@ -25,12 +25,23 @@ pub(crate) fn script_type(s: ScriptArg) -> ScriptType {
 }
 
 /// The export for one script type from an open key chain.
-pub(crate) fn export_for(keys: &KeyChain, script: ScriptType, account_n: u32) -> Result<account::AccountExport, Error> {
+pub(crate) fn export_for(
+    keys: &KeyChain,
+    script: ScriptType,
+    account_n: u32,
+) -> Result<account::AccountExport, Error> {
     use crate::bundle::KeySource;
     let net = keys.network();
     let path = script.account_path(net, account_n);
     let xpub = keys.xpub_at(&path)?;
-    Ok(account::export(keys.fingerprint(), &path, &xpub, script, account_n, net)?)
+    Ok(account::export(
+        keys.fingerprint(),
+        &path,
+        &xpub,
+        script,
+        account_n,
+        net,
+    )?)
 }
 
 fn export(a: AccountExportArgs) -> Result<(), Error> {
@@ -55,7 +66,9 @@ fn export(a: AccountExportArgs) -> Result<(), Error> {
         format!("xpub        {}", e.xpub),
         format!("key         {}", e.key_origin),
     ];
-    if let (Some(r), Some(c), Some(m), Some(f)) = (&e.receive, &e.change, &e.multipath, &e.first_address) {
+    if let (Some(r), Some(c), Some(m), Some(f)) =
+        (&e.receive, &e.change, &e.multipath, &e.first_address)
+    {
         lines.push(format!("receive     {r}"));
         lines.push(format!("change      {c}"));
         lines.push(format!("multipath   {m}"));

@@ -33,7 +33,10 @@ fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
         return Ok(Some(WatchOnly::from_descriptor(d, network(a.network))?));
     }
     if let Some(p) = &a.wallet {
-        return Ok(Some(WatchOnly::from_wallet_file(&read_limited(p, 1024 * 1024)?)?));
+        return Ok(Some(WatchOnly::from_wallet_file(&read_limited(
+            p,
+            1024 * 1024,
+        )?)?));
     }
     Ok(None)
 }
@@ -53,7 +56,12 @@ impl XpubSource {
         w.external.for_each_key(|k| {
             if let DescriptorPublicKey::XPub(x) = k {
                 if let Some((fp, path)) = &x.origin {
-                    found = Some(XpubSource { fingerprint: *fp, origin: path.clone(), xpub: x.xkey, network: w.network });
+                    found = Some(XpubSource {
+                        fingerprint: *fp,
+                        origin: path.clone(),
+                        xpub: x.xkey,
+                        network: w.network,
+                    });
                 }
             }
             true
@@ -76,7 +84,10 @@ impl KeySource for XpubSource {
             return None;
         }
         let rest = DerivationPath::from(&full[origin.len()..]);
-        self.xpub.derive_pub(&Secp256k1::verification_only(), &rest).ok().map(|x| x.public_key)
+        self.xpub
+            .derive_pub(&Secp256k1::verification_only(), &rest)
+            .ok()
+            .map(|x| x.public_key)
     }
 }
 
@@ -95,7 +106,11 @@ impl KeySource for NoKeys {
     }
 }
 
-pub(crate) fn review_with_wallet(psbt: &bitcoin::Psbt, w: Option<&WatchOnly>, net: Network) -> Review {
+pub(crate) fn review_with_wallet(
+    psbt: &bitcoin::Psbt,
+    w: Option<&WatchOnly>,
+    net: Network,
+) -> Review {
     match w.and_then(XpubSource::from_wallet) {
         Some(src) => bundle::review(psbt, &src),
         None => bundle::review(psbt, &NoKeys(w.map_or(net, |w| w.network))),
@@ -104,12 +119,20 @@ pub(crate) fn review_with_wallet(psbt: &bitcoin::Psbt, w: Option<&WatchOnly>, ne
 
 /// Parse `ADDR:AMOUNT` with sats or a `btc` suffix, checking the address's network.
 pub(crate) fn parse_payment(s: &str, net: Network) -> Result<(Address, Amount), Error> {
-    let (addr, amt) = s.rsplit_once(':').ok_or_else(|| Error::Usage(format!("--to wants ADDR:AMOUNT, got {}", crate::sanitize::escape(s))))?;
+    let (addr, amt) = s.rsplit_once(':').ok_or_else(|| {
+        Error::Usage(format!(
+            "--to wants ADDR:AMOUNT, got {}",
+            crate::sanitize::escape(s)
+        ))
+    })?;
     Ok((parse_address(addr, net)?, parse_amount(amt)?))
 }
 
 pub(crate) fn parse_address(addr: &str, net: Network) -> Result<Address, Error> {
-    let bad = || WalletError::BadAddress { address: crate::sanitize::escape(addr), network: net };
+    let bad = || WalletError::BadAddress {
+        address: crate::sanitize::escape(addr),
+        network: net,
+    };
     let a: Address<NetworkUnchecked> = addr.parse().map_err(|_| bad())?;
     Ok(a.require_network(net).map_err(|_| bad())?)
 }
@@ -123,7 +146,12 @@ pub(crate) fn parse_amount(s: &str) -> Result<Amount, Error> {
         let n = t.trim_end_matches("sats").trim_end_matches("sat");
         Amount::from_str_in(n.trim(), Denomination::Satoshi)
     };
-    r.map_err(|_| Error::Usage(format!("not an amount: {} (use sats, e.g. 15000, or 0.00015btc)", crate::sanitize::escape(s))))
+    r.map_err(|_| {
+        Error::Usage(format!(
+            "not an amount: {} (use sats, e.g. 15000, or 0.00015btc)",
+            crate::sanitize::escape(s)
+        ))
+    })
 }
 
 pub(crate) fn read_psbt(p: &Path) -> Result<(bitcoin::Psbt, Version, bundle::Encoding), Error> {
@@ -140,11 +168,19 @@ struct CreateOut<'a> {
 }
 
 fn create_cmd(a: CreateArgs) -> Result<(), Error> {
-    let w = wallet(&a.wallet)?.ok_or_else(|| Error::Usage("give --descriptor or --wallet".into()))?;
+    let w =
+        wallet(&a.wallet)?.ok_or_else(|| Error::Usage("give --descriptor or --wallet".into()))?;
     let utxos = utxo::parse_snapshot(&read_limited(&a.utxos, 64 * 1024 * 1024)?)?;
     let prev = utxo::load_prev_txs(&a.prev_txs)?;
-    let recipients = a.to.iter().map(|t| parse_payment(t, w.network)).collect::<Result<Vec<_>, _>>()?;
-    let send_all = a.send_all.as_deref().map(|s| parse_address(s, w.network)).transpose()?;
+    let recipients =
+        a.to.iter()
+            .map(|t| parse_payment(t, w.network))
+            .collect::<Result<Vec<_>, _>>()?;
+    let send_all = a
+        .send_all
+        .as_deref()
+        .map(|s| parse_address(s, w.network))
+        .transpose()?;
     let mut entropy = [0u8; 2];
     getrandom::getrandom(&mut entropy).map_err(|e| Error::Output(std::io::Error::other(e)))?;
     let created = create::create(&create::Request {
@@ -159,12 +195,24 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
         entropy,
     })?;
     let review = review_with_wallet(&created.psbt, Some(&w), w.network);
-    write_atomic(&a.out, &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?)?;
+    write_atomic(
+        &a.out,
+        &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?,
+    )?;
     if a.json {
-        return print_json(&CreateOut { out: a.out.display().to_string(), fee: created.fee, vsize: created.vsize, review: &review });
+        return print_json(&CreateOut {
+            out: a.out.display().to_string(),
+            fee: created.fee,
+            vsize: created.vsize,
+            review: &review,
+        });
     }
     eprint!("{}", review_text(&review, None));
-    eprintln!("wrote {} — carry it to the offline signer; compare the bundle id there: {}", a.out.display(), review.bundle_id);
+    eprintln!(
+        "wrote {} — carry it to the offline signer; compare the bundle id there: {}",
+        a.out.display(),
+        review.bundle_id
+    );
     Ok(())
 }
 
@@ -179,7 +227,11 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
             encoding: bundle::Encoding,
             review: &'a Review,
         }
-        return print_json(&Out { psbt_version: version, encoding: enc, review: &review });
+        return print_json(&Out {
+            psbt_version: version,
+            encoding: enc,
+            review: &review,
+        });
     }
     println_out(&format!("PSBT version {:?}, {:?}", version, enc))?;
     println_out(review_text(&review, None).trim_end())
@@ -209,7 +261,12 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
             weight: u64,
             hex: String,
         }
-        return print_json(&Out { txid: tx.compute_txid().to_string(), vsize: tx.vsize(), weight: tx.weight().to_wu(), hex });
+        return print_json(&Out {
+            txid: tx.compute_txid().to_string(),
+            vsize: tx.vsize(),
+            weight: tx.weight().to_wu(),
+            hex,
+        });
     }
     if a.extract || a.out.is_none() {
         println_out(&hex)?;

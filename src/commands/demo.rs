@@ -43,14 +43,23 @@ fn step(json: bool, s: &str) {
     }
 }
 
-fn trip(dir: &Path, script: ScriptType, seed_file: &Path, json: bool, salt: u32) -> Result<Trip, Error> {
+fn trip(
+    dir: &Path,
+    script: ScriptType,
+    seed_file: &Path,
+    json: bool,
+    salt: u32,
+) -> Result<Trip, Error> {
     let tag = script.to_string();
     // ONLINE: the watch-only side knows the exported descriptor only.
     let descriptor = {
         let keys = open_keys(seed_file)?;
         export_for(&keys, script, 0)?.multipath.unwrap_or_default()
     };
-    step(json, &format!("[online]  {tag}: watch-only wallet {descriptor}"));
+    step(
+        json,
+        &format!("[online]  {tag}: watch-only wallet {descriptor}"),
+    );
     let w = WatchOnly::from_descriptor(&descriptor, bitcoin::Network::Regtest)?;
     let pays: Vec<_> = [(0, 50_000u64), (1, 120_000), (2, 300_000)]
         .iter()
@@ -61,12 +70,30 @@ fn trip(dir: &Path, script: ScriptType, seed_file: &Path, json: bool, salt: u32)
     let utxos_json = serde_json::json!((0..3).map(|v| serde_json::json!({"txid": txid.to_string(), "vout": v, "amount": pays[v].1 as f64 / 1e8})).collect::<Vec<_>>());
     let utxos_path = dir.join(format!("{tag}-utxos.json"));
     let prev_path = dir.join(format!("{tag}-prev-txs.hex"));
-    write_atomic(&utxos_path, serde_json::to_string_pretty(&utxos_json).unwrap_or_default().as_bytes())?;
-    write_atomic(&prev_path, format!("{}\n", bitcoin::consensus::encode::serialize_hex(&fund)).as_bytes())?;
-    step(json, &format!("[online]  fixture UTXOs: {} and {}", utxos_path.display(), prev_path.display()));
+    write_atomic(
+        &utxos_path,
+        serde_json::to_string_pretty(&utxos_json)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+    write_atomic(
+        &prev_path,
+        format!("{}\n", bitcoin::consensus::encode::serialize_hex(&fund)).as_bytes(),
+    )?;
+    step(
+        json,
+        &format!(
+            "[online]  fixture UTXOs: {} and {}",
+            utxos_path.display(),
+            prev_path.display()
+        ),
+    );
 
     // The payee: a P2WPKH address of the secp256k1 generator point (nobody's wallet, regtest only).
-    let g: bitcoin::CompressedPublicKey = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798".parse().map_err(|_| Error::Usage("bad demo key".into()))?;
+    let g: bitcoin::CompressedPublicKey =
+        "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+            .parse()
+            .map_err(|_| Error::Usage("bad demo key".into()))?;
     let dest = bitcoin::Address::p2wpkh(&g, bitcoin::Network::Regtest);
     let utxos = utxo::parse_snapshot(&read_limited(&utxos_path, 1 << 20)?)?;
     let prev = utxo::load_prev_txs(&prev_path)?;
@@ -82,9 +109,19 @@ fn trip(dir: &Path, script: ScriptType, seed_file: &Path, json: bool, salt: u32)
         entropy: [7, 3],
     })?;
     let unsigned = dir.join(format!("{tag}-unsigned.psbt"));
-    write_atomic(&unsigned, &bundle::encode(&created.psbt, Version::V0, Encoding::Binary)?)?;
+    write_atomic(
+        &unsigned,
+        &bundle::encode(&created.psbt, Version::V0, Encoding::Binary)?,
+    )?;
     let online_review = review_with_wallet(&created.psbt, Some(&w), w.network);
-    step(json, &format!("[online]  bundle create → {} — bundle id {}", unsigned.display(), online_review.bundle_id));
+    step(
+        json,
+        &format!(
+            "[online]  bundle create → {} — bundle id {}",
+            unsigned.display(),
+            online_review.bundle_id
+        ),
+    );
 
     // OFFLINE: only the file crosses; the signer trusts nothing in it.
     let (mut psbt, version, enc) = bundle::decode(&read_limited(&unsigned, 1 << 24)?)?;
@@ -95,19 +132,43 @@ fn trip(dir: &Path, script: ScriptType, seed_file: &Path, json: bool, salt: u32)
         eprint!("{}", review_text(&review, Some(&verdict)));
     }
     if !verdict.approved() {
-        return Err(Refusal { reasons: verdict.refuse }.into());
+        return Err(Refusal {
+            reasons: verdict.refuse,
+        }
+        .into());
     }
-    step(json, &format!("[offline] policy: approved (strict default); bundle id {}", review.bundle_id));
+    step(
+        json,
+        &format!(
+            "[offline] policy: approved (strict default); bundle id {}",
+            review.bundle_id
+        ),
+    );
     let report = signer::sign_psbt(&mut psbt, &review, &keys, SignOptions::default())?;
     drop(keys);
     let signed = dir.join(format!("{tag}-signed.psbt"));
     write_atomic(&signed, &bundle::encode(&psbt, version, enc)?)?;
-    step(json, &format!("[offline] signed {} input(s), verified with k256 → {}", report.inputs_signed(), signed.display()));
+    step(
+        json,
+        &format!(
+            "[offline] signed {} input(s), verified with k256 → {}",
+            report.inputs_signed(),
+            signed.display()
+        ),
+    );
 
     // ONLINE: finalize and extract.
     let (mut back, _, _) = bundle::decode(&read_limited(&signed, 1 << 24)?)?;
     let tx = finalize::finalize(&mut back)?;
-    step(json, &format!("[online]  finalized: txid {} ({} vB, estimated {} vB); interpreter check passed", tx.compute_txid(), tx.vsize(), created.vsize));
+    step(
+        json,
+        &format!(
+            "[online]  finalized: txid {} ({} vB, estimated {} vB); interpreter check passed",
+            tx.compute_txid(),
+            tx.vsize(),
+            created.vsize
+        ),
+    );
     Ok(Trip {
         script,
         bundle_id: review.bundle_id.to_string(),
@@ -123,7 +184,10 @@ fn trip(dir: &Path, script: ScriptType, seed_file: &Path, json: bool, salt: u32)
 
 fn open_keys(seed_file: &Path) -> Result<KeyChain, Error> {
     let bytes = read_limited(seed_file, seedfile::MAX_SEED_FILE_BYTES)?;
-    let u = seedfile::open(&bytes, &Unlock::Passphrase(SecretString::from(DEMO_PASSPHRASE)))?;
+    let u = seedfile::open(
+        &bytes,
+        &Unlock::Passphrase(SecretString::from(DEMO_PASSPHRASE)),
+    )?;
     let seed = u.mnemonic.to_seed("", u.info.network);
     Ok(KeyChain::from_seed(&seed)?)
 }
@@ -136,26 +200,49 @@ pub fn run(a: DemoArgs) -> Result<(), Error> {
             d
         }
         None => {
-            _tmp = tempfile::Builder::new().prefix("airsign-demo-").tempdir().map_err(|e| Error::io("create", "a temporary folder", e))?;
+            _tmp = tempfile::Builder::new()
+                .prefix("airsign-demo-")
+                .tempdir()
+                .map_err(|e| Error::io("create", "a temporary folder", e))?;
             _tmp.path().to_path_buf()
         }
     };
     step(a.json, "airsign demo — regtest, with the PUBLIC test mnemonic `abandon … about` (never use it for real funds)");
     let m = Mnemonic::parse(TEST_MNEMONIC)?;
-    let prot = Protection::Passphrase { passphrase: SecretString::from(DEMO_PASSPHRASE), work_factor: Some(10) };
-    let (bytes, info) = seedfile::seal(&m, bitcoin::Network::Regtest, &seedfile::now_rfc3339(), &prot)?;
+    let prot = Protection::Passphrase {
+        passphrase: SecretString::from(DEMO_PASSPHRASE),
+        work_factor: Some(10),
+    };
+    let (bytes, info) = seedfile::seal(
+        &m,
+        bitcoin::Network::Regtest,
+        &seedfile::now_rfc3339(),
+        &prot,
+    )?;
     let seed_file = dir.join("demo-seed.age");
     write_atomic(&seed_file, &bytes)?;
-    step(a.json, &format!("[offline] seed file {} (age, scrypt) — fingerprint {}", seed_file.display(), info.fingerprint));
+    step(
+        a.json,
+        &format!(
+            "[offline] seed file {} (age, scrypt) — fingerprint {}",
+            seed_file.display(),
+            info.fingerprint
+        ),
+    );
     let trips = vec![
         trip(&dir, ScriptType::Wpkh, &seed_file, a.json, 1)?,
         trip(&dir, ScriptType::Tr, &seed_file, a.json, 2)?,
     ];
     if a.json {
-        return print_json(&serde_json::json!({"network": "regtest", "fingerprint": info.fingerprint, "dir": dir.display().to_string(), "round_trips": trips}));
+        return print_json(
+            &serde_json::json!({"network": "regtest", "fingerprint": info.fingerprint, "dir": dir.display().to_string(), "round_trips": trips}),
+        );
     }
     for t in &trips {
-        println_out(&format!("{} transaction {} ({} vB, fee {} sat):\n{}", t.script, t.txid, t.vsize, t.fee, t.tx_hex))?;
+        println_out(&format!(
+            "{} transaction {} ({} vB, fee {} sat):\n{}",
+            t.script, t.txid, t.vsize, t.fee, t.tx_hex
+        ))?;
     }
     Ok(())
 }

@@ -29,7 +29,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Man => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(Error::Output)?;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(Error::Output)?;
             print_bytes(&out)
         }
     }
@@ -55,13 +57,17 @@ pub(crate) fn encoding(e: PsbtEncodingArg) -> crate::bundle::Encoding {
 
 pub(crate) fn print_bytes(b: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    out.write_all(b).and_then(|_| out.flush()).map_err(Error::Output)
+    out.write_all(b)
+        .and_then(|_| out.flush())
+        .map_err(Error::Output)
 }
 
 /// Print one line on stdout.
 pub(crate) fn println_out(s: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{s}").and_then(|_| out.flush()).map_err(Error::Output)
+    writeln!(out, "{s}")
+        .and_then(|_| out.flush())
+        .map_err(Error::Output)
 }
 
 /// Print one JSON document on stdout.

@@ -28,19 +28,32 @@ fn protection(w: &SeedWrite) -> Result<Protection, Error> {
         let text = read_limited(f, 1024 * 1024)?;
         recipients.extend(seedfile::parse_recipients(&String::from_utf8_lossy(&text))?);
         if recipients.is_empty() {
-            return Err(SecretError::BadRecipient(format!("{} lists no recipients", f.display())).into());
+            return Err(
+                SecretError::BadRecipient(format!("{} lists no recipients", f.display())).into(),
+            );
         }
     }
     if !recipients.is_empty() {
         return Ok(Protection::Recipients(recipients));
     }
-    let passphrase = prompt::passphrase(Source::from_fd(w.passphrase_fd), "seed file passphrase", true, false)?;
-    Ok(Protection::Passphrase { passphrase, work_factor: w.kdf_work_factor })
+    let passphrase = prompt::passphrase(
+        Source::from_fd(w.passphrase_fd),
+        "seed file passphrase",
+        true,
+        false,
+    )?;
+    Ok(Protection::Passphrase {
+        passphrase,
+        work_factor: w.kdf_work_factor,
+    })
 }
 
 fn check_target(w: &SeedWrite) -> Result<(), Error> {
     if w.out.exists() && !w.force {
-        return Err(Error::Usage(format!("{} already exists; refusing to overwrite a seed file (use --force)", w.out.display())));
+        return Err(Error::Usage(format!(
+            "{} already exists; refusing to overwrite a seed file (use --force)",
+            w.out.display()
+        )));
     }
     Ok(())
 }
@@ -57,7 +70,10 @@ fn report(info: &SeedInfo, json: bool, path: Option<&std::path::Path>) -> Result
         return print_json(info);
     }
     if let Some(p) = path {
-        println_out(&format!("wrote      {}", crate::sanitize::escape(&p.display().to_string())))?;
+        println_out(&format!(
+            "wrote      {}",
+            crate::sanitize::escape(&p.display().to_string())
+        ))?;
     }
     println_out(&format!(
         "fingerprint {}\nnetwork     {}\nwords       {}\ncreated     {}",
@@ -121,7 +137,10 @@ fn info(a: SeedInfoArgs) -> Result<(), Error> {
         None
     };
     if a.json {
-        return print_json(&InfoOut { info: &u.info, fingerprint_with_bip39_passphrase: with_pass });
+        return print_json(&InfoOut {
+            info: &u.info,
+            fingerprint_with_bip39_passphrase: with_pass,
+        });
     }
     report(&u.info, false, None)?;
     if let Some(fp) = with_pass {

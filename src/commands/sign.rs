@@ -24,10 +24,14 @@ struct SignOut<'a> {
 }
 
 fn confirm(bundle_id: &str) -> Result<bool, Error> {
-    let mut tty = crate::secrets::prompt::tty().map_err(|_| SecretError::NoTty("confirmation (use --yes in scripts)"))?;
-    write!(tty, "Sign bundle {bundle_id}? Type yes to sign: ").map_err(|e| Error::io("write", "/dev/tty", e))?;
+    let mut tty = crate::secrets::prompt::tty()
+        .map_err(|_| SecretError::NoTty("confirmation (use --yes in scripts)"))?;
+    write!(tty, "Sign bundle {bundle_id}? Type yes to sign: ")
+        .map_err(|e| Error::io("write", "/dev/tty", e))?;
     let mut line = String::new();
-    std::io::BufReader::new(tty).read_line(&mut line).map_err(|e| Error::io("read", "/dev/tty", e))?;
+    std::io::BufReader::new(tty)
+        .read_line(&mut line)
+        .map_err(|e| Error::io("read", "/dev/tty", e))?;
     Ok(line.trim().eq_ignore_ascii_case("yes"))
 }
 
@@ -40,23 +44,55 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     drop(seed);
 
     let review = bundle::review(&psbt, &keys);
-    let defaults = Defaults { max_fee_sats: a.max_fee, allow_foreign_inputs: a.allow_foreign_inputs, ..Defaults::default() };
+    let defaults = Defaults {
+        max_fee_sats: a.max_fee,
+        allow_foreign_inputs: a.allow_foreign_inputs,
+        ..Defaults::default()
+    };
     let verdict = policy::evaluate(&review, &defaults);
     eprint!("{}", review_text(&review, Some(&verdict)));
     if !verdict.approved() {
-        return Err(Refusal { reasons: verdict.refuse }.into());
+        return Err(Refusal {
+            reasons: verdict.refuse,
+        }
+        .into());
     }
     if review.ours().next().is_none() {
-        return Err(SignError::NothingToSign { fingerprint: review.fingerprint.clone() }.into());
+        return Err(SignError::NothingToSign {
+            fingerprint: review.fingerprint.clone(),
+        }
+        .into());
     }
     if !a.yes && !confirm(&review.bundle_id.to_string())? {
-        return Err(Refusal { reasons: vec![crate::bundle::review::Problem { code: "declined", message: "the user declined at the confirmation prompt".into() }] }.into());
+        return Err(Refusal {
+            reasons: vec![crate::bundle::review::Problem {
+                code: "declined",
+                message: "the user declined at the confirmation prompt".into(),
+            }],
+        }
+        .into());
     }
-    let report = signer::sign_psbt(&mut psbt, &review, &keys, SignOptions { deterministic: a.deterministic })?;
+    let report = signer::sign_psbt(
+        &mut psbt,
+        &review,
+        &keys,
+        SignOptions {
+            deterministic: a.deterministic,
+        },
+    )?;
     drop(keys);
-    write_atomic(&a.out, &bundle::encode(&psbt, version, encoding(a.encoding))?)?;
+    write_atomic(
+        &a.out,
+        &bundle::encode(&psbt, version, encoding(a.encoding))?,
+    )?;
     if a.json {
-        return print_json(&SignOut { decision: "signed", signed_inputs: report.inputs_signed(), out: a.out.display().to_string(), review: &review, verdict: &verdict });
+        return print_json(&SignOut {
+            decision: "signed",
+            signed_inputs: report.inputs_signed(),
+            out: a.out.display().to_string(),
+            review: &review,
+            verdict: &verdict,
+        });
     }
     eprintln!(
         "signed {} input(s); every signature verified independently (k256). Wrote {}. Bundle {}",

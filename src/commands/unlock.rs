@@ -15,7 +15,12 @@ pub fn open(u: &SeedUnlock) -> Result<Unlocked, Error> {
     }
     let unlock = match &u.identity {
         Some(path) => seedfile::parse_identities(&read_limited(path, MAX_SEED_FILE_BYTES)?)?,
-        None => Unlock::Passphrase(prompt::passphrase(Source::from_fd(u.passphrase_fd), "seed file passphrase", false, false)?),
+        None => Unlock::Passphrase(prompt::passphrase(
+            Source::from_fd(u.passphrase_fd),
+            "seed file passphrase",
+            false,
+            false,
+        )?),
     };
     Ok(seedfile::open(&bytes, &unlock)?)
 }
@@ -24,8 +29,18 @@ pub fn open(u: &SeedUnlock) -> Result<Unlocked, Error> {
 pub fn seed(u: &SeedUnlock, unlocked: &Unlocked) -> Result<Seed, Error> {
     use secrecy::ExposeSecret;
     let pass = match (u.bip39_passphrase_fd, u.bip39_passphrase) {
-        (Some(fd), _) => Some(prompt::passphrase(Source::Fd(fd), "BIP39 passphrase", false, true)?),
-        (None, true) => Some(prompt::passphrase(Source::Tty, "BIP39 passphrase", true, true)?),
+        (Some(fd), _) => Some(prompt::passphrase(
+            Source::Fd(fd),
+            "BIP39 passphrase",
+            false,
+            true,
+        )?),
+        (None, true) => Some(prompt::passphrase(
+            Source::Tty,
+            "BIP39 passphrase",
+            true,
+            true,
+        )?),
         (None, false) => None,
     };
     let p = pass.as_ref().map(|p| p.expose_secret()).unwrap_or("");

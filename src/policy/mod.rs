@@ -20,7 +20,12 @@ pub struct Defaults {
 
 impl Default for Defaults {
     fn default() -> Self {
-        Defaults { max_fee_percent: 10.0, warn_fee_percent: 5.0, max_fee_sats: 1_000_000, allow_foreign_inputs: false }
+        Defaults {
+            max_fee_percent: 10.0,
+            warn_fee_percent: 5.0,
+            max_fee_sats: 1_000_000,
+            allow_foreign_inputs: false,
+        }
     }
 }
 
@@ -69,13 +74,33 @@ pub fn evaluate(review: &Review, d: &Defaults) -> Verdict {
     }
     match review.fee {
         Some(fee) => {
-            let base = if review.spent > 0 { review.spent } else { review.total_in.unwrap_or(0) };
-            let pct = if base > 0 { fee as f64 * 100.0 / base as f64 } else { 100.0 };
+            let base = if review.spent > 0 {
+                review.spent
+            } else {
+                review.total_in.unwrap_or(0)
+            };
+            let pct = if base > 0 {
+                fee as f64 * 100.0 / base as f64
+            } else {
+                100.0
+            };
             if fee > d.max_fee_sats {
-                refuse.push(Problem { code: "fee_too_high", message: format!("the fee of {fee} sat is above the {} sat cap", d.max_fee_sats) });
+                refuse.push(Problem {
+                    code: "fee_too_high",
+                    message: format!(
+                        "the fee of {fee} sat is above the {} sat cap",
+                        d.max_fee_sats
+                    ),
+                });
             }
             if pct > d.max_fee_percent {
-                refuse.push(Problem { code: "fee_too_high", message: format!("the fee is {pct:.1} % of the amount spent (limit {} %)", d.max_fee_percent) });
+                refuse.push(Problem {
+                    code: "fee_too_high",
+                    message: format!(
+                        "the fee is {pct:.1} % of the amount spent (limit {} %)",
+                        d.max_fee_percent
+                    ),
+                });
             } else if pct > d.warn_fee_percent {
                 warnings.push(format!("the fee is {pct:.1} % of the amount spent"));
             }

@@ -133,28 +133,40 @@ mod tests {
 
     #[test]
     fn parse_forgives_case_and_spaces() {
-        let m = Mnemonic::parse(&format!("  {}  ", ABANDON.to_uppercase().replace(' ', "\t "))).unwrap();
+        let m = Mnemonic::parse(&format!(
+            "  {}  ",
+            ABANDON.to_uppercase().replace(' ', "\t ")
+        ))
+        .unwrap();
         assert_eq!(m.word_count(), 12);
         assert_eq!(&*m.phrase(), ABANDON);
     }
 
     #[test]
     fn errors_name_positions_not_words() {
-        let bad = ABANDON.replacen("abandon", "abandom", 1).replacen("abandon abandom", "abandon abandom", 1);
+        let bad = ABANDON.replacen("abandon", "abandom", 1);
         match Mnemonic::parse(&bad) {
             Err(SecretError::UnknownWord { position }) => assert_eq!(position, 1),
             other => panic!("unexpected {:?}", other.err()),
         }
         let swapped = ABANDON.replace("about", "abandon");
-        assert!(matches!(Mnemonic::parse(&swapped), Err(SecretError::BadChecksum { last: 12 })));
-        assert!(matches!(Mnemonic::parse("abandon about"), Err(SecretError::BadWordCount(2))));
+        assert!(matches!(
+            Mnemonic::parse(&swapped),
+            Err(SecretError::BadChecksum { last: 12 })
+        ));
+        assert!(matches!(
+            Mnemonic::parse("abandon about"),
+            Err(SecretError::BadWordCount(2))
+        ));
         let msg = SecretError::UnknownWord { position: 3 }.to_string();
         assert!(!msg.contains("abandon"));
     }
 
     #[test]
     fn fingerprint_of_test_mnemonic() {
-        let seed = Mnemonic::parse(ABANDON).unwrap().to_seed("", Network::Bitcoin);
+        let seed = Mnemonic::parse(ABANDON)
+            .unwrap()
+            .to_seed("", Network::Bitcoin);
         assert_eq!(seed.fingerprint().to_string(), "73c5da0a");
     }
 }

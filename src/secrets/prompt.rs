@@ -141,11 +141,7 @@ pub fn show_words_on_tty(m: &Mnemonic) -> Result<(), SecretError> {
 }
 
 /// Ask the user to type back the words at `positions` (1-based).
-pub fn backup_check(
-    m: &Mnemonic,
-    positions: &[usize],
-    source: Source,
-) -> Result<(), SecretError> {
+pub fn backup_check(m: &Mnemonic, positions: &[usize], source: Source) -> Result<(), SecretError> {
     let answers: Vec<Zeroizing<String>> = match source {
         Source::Fd(fd) => {
             let all = read_fd(fd, "backup check words")?;

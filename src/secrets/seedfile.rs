@@ -222,9 +222,14 @@ pub fn open(bytes: &[u8], unlock: &Unlock) -> Result<Unlocked, SecretError> {
     }
     let mnemonic = Mnemonic::parse(&parsed.mnemonic)
         .map_err(|_| corrupt("the stored mnemonic is not valid BIP39"))?;
-    let fingerprint = mnemonic.to_seed("", parsed.network).fingerprint().to_string();
+    let fingerprint = mnemonic
+        .to_seed("", parsed.network)
+        .fingerprint()
+        .to_string();
     if fingerprint != parsed.fingerprint {
-        return Err(corrupt("the stored fingerprint does not match the stored mnemonic"));
+        return Err(corrupt(
+            "the stored fingerprint does not match the stored mnemonic",
+        ));
     }
     let info = SeedInfo {
         version: parsed.version,

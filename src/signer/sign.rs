@@ -49,16 +49,27 @@ impl SignReport {
 }
 
 fn ecdsa_type(psbt: &Psbt, i: usize) -> EcdsaSighashType {
-    psbt.inputs[i].sighash_type.and_then(|t| t.ecdsa_hash_ty().ok()).unwrap_or(EcdsaSighashType::All)
+    psbt.inputs[i]
+        .sighash_type
+        .and_then(|t| t.ecdsa_hash_ty().ok())
+        .unwrap_or(EcdsaSighashType::All)
 }
 
 fn tap_type(psbt: &Psbt, i: usize) -> TapSighashType {
-    psbt.inputs[i].sighash_type.and_then(|t| t.taproot_hash_ty().ok()).unwrap_or(TapSighashType::Default)
+    psbt.inputs[i]
+        .sighash_type
+        .and_then(|t| t.taproot_hash_ty().ok())
+        .unwrap_or(TapSighashType::Default)
 }
 
 /// Sign every input of `psbt` that `review` proved ours, then verify every signature with `k256`.
 /// On any error `psbt` is left unchanged.
-pub fn sign_psbt(psbt: &mut Psbt, review: &Review, keys: &KeyChain, opts: SignOptions) -> Result<SignReport, SignError> {
+pub fn sign_psbt(
+    psbt: &mut Psbt,
+    review: &Review,
+    keys: &KeyChain,
+    opts: SignOptions,
+) -> Result<SignReport, SignError> {
     let secp = keys.secp();
     let mut signed = psbt.clone();
     let tx = signed.unsigned_tx.clone();
@@ -69,46 +80,82 @@ pub fn sign_psbt(psbt: &mut Psbt, review: &Review, keys: &KeyChain, opts: SignOp
     for inp in review.ours() {
         let i = inp.index;
         let err = |reason: String| SignError::Sighash { input: i, reason };
-        let prev = inp.prevout.as_ref().ok_or_else(|| err("previous output unknown".into()))?;
+        let prev = inp
+            .prevout
+            .as_ref()
+            .ok_or_else(|| err("previous output unknown".into()))?;
         for spend in &inp.spends {
             let key = keys.signing_key(&spend.path)?;
             if let SpendKind::TrKey(root) = &spend.kind {
-                let all = prevouts.as_ref().ok_or_else(|| err("taproot signing needs every input's previous output".into()))?;
+                let all = prevouts.as_ref().ok_or_else(|| {
+                    err("taproot signing needs every input's previous output".into())
+                })?;
                 let ty = tap_type(&signed, i);
                 let sighash = cache
                     .taproot_key_spend_signature_hash(i, &Prevouts::All(all), ty)
                     .map_err(|e| err(e.to_string()))?;
                 let msg = Message::from_digest(sighash.to_byte_array());
-                let keypair = Keypair::from_secret_key(secp, key.secret()).tap_tweak(secp, *root).to_keypair();
+                let keypair = Keypair::from_secret_key(secp, key.secret())
+                    .tap_tweak(secp, *root)
+                    .to_keypair();
                 let sig = if opts.deterministic {
                     secp.sign_schnorr_no_aux_rand(&msg, &keypair)
                 } else {
                     secp.sign_schnorr(&msg, &keypair)
                 };
-                signed.inputs[i].tap_key_sig = Some(taproot::Signature { signature: sig, sighash_type: ty });
-                made.push(MadeSignature { input: i, kind: spend.kind.clone(), pubkey: spend.pubkey, sighash: sighash.to_byte_array() });
+                signed.inputs[i].tap_key_sig = Some(taproot::Signature {
+                    signature: sig,
+                    sighash_type: ty,
+                });
+                made.push(MadeSignature {
+                    input: i,
+                    kind: spend.kind.clone(),
+                    pubkey: spend.pubkey,
+                    sighash: sighash.to_byte_array(),
+                });
                 continue;
             }
             let ty = ecdsa_type(&signed, i);
             let sighash: [u8; 32] = match &spend.kind {
-                SpendKind::Pkh => cache.legacy_signature_hash(i, &prev.script_pubkey, ty.to_u32()).map(|h| h.to_byte_array()).map_err(|e| err(e.to_string()))?,
-                SpendKind::Sh(rs) => cache.legacy_signature_hash(i, rs, ty.to_u32()).map(|h| h.to_byte_array()).map_err(|e| err(e.to_string()))?,
+                SpendKind::Pkh => cache
+                    .legacy_signature_hash(i, &prev.script_pubkey, ty.to_u32())
+                    .map(|h| h.to_byte_array())
+                    .map_err(|e| err(e.to_string()))?,
+                SpendKind::Sh(rs) => cache
+                    .legacy_signature_hash(i, rs, ty.to_u32())
+                    .map(|h| h.to_byte_array())
+                    .map_err(|e| err(e.to_string()))?,
                 SpendKind::Wpkh | SpendKind::ShWpkh => {
-                    let wpkh = ScriptBuf::new_p2wpkh(&CompressedPublicKey(spend.pubkey).wpubkey_hash());
-                    cache.p2wpkh_signature_hash(i, &wpkh, prev.value, ty).map(|h| h.to_byte_array()).map_err(|e| err(e.to_string()))?
+                    let wpkh =
+                        ScriptBuf::new_p2wpkh(&CompressedPublicKey(spend.pubkey).wpubkey_hash());
+                    cache
+                        .p2wpkh_signature_hash(i, &wpkh, prev.value, ty)
+                        .map(|h| h.to_byte_array())
+                        .map_err(|e| err(e.to_string()))?
                 }
-                SpendKind::Wsh(ws) | SpendKind::ShWsh(ws) => cache.p2wsh_signature_hash(i, ws, prev.value, ty).map(|h| h.to_byte_array()).map_err(|e| err(e.to_string()))?,
+                SpendKind::Wsh(ws) | SpendKind::ShWsh(ws) => cache
+                    .p2wsh_signature_hash(i, ws, prev.value, ty)
+                    .map(|h| h.to_byte_array())
+                    .map_err(|e| err(e.to_string()))?,
                 SpendKind::TrKey(_) => unreachable!("handled above"),
             };
             let msg = Message::from_digest(sighash);
             let sig = secp.sign_ecdsa_low_r(&msg, key.secret());
-            signed.inputs[i]
-                .partial_sigs
-                .insert(bitcoin::PublicKey::new(spend.pubkey), ecdsa::Signature { signature: sig, sighash_type: ty });
-            made.push(MadeSignature { input: i, kind: spend.kind.clone(), pubkey: spend.pubkey, sighash });
+            signed.inputs[i].partial_sigs.insert(
+                bitcoin::PublicKey::new(spend.pubkey),
+                ecdsa::Signature {
+                    signature: sig,
+                    sighash_type: ty,
+                },
+            );
+            made.push(MadeSignature {
+                input: i,
+                kind: spend.kind.clone(),
+                pubkey: spend.pubkey,
+                sighash,
+            });
         }
     }
-    drop(cache);
     verify::verify_signatures(&signed, &made)?;
     *psbt = signed;
     Ok(SignReport { signatures: made })

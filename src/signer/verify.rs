@@ -12,7 +12,10 @@ use super::SignError;
 use crate::bundle::review::SpendKind;
 
 fn fail(input: usize, reason: impl Into<String>) -> SignError {
-    SignError::VerifyFailed { input, reason: reason.into() }
+    SignError::VerifyFailed {
+        input,
+        reason: reason.into(),
+    }
 }
 
 /// The previous output of input `i`, read again from the PSBT.
@@ -36,8 +39,12 @@ pub fn verify_signatures(psbt: &Psbt, made: &[MadeSignature]) -> Result<(), Sign
         let prev = prevout_of(psbt, i).ok_or_else(|| fail(i, "previous output missing"))?;
         let input = &psbt.inputs[i];
         if let SpendKind::TrKey(_) = m.kind {
-            let sig = input.tap_key_sig.ok_or_else(|| fail(i, "taproot signature missing"))?;
-            let all = prevouts.as_ref().ok_or_else(|| fail(i, "previous outputs missing"))?;
+            let sig = input
+                .tap_key_sig
+                .ok_or_else(|| fail(i, "taproot signature missing"))?;
+            let all = prevouts
+                .as_ref()
+                .ok_or_else(|| fail(i, "previous outputs missing"))?;
             let sighash = cache
                 .taproot_key_spend_signature_hash(i, &Prevouts::All(all), sig.sighash_type)
                 .map_err(|e| fail(i, e.to_string()))?
@@ -49,22 +56,40 @@ pub fn verify_signatures(psbt: &Psbt, made: &[MadeSignature]) -> Result<(), Sign
             if !prev.script_pubkey.is_p2tr() {
                 return Err(fail(i, "not a taproot output"));
             }
-            let vk = k256::schnorr::VerifyingKey::from_bytes(&spk[2..34]).map_err(|_| fail(i, "output key is not a valid x-only key"))?;
-            let ks = k256::schnorr::Signature::try_from(&sig.signature.serialize()[..]).map_err(|_| fail(i, "malformed Schnorr signature"))?;
-            vk.verify_raw(&sighash, &ks).map_err(|_| fail(i, "BIP340 signature does not verify against the output key"))?;
+            let vk = k256::schnorr::VerifyingKey::from_bytes(&spk[2..34])
+                .map_err(|_| fail(i, "output key is not a valid x-only key"))?;
+            let ks = k256::schnorr::Signature::try_from(&sig.signature.serialize()[..])
+                .map_err(|_| fail(i, "malformed Schnorr signature"))?;
+            vk.verify_raw(&sighash, &ks)
+                .map_err(|_| fail(i, "BIP340 signature does not verify against the output key"))?;
             continue;
         }
         let pk = bitcoin::PublicKey::new(m.pubkey);
-        let sig = input.partial_sigs.get(&pk).ok_or_else(|| fail(i, "ECDSA signature missing"))?;
+        let sig = input
+            .partial_sigs
+            .get(&pk)
+            .ok_or_else(|| fail(i, "ECDSA signature missing"))?;
         let ty = sig.sighash_type;
         let sighash: [u8; 32] = match &m.kind {
-            SpendKind::Pkh => cache.legacy_signature_hash(i, &prev.script_pubkey, ty.to_u32()).map(|h| h.to_byte_array()).map_err(|e| fail(i, e.to_string()))?,
-            SpendKind::Sh(rs) => cache.legacy_signature_hash(i, rs, ty.to_u32()).map(|h| h.to_byte_array()).map_err(|e| fail(i, e.to_string()))?,
+            SpendKind::Pkh => cache
+                .legacy_signature_hash(i, &prev.script_pubkey, ty.to_u32())
+                .map(|h| h.to_byte_array())
+                .map_err(|e| fail(i, e.to_string()))?,
+            SpendKind::Sh(rs) => cache
+                .legacy_signature_hash(i, rs, ty.to_u32())
+                .map(|h| h.to_byte_array())
+                .map_err(|e| fail(i, e.to_string()))?,
             SpendKind::Wpkh | SpendKind::ShWpkh => {
                 let wpkh = ScriptBuf::new_p2wpkh(&CompressedPublicKey(m.pubkey).wpubkey_hash());
-                cache.p2wpkh_signature_hash(i, &wpkh, prev.value, ty).map(|h| h.to_byte_array()).map_err(|e| fail(i, e.to_string()))?
+                cache
+                    .p2wpkh_signature_hash(i, &wpkh, prev.value, ty)
+                    .map(|h| h.to_byte_array())
+                    .map_err(|e| fail(i, e.to_string()))?
             }
-            SpendKind::Wsh(ws) | SpendKind::ShWsh(ws) => cache.p2wsh_signature_hash(i, ws, prev.value, ty).map(|h| h.to_byte_array()).map_err(|e| fail(i, e.to_string()))?,
+            SpendKind::Wsh(ws) | SpendKind::ShWsh(ws) => cache
+                .p2wsh_signature_hash(i, ws, prev.value, ty)
+                .map(|h| h.to_byte_array())
+                .map_err(|e| fail(i, e.to_string()))?,
             SpendKind::TrKey(_) => unreachable!("handled above"),
         };
         if sighash != m.sighash {
@@ -74,9 +99,12 @@ pub fn verify_signatures(psbt: &Psbt, made: &[MadeSignature]) -> Result<(), Sign
         if compact[0] >= 0x80 {
             return Err(fail(i, "signature R is not low (grinding failed)"));
         }
-        let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(&m.pubkey.serialize()).map_err(|_| fail(i, "invalid public key"))?;
-        let ks = k256::ecdsa::Signature::from_slice(&compact).map_err(|_| fail(i, "malformed ECDSA signature"))?;
-        vk.verify_prehash(&sighash, &ks).map_err(|_| fail(i, "ECDSA signature does not verify"))?;
+        let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(&m.pubkey.serialize())
+            .map_err(|_| fail(i, "invalid public key"))?;
+        let ks = k256::ecdsa::Signature::from_slice(&compact)
+            .map_err(|_| fail(i, "malformed ECDSA signature"))?;
+        vk.verify_prehash(&sighash, &ks)
+            .map_err(|_| fail(i, "ECDSA signature does not verify"))?;
     }
     Ok(())
 }

@@ -41,7 +41,10 @@ pub struct AccountExport {
 }
 
 /// Wrap `key` in the descriptor for `script` and return it with its checksum.
-pub fn descriptor_for(script: ScriptType, key: &str) -> Result<Descriptor<DescriptorPublicKey>, WalletError> {
+pub fn descriptor_for(
+    script: ScriptType,
+    key: &str,
+) -> Result<Descriptor<DescriptorPublicKey>, WalletError> {
     let body = match script {
         ScriptType::Pkh => format!("pkh({key})"),
         ScriptType::ShWpkh => format!("sh(wpkh({key}))"),
@@ -49,7 +52,8 @@ pub fn descriptor_for(script: ScriptType, key: &str) -> Result<Descriptor<Descri
         ScriptType::Tr => format!("tr({key})"),
         ScriptType::WshMulti | ScriptType::ShWshMulti => {
             return Err(WalletError::BadDescriptor(
-                "multisig descriptors need every cosigner's key; export gives the key expression".into(),
+                "multisig descriptors need every cosigner's key; export gives the key expression"
+                    .into(),
             ))
         }
     };

@@ -65,21 +65,28 @@ pub fn parse_public(text: &str) -> Result<Descriptor<DescriptorPublicKey>, Walle
             return Err(WalletError::PrivateDescriptor);
         }
     }
-    let d: Descriptor<DescriptorPublicKey> =
-        Descriptor::from_str(text).map_err(|e| WalletError::BadDescriptor(crate::sanitize::escape(&e.to_string())))?;
+    let d: Descriptor<DescriptorPublicKey> = Descriptor::from_str(text)
+        .map_err(|e| WalletError::BadDescriptor(crate::sanitize::escape(&e.to_string())))?;
     // BIP32 vector 5: a master key (depth 0) has no parent and child number 0; rust-bitcoin
     // does not check this, so we do.
     let bad_master = !d.for_each_key(|k| match k {
         DescriptorPublicKey::XPub(x) => {
-            x.xkey.depth != 0 || (x.xkey.parent_fingerprint == Default::default() && u32::from(x.xkey.child_number) == 0)
+            x.xkey.depth != 0
+                || (x.xkey.parent_fingerprint == Default::default()
+                    && u32::from(x.xkey.child_number) == 0)
         }
         DescriptorPublicKey::MultiXPub(x) => {
-            x.xkey.depth != 0 || (x.xkey.parent_fingerprint == Default::default() && u32::from(x.xkey.child_number) == 0)
+            x.xkey.depth != 0
+                || (x.xkey.parent_fingerprint == Default::default()
+                    && u32::from(x.xkey.child_number) == 0)
         }
         _ => true,
     });
     if bad_master {
-        return Err(WalletError::BadDescriptor("an extended key of depth 0 must have a zero parent fingerprint and child number".into()));
+        return Err(WalletError::BadDescriptor(
+            "an extended key of depth 0 must have a zero parent fingerprint and child number"
+                .into(),
+        ));
     }
     Ok(d)
 }
@@ -126,12 +133,20 @@ impl WatchOnly {
 
     /// From the JSON wallet file.
     pub fn from_wallet_file(bytes: &[u8]) -> Result<Self, WalletError> {
-        let f: WalletFile = serde_json::from_slice(bytes)
-            .map_err(|e| WalletError::BadWalletFile(e.to_string()))?;
+        let f: WalletFile =
+            serde_json::from_slice(bytes).map_err(|e| WalletError::BadWalletFile(e.to_string()))?;
         if f.version != 1 {
-            return Err(WalletError::BadWalletFile(format!("version {} is not supported", f.version)));
+            return Err(WalletError::BadWalletFile(format!(
+                "version {} is not supported",
+                f.version
+            )));
         }
-        Self::new(parse_public(&f.external)?, parse_public(&f.internal)?, f.network, f.next_index.change)
+        Self::new(
+            parse_public(&f.external)?,
+            parse_public(&f.internal)?,
+            f.network,
+            f.next_index.change,
+        )
     }
 
     fn new(
@@ -143,9 +158,16 @@ impl WatchOnly {
         check_network(&external, network)?;
         check_network(&internal, network)?;
         if !external.has_wildcard() || !internal.has_wildcard() {
-            return Err(WalletError::BadDescriptor("descriptors must end in a wildcard (/*)".into()));
+            return Err(WalletError::BadDescriptor(
+                "descriptors must end in a wildcard (/*)".into(),
+            ));
         }
-        Ok(WatchOnly { network, external, internal, next_change })
+        Ok(WatchOnly {
+            network,
+            external,
+            internal,
+            next_change,
+        })
     }
 
     /// The wallet file for this wallet.
@@ -155,7 +177,10 @@ impl WatchOnly {
             network: self.network,
             external: self.external.to_string(),
             internal: self.internal.to_string(),
-            next_index: NextIndex { receive: 0, change: self.next_change },
+            next_index: NextIndex {
+                receive: 0,
+                change: self.next_change,
+            },
         }
     }
 
@@ -171,9 +196,18 @@ impl WatchOnly {
     }
 
     /// The descriptor at `index` on the receive (`change == false`) or change branch.
-    pub fn derive(&self, change: bool, index: u32) -> Result<Descriptor<DefiniteDescriptorKey>, WalletError> {
-        let d = if change { &self.internal } else { &self.external };
-        d.at_derivation_index(index).map_err(|e| WalletError::Derivation(e.to_string()))
+    pub fn derive(
+        &self,
+        change: bool,
+        index: u32,
+    ) -> Result<Descriptor<DefiniteDescriptorKey>, WalletError> {
+        let d = if change {
+            &self.internal
+        } else {
+            &self.external
+        };
+        d.at_derivation_index(index)
+            .map_err(|e| WalletError::Derivation(e.to_string()))
     }
 
     /// The address at `index`.
@@ -184,7 +218,10 @@ impl WatchOnly {
     }
 
     /// A lookup from scriptPubKey to (is_change, index) for the first `lookahead` indexes.
-    pub fn script_index(&self, lookahead: u32) -> Result<HashMap<ScriptBuf, (bool, u32)>, WalletError> {
+    pub fn script_index(
+        &self,
+        lookahead: u32,
+    ) -> Result<HashMap<ScriptBuf, (bool, u32)>, WalletError> {
         let mut map = HashMap::with_capacity(2 * lookahead as usize);
         for change in [false, true] {
             for i in 0..lookahead {
@@ -203,7 +240,8 @@ mod tests {
 
     #[test]
     fn multipath_and_receive_forms_agree() {
-        let a = WatchOnly::from_descriptor(&format!("wpkh({TPUB}/<0;1>/*)"), Network::Regtest).unwrap();
+        let a =
+            WatchOnly::from_descriptor(&format!("wpkh({TPUB}/<0;1>/*)"), Network::Regtest).unwrap();
         let b = WatchOnly::from_descriptor(&format!("wpkh({TPUB}/0/*)"), Network::Regtest).unwrap();
         assert_eq!(a.address(true, 5).unwrap(), b.address(true, 5).unwrap());
         assert_eq!(a.script_type(), Some(ScriptType::Wpkh));
@@ -218,6 +256,9 @@ mod tests {
     #[test]
     fn private_descriptors_are_refused() {
         let d = "wpkh(tprv8ZgxMBicQKsPd9TeAdPADNnSyH9SSUUbTVeFszDE23Ki6TBB5nCefAdHkK8Fm3qMQR6sHwA56zqRmKmxnHk37JkiFzvncDqoKmPWubu7hDF/0/*)";
-        assert!(matches!(parse_public(d), Err(WalletError::PrivateDescriptor)));
+        assert!(matches!(
+            parse_public(d),
+            Err(WalletError::PrivateDescriptor)
+        ));
     }
 }

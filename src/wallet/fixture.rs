@@ -7,7 +7,8 @@ use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness};
 
 /// The public BIP39 test mnemonic. Anyone can spend coins sent to it.
-pub const TEST_MNEMONIC: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+pub const TEST_MNEMONIC: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
 /// Its master fingerprint.
 pub const TEST_FINGERPRINT: &str = "73c5da0a";
@@ -19,11 +20,20 @@ pub fn funding_tx(outputs: &[(ScriptBuf, u64)], salt: u32) -> Transaction {
         version: Version::TWO,
         lock_time: LockTime::ZERO,
         input: vec![TxIn {
-            previous_output: OutPoint { txid: fake, vout: 0 },
+            previous_output: OutPoint {
+                txid: fake,
+                vout: 0,
+            },
             script_sig: ScriptBuf::from_bytes(vec![0x51]),
             sequence: Sequence::MAX,
             witness: Witness::new(),
         }],
-        output: outputs.iter().map(|(s, v)| TxOut { value: Amount::from_sat(*v), script_pubkey: s.clone() }).collect(),
+        output: outputs
+            .iter()
+            .map(|(s, v)| TxOut {
+                value: Amount::from_sat(*v),
+                script_pubkey: s.clone(),
+            })
+            .collect(),
     }
 }

@@ -101,9 +101,27 @@ mod tests {
 
     #[test]
     fn standard_paths() {
-        assert_eq!(ScriptType::Wpkh.account_path(Network::Bitcoin, 0).to_string(), "84'/0'/0'");
-        assert_eq!(ScriptType::Tr.account_path(Network::Regtest, 3).to_string(), "86'/1'/3'");
-        assert_eq!(ScriptType::WshMulti.account_path(Network::Testnet, 0).to_string(), "48'/1'/0'/2'");
-        assert_eq!(ScriptType::ShWshMulti.account_path(Network::Bitcoin, 1).to_string(), "48'/0'/1'/1'");
+        assert_eq!(
+            ScriptType::Wpkh
+                .account_path(Network::Bitcoin, 0)
+                .to_string(),
+            "84'/0'/0'"
+        );
+        assert_eq!(
+            ScriptType::Tr.account_path(Network::Regtest, 3).to_string(),
+            "86'/1'/3'"
+        );
+        assert_eq!(
+            ScriptType::WshMulti
+                .account_path(Network::Testnet, 0)
+                .to_string(),
+            "48'/1'/0'/2'"
+        );
+        assert_eq!(
+            ScriptType::ShWshMulti
+                .account_path(Network::Bitcoin, 1)
+                .to_string(),
+            "48'/0'/1'/1'"
+        );
     }
 }
