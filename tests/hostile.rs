@@ -214,7 +214,7 @@ fn cli_refuses_with_exit_3_and_writes_nothing() {
         )
         .unwrap();
         let o = sh(format!(
-            "'{}' sign --seed '{}' --passphrase-fd 4 --yes '{}' -o '{}'{pass_fd_extra} 4<'{}'",
+            "'{}' sign --json --seed '{}' --passphrase-fd 4 --yes '{}' -o '{}'{pass_fd_extra} 4<'{}'",
             bin.display(),
             seed.display(),
             inp.display(),
@@ -233,6 +233,9 @@ fn cli_refuses_with_exit_3_and_writes_nothing() {
             String::from_utf8_lossy(&o.stderr)
         );
         assert!(!out.exists(), "{name}: output written despite refusal");
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).expect("JSON on stdout when refused");
+        assert_eq!(v["decision"], "refused");
     }
     // And the honest one signs through the CLI.
     let (honest, _) = unsigned(ScriptType::Wpkh);
