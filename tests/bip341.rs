@@ -74,14 +74,17 @@ fn key_path_spending_vectors() {
         for (inp, u) in psbt.inputs.iter_mut().zip(&utxos) {
             inp.witness_utxo = Some(u.clone());
         }
-        psbt.inputs[i].tap_key_sig = Some(taproot::Signature::from_slice(&wit).unwrap());
+        let tsig = taproot::Signature::from_slice(&wit).unwrap();
+        assert_eq!(tsig.sighash_type, ty);
+        psbt.inputs[i].tap_key_sig = Some(tsig);
         let made = MadeSignature {
             input: i,
             kind: SpendKind::TrKey(root),
             pubkey: sk.public_key(&secp),
             sighash,
         };
-        verify_signatures(&psbt, &[made.clone()]).unwrap_or_else(|e| panic!("input {i}: {e}"));
+        verify_signatures(&psbt, std::slice::from_ref(&made))
+            .unwrap_or_else(|e| panic!("input {i}: {e}"));
         // …and refuses a signature over anything else.
         let mut wrong = made;
         wrong.sighash[0] ^= 1;

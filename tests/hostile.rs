@@ -233,8 +233,12 @@ fn cli_refuses_with_exit_3_and_writes_nothing() {
             String::from_utf8_lossy(&o.stderr)
         );
         assert!(!out.exists(), "{name}: output written despite refusal");
-        let v: serde_json::Value =
-            serde_json::from_slice(&o.stdout).expect("JSON on stdout when refused");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{name}: no JSON ({e}): {}",
+                String::from_utf8_lossy(&o.stderr)
+            )
+        });
         assert_eq!(v["decision"], "refused");
     }
     // And the honest one signs through the CLI.

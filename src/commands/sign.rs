@@ -51,17 +51,32 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     };
     let verdict = policy::evaluate(&review, &defaults);
     eprint!("{}", review_text(&review, Some(&verdict)));
-    if !verdict.approved() {
-        return Err(Refusal {
-            reasons: verdict.refuse,
+    let refusal = if !verdict.approved() {
+        Some(Error::from(Refusal {
+            reasons: verdict.refuse.clone(),
+        }))
+    } else if review.ours().next().is_none() {
+        Some(
+            SignError::NothingToSign {
+                fingerprint: review.fingerprint.clone(),
+            }
+            .into(),
+        )
+    } else {
+        None
+    };
+    if let Some(e) = refusal {
+        if a.json {
+            // Scripts get the same review and the reasons on stdout; the exit code says refused.
+            print_json(&SignOut {
+                decision: "refused",
+                signed_inputs: 0,
+                out: String::new(),
+                review: &review,
+                verdict: &verdict,
+            })?;
         }
-        .into());
-    }
-    if review.ours().next().is_none() {
-        return Err(SignError::NothingToSign {
-            fingerprint: review.fingerprint.clone(),
-        }
-        .into());
+        return Err(e);
     }
     if !a.yes && !confirm(&review.bundle_id.to_string())? {
         return Err(Refusal {
