@@ -3,6 +3,8 @@
 use bitcoin::bip32::{ChainCode, DerivationPath, Fingerprint, Xpriv, Xpub};
 use bitcoin::secp256k1::{All, PublicKey, Secp256k1, SecretKey};
 use bitcoin::Network;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use super::SignError;
 use crate::bundle::KeySource;
@@ -29,6 +31,9 @@ pub struct KeyChain {
     fingerprint: Fingerprint,
     network: Network,
     secp: Secp256k1<All>,
+    /// Parent keys of recently used paths (e.g. `m/84'/0'/0'/0`), so a 1,000-input PSBT costs one
+    /// child step per input instead of five. Erased on drop like the master.
+    parents: RefCell<HashMap<DerivationPath, (Xpriv, Xpub)>>,
 }
 
 impl KeyChain {
@@ -49,7 +54,34 @@ impl KeyChain {
             fingerprint,
             network,
             secp,
+            parents: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The parent of `path` (all but the last step) and the last step, from the cache.
+    fn parent(
+        &self,
+        path: &DerivationPath,
+    ) -> Result<Option<((Xpriv, Xpub), bitcoin::bip32::ChildNumber)>, SignError> {
+        let steps: Vec<_> = path.into_iter().copied().collect();
+        let Some((last, head)) = steps.split_last() else {
+            return Ok(None);
+        };
+        let head = DerivationPath::from(head);
+        if let Some(p) = self.parents.borrow().get(&head) {
+            return Ok(Some((*p, *last)));
+        }
+        let xprv = self
+            .master
+            .derive_priv(&self.secp, &head)
+            .map_err(|e| SignError::Derivation(e.to_string()))?;
+        let pair = (xprv, Xpub::from_priv(&self.secp, &xprv));
+        let mut cache = self.parents.borrow_mut();
+        if cache.len() >= 64 {
+            erase_all(&mut cache);
+        }
+        cache.insert(head, pair);
+        Ok(Some((pair, *last)))
     }
 
     /// The secp256k1 context (shared so signing does not rebuild tables).
@@ -68,10 +100,12 @@ impl KeyChain {
 
     /// The private key at `path`, erased when the returned value is dropped.
     pub(crate) fn signing_key(&self, path: &DerivationPath) -> Result<SigningKey, SignError> {
-        let mut xprv = self
-            .master
-            .derive_priv(&self.secp, path)
-            .map_err(|e| SignError::Derivation(e.to_string()))?;
+        let mut xprv = match self.parent(path)? {
+            Some(((parent, _), last)) => parent
+                .derive_priv(&self.secp, &[last])
+                .map_err(|e| SignError::Derivation(e.to_string()))?,
+            None => *self.master,
+        };
         let key = SigningKey(xprv.private_key);
         xprv.private_key.non_secure_erase();
         Ok(key)
@@ -88,8 +122,15 @@ impl KeySource for KeyChain {
     }
 
     fn public_key(&self, path: &DerivationPath) -> Option<PublicKey> {
-        let k = self.signing_key(path).ok()?;
-        Some(PublicKey::from_secret_key(&self.secp, k.secret()))
+        match self.parent(path).ok()? {
+            Some(((_, xpub), last)) if last.is_normal() => {
+                xpub.ckd_pub(&self.secp, last).ok().map(|x| x.public_key)
+            }
+            _ => {
+                let k = self.signing_key(path).ok()?;
+                Some(PublicKey::from_secret_key(&self.secp, k.secret()))
+            }
+        }
     }
 }
 
@@ -97,5 +138,16 @@ impl Drop for KeyChain {
     fn drop(&mut self) {
         self.master.private_key.non_secure_erase();
         self.master.chain_code = ChainCode::from([0u8; 32]);
+        erase_all(self.parents.get_mut());
     }
+}
+
+/// Erase cached keys in place (`Xpriv` is `Copy`: erasing a moved-out copy would leave the
+/// original bytes in the map's memory), then empty the map.
+fn erase_all(cache: &mut HashMap<DerivationPath, (Xpriv, Xpub)>) {
+    for (k, _) in cache.values_mut() {
+        k.private_key.non_secure_erase();
+        k.chain_code = ChainCode::from([0u8; 32]);
+    }
+    cache.clear();
 }

@@ -1,0 +1,132 @@
+//! Signing large PSBTs end to end: parse → review → policy → sign → verify-after-sign (k256) →
+//! serialise, for 1,000 P2WPKH and 1,000 P2TR inputs, beside libsecp256k1's raw per-signature
+//! cost. Run: `cargo bench --bench sign`. Figures go to docs/benchmarks.md.
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use airsign::bundle::{self, create, utxo::Utxo, Encoding, KeySource, Version};
+use airsign::policy::{self, Defaults};
+use airsign::secrets::Mnemonic;
+use airsign::signer::{self, KeyChain, SignOptions};
+use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
+use airsign::wallet::{account, ScriptType, WatchOnly};
+use bitcoin::secp256k1::{Keypair, Message, Secp256k1, SecretKey};
+use bitcoin::{Network, OutPoint};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+const N: usize = 1000;
+
+fn keys() -> KeyChain {
+    KeyChain::from_seed(
+        &Mnemonic::parse(TEST_MNEMONIC)
+            .unwrap()
+            .to_seed("", Network::Regtest),
+    )
+    .unwrap()
+}
+
+/// A 1,000-input PSBT sweeping 1,000 one-output funding transactions (so each input carries a
+/// small non_witness_utxo, as real wallets' UTXOs do).
+fn big_psbt(script: ScriptType) -> Vec<u8> {
+    let k = keys();
+    let path = script.account_path(Network::Regtest, 0);
+    let e = account::export(
+        k.fingerprint(),
+        &path,
+        &k.xpub_at(&path).unwrap(),
+        script,
+        0,
+        Network::Regtest,
+    )
+    .unwrap();
+    let w = WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), Network::Regtest).unwrap();
+    let mut prev = HashMap::new();
+    let mut utxos = Vec::new();
+    for i in 0..N {
+        let tx = funding_tx(
+            &[(
+                w.address(false, i as u32).unwrap().script_pubkey(),
+                10_000 + i as u64,
+            )],
+            i as u32,
+        );
+        utxos.push(Utxo {
+            outpoint: OutPoint {
+                txid: tx.compute_txid(),
+                vout: 0,
+            },
+            claimed_sats: None,
+        });
+        prev.insert(tx.compute_txid(), tx);
+    }
+    let to = w.address(true, 5).unwrap();
+    let c = create::create(&create::Request {
+        wallet: &w,
+        utxos: &utxos,
+        prev_txs: &prev,
+        recipients: &[],
+        send_all: Some(&to),
+        fee_rate: 1.0,
+        change_index: None,
+        height: None,
+        entropy: [0, 0],
+    })
+    .unwrap();
+    bundle::encode(&c.psbt, Version::V0, Encoding::Binary).unwrap()
+}
+
+fn sign_end_to_end(bytes: &[u8], keys: &KeyChain) -> Vec<u8> {
+    let (mut psbt, version, enc) = bundle::decode(bytes).unwrap();
+    let review = bundle::review(&psbt, keys);
+    let verdict = policy::evaluate(&review, &Defaults::default());
+    assert!(verdict.approved(), "{:?}", verdict.refuse);
+    signer::sign_psbt(&mut psbt, &review, keys, SignOptions::default()).unwrap();
+    bundle::encode(&psbt, version, enc).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let k = keys();
+    let mut g = c.benchmark_group("sign_1000_inputs");
+    g.sample_size(10);
+    for script in [ScriptType::Wpkh, ScriptType::Tr] {
+        let bytes = big_psbt(script);
+        eprintln!("{script}: PSBT of {N} inputs is {} bytes", bytes.len());
+        // Kept for the peer comparison (scripts/bench_peer_sign.py signs the same file).
+        let _ = std::fs::write(
+            format!(
+                "{}/target/bench-{script}-{N}.psbt",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+            &bytes,
+        );
+        g.bench_function(script.to_string(), |b| {
+            b.iter(|| sign_end_to_end(black_box(&bytes), &k))
+        });
+    }
+    g.finish();
+
+    // The floor: libsecp256k1 alone, per signature (sign + verify), on a fixed key and message.
+    let secp = Secp256k1::new();
+    let sk = SecretKey::from_slice(&[7u8; 32]).unwrap();
+    let pk = sk.public_key(&secp);
+    let kp = Keypair::from_secret_key(&secp, &sk);
+    let msg = Message::from_digest([9u8; 32]);
+    let mut g = c.benchmark_group("libsecp256k1_per_signature");
+    g.bench_function("ecdsa_low_r_sign_verify", |b| {
+        b.iter(|| {
+            let s = secp.sign_ecdsa_low_r(black_box(&msg), &sk);
+            secp.verify_ecdsa(&msg, &s, &pk).unwrap();
+        })
+    });
+    g.bench_function("schnorr_sign_verify", |b| {
+        b.iter(|| {
+            let s = secp.sign_schnorr_no_aux_rand(black_box(&msg), &kp);
+            secp.verify_schnorr(&s, &msg, &kp.x_only_public_key().0)
+                .unwrap();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
