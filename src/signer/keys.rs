@@ -1,6 +1,6 @@
 //! The only place private keys exist: seed → BIP32 master → child keys, derived as late as
 //! possible and erased on drop. `Xpriv` is `Copy` and not zeroizing, so it never leaves this file.
-use bitcoin::bip32::{ChainCode, DerivationPath, Fingerprint, Xpriv, Xpub};
+use bitcoin::bip32::{ChainCode, ChildNumber, DerivationPath, Fingerprint, Xpriv, Xpub};
 use bitcoin::secp256k1::{All, PublicKey, Secp256k1, SecretKey};
 use bitcoin::Network;
 use std::cell::RefCell;
@@ -9,6 +9,9 @@ use std::collections::HashMap;
 use super::SignError;
 use crate::bundle::KeySource;
 use crate::secrets::Seed;
+
+/// A cached extended private key with its public half.
+type KeyPair = (Xpriv, Xpub);
 
 /// A secret key that is erased when dropped.
 pub(crate) struct SigningKey(SecretKey);
@@ -33,7 +36,7 @@ pub struct KeyChain {
     secp: Secp256k1<All>,
     /// Parent keys of recently used paths (e.g. `m/84'/0'/0'/0`), so a 1,000-input PSBT costs one
     /// child step per input instead of five. Erased on drop like the master.
-    parents: RefCell<HashMap<DerivationPath, (Xpriv, Xpub)>>,
+    parents: RefCell<HashMap<DerivationPath, KeyPair>>,
 }
 
 impl KeyChain {
@@ -59,10 +62,7 @@ impl KeyChain {
     }
 
     /// The parent of `path` (all but the last step) and the last step, from the cache.
-    fn parent(
-        &self,
-        path: &DerivationPath,
-    ) -> Result<Option<((Xpriv, Xpub), bitcoin::bip32::ChildNumber)>, SignError> {
+    fn parent(&self, path: &DerivationPath) -> Result<Option<(KeyPair, ChildNumber)>, SignError> {
         let steps: Vec<_> = path.into_iter().copied().collect();
         let Some((last, head)) = steps.split_last() else {
             return Ok(None);
@@ -144,7 +144,7 @@ impl Drop for KeyChain {
 
 /// Erase cached keys in place (`Xpriv` is `Copy`: erasing a moved-out copy would leave the
 /// original bytes in the map's memory), then empty the map.
-fn erase_all(cache: &mut HashMap<DerivationPath, (Xpriv, Xpub)>) {
+fn erase_all(cache: &mut HashMap<DerivationPath, KeyPair>) {
     for (k, _) in cache.values_mut() {
         k.private_key.non_secure_erase();
         k.chain_code = ChainCode::from([0u8; 32]);
