@@ -36,6 +36,118 @@ pub fn encode_words(bytes: &[u8]) -> String {
         .join(" ")
 }
 
+/// Bytewords styles (BCR-2020-012).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Words separated by spaces.
+    Standard,
+    /// Words separated by dashes.
+    Uri,
+    /// First and last letter of each word, no separator (what UR bodies use).
+    Minimal,
+}
+
+/// Bytewords errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BytewordsError {
+    /// Not ASCII.
+    #[error("bytewords must be ASCII")]
+    NonAscii,
+    /// A word or minimal pair is not in the table.
+    #[error("not a byteword: {0}")]
+    InvalidWord(String),
+    /// Minimal form of odd length.
+    #[error("minimal bytewords have an even number of letters")]
+    InvalidLength,
+    /// Fewer than the 4 checksum bytes.
+    #[error("too short to hold the CRC32 checksum")]
+    TooShort,
+    /// CRC32 mismatch.
+    #[error("bytewords checksum does not match (damaged or mixed-up part)")]
+    BadChecksum,
+}
+
+fn minimal_index() -> &'static [u16; 26 * 26] {
+    use std::sync::OnceLock;
+    static T: OnceLock<[u16; 26 * 26]> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = [u16::MAX; 26 * 26];
+        for (i, w) in WORDS.iter().enumerate() {
+            let b = w.as_bytes();
+            t[usize::from(b[0] - b'a') * 26 + usize::from(b[3] - b'a')] = i as u16;
+        }
+        t
+    })
+}
+
+/// Encode `data` with its CRC32 appended.
+pub fn encode(data: &[u8], style: Style) -> String {
+    let mut all = data.to_vec();
+    all.extend(crc32fast::hash(data).to_be_bytes());
+    match style {
+        Style::Standard => encode_words(&all),
+        Style::Uri => encode_words(&all).replace(' ', "-"),
+        Style::Minimal => {
+            let mut s = String::with_capacity(all.len() * 2);
+            for b in all {
+                let w = WORDS[b as usize].as_bytes();
+                s.push(w[0] as char);
+                s.push(w[3] as char);
+            }
+            s
+        }
+    }
+}
+
+/// Decode and check the CRC32; case-insensitive.
+pub fn decode(text: &str, style: Style) -> Result<Vec<u8>, BytewordsError> {
+    if !text.is_ascii() {
+        return Err(BytewordsError::NonAscii);
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut all = Vec::with_capacity(lower.len() / 2);
+    let lookup = |a: u8, b: u8| -> Option<u8> {
+        if !(a.is_ascii_lowercase() && b.is_ascii_lowercase()) {
+            return None;
+        }
+        let i = minimal_index()[usize::from(a - b'a') * 26 + usize::from(b - b'a')];
+        (i != u16::MAX).then_some(i as u8)
+    };
+    match style {
+        Style::Minimal => {
+            let b = lower.as_bytes();
+            if !b.len().is_multiple_of(2) {
+                return Err(BytewordsError::InvalidLength);
+            }
+            for pair in b.chunks(2) {
+                all.push(lookup(pair[0], pair[1]).ok_or_else(|| {
+                    BytewordsError::InvalidWord(String::from_utf8_lossy(pair).into_owned())
+                })?);
+            }
+        }
+        Style::Standard | Style::Uri => {
+            let sep = if style == Style::Standard { ' ' } else { '-' };
+            for w in lower.split(sep).filter(|w| !w.is_empty()) {
+                let b = w.as_bytes();
+                let i = if b.len() == 4 {
+                    lookup(b[0], b[3]).filter(|i| WORDS[*i as usize] == w)
+                } else {
+                    None
+                };
+                all.push(i.ok_or_else(|| BytewordsError::InvalidWord(w.to_owned()))?);
+            }
+        }
+    }
+    if all.len() < 4 {
+        return Err(BytewordsError::TooShort);
+    }
+    let (data, crc) = all.split_at(all.len() - 4);
+    if crc32fast::hash(data).to_be_bytes() != crc {
+        return Err(BytewordsError::BadChecksum);
+    }
+    Ok(data.to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,3 +1,54 @@
-//! Transport across the air gap. For now the Bytewords table (used by the bundle id); the UR and
-//! BBQr encoders, the fountain decoder and QR rendering/scanning live here too once built.
+//! Crossing the air gap: UR (Blockchain Commons) with fountain codes and a GF(2) decoder, BBQr
+//! (Coinkite), QR rendering (PNG, GIF, terminal, HTML, text) and scanning (image files, GIF,
+//! text). Works on bytes: this module never knows what a PSBT means.
+pub mod assemble;
+pub mod bbqr;
 pub mod bytewords;
+pub mod cbor;
+pub mod decoder;
+pub mod fountain;
+pub mod qr;
+pub mod scan;
+pub mod ur;
+pub mod xoshiro;
+
+/// Transport errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// A UR string is malformed.
+    #[error("not a valid UR: {0}")]
+    BadUr(&'static str),
+    /// Bytewords did not decode (typo, damaged part).
+    #[error(transparent)]
+    Bytewords(#[from] bytewords::BytewordsError),
+    /// A fountain part is malformed.
+    #[error("bad fountain part: {0}")]
+    BadPart(String),
+    /// The assembled message does not match its CRC32.
+    #[error(
+        "the assembled message of {fragments} fragments fails its checksum; scanning restarts"
+    )]
+    ChecksumMismatch {
+        /// Fragments in the message.
+        fragments: u32,
+    },
+    /// A BBQr part is malformed.
+    #[error("not a valid BBQr part: {0}")]
+    BadBbqr(String),
+    /// Parts of different kinds or types were mixed.
+    #[error("{0}")]
+    Mixed(String),
+    /// CBOR payload problems.
+    #[error(transparent)]
+    Cbor(#[from] cbor::CborError),
+    /// QR rendering failed (payload too large for the chosen settings).
+    #[error("cannot render a QR code: {0}")]
+    Render(String),
+    /// Image reading or writing failed.
+    #[error("image: {0}")]
+    Image(String),
+    /// Nothing decodable was found.
+    #[error("{0}")]
+    Incomplete(String),
+}
