@@ -39,6 +39,9 @@ pub enum Error {
     /// Signing failed or a signature did not verify.
     #[error(transparent)]
     Sign(#[from] SignError),
+    /// QR transport failed.
+    #[error(transparent)]
+    Transport(crate::transport::TransportError),
     /// The signer refused the transaction.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -66,7 +69,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Secret(e) => e.exit_code(),
-            Error::Wallet(_) | Error::Bundle(_) => EXIT_RUNTIME,
+            Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
             Error::Sign(e) => e.exit_code(),
             Error::Refused(_) => EXIT_REFUSED,
             Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,

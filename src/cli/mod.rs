@@ -4,11 +4,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod account;
 pub mod bundle;
+pub mod qr;
 pub mod seed;
 pub mod sign;
 
 pub use account::AccountCmd;
 pub use bundle::BundleCmd;
+pub use qr::QrCmd;
 pub use seed::{SeedCmd, SeedUnlock};
 pub use sign::{DemoArgs, SignArgs};
 
@@ -62,6 +64,9 @@ pub enum Command {
     Bundle(BundleCmd),
     /// Review, check and sign a PSBT with the seed (offline side).
     Sign(SignArgs),
+    /// Show any file as (animated) QR codes, or scan QR frames back into the file.
+    #[command(subcommand)]
+    Qr(QrCmd),
     /// Run the whole online → offline → online round trip on a regtest test wallet.
     Demo(DemoArgs),
     /// Print shell completions.

@@ -2,6 +2,7 @@
 mod account;
 mod bundle;
 mod demo;
+pub mod qr;
 mod render;
 mod seed;
 mod sign;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Account(cmd) => account::run(cmd),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Sign(args) => sign::run(args),
+        Command::Qr(cmd) => qr::run(cmd),
         Command::Demo(args) => demo::run(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -1,0 +1,138 @@
+//! `qr` subcommand types.
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+/// QR commands: show any file as (animated) QR, or scan frames back into the file.
+#[derive(Debug, Subcommand)]
+pub enum QrCmd {
+    /// Show a file as QR: UR (default), BBQr or single-frame base64; animated when it does not fit
+    /// one frame. Writes to the terminal, PNG frames, an animated GIF, an HTML page or text lines.
+    Show(ShowArgs),
+    /// Read QR frames (image files, a folder, an animated GIF, text lines) and reassemble the
+    /// payload (UR or BBQr, auto-detected), with a progress bar.
+    Scan(ScanArgs),
+}
+
+/// QR payload formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QrFormat {
+    /// Blockchain Commons UR with fountain codes (Sparrow, Keystone, SeedSigner, Jade, BlueWallet).
+    Ur,
+    /// Coinkite BBQr (Coldcard Q, Sparrow).
+    Bbqr,
+    /// One base64 frame (small PSBTs only; Electrum-style).
+    Base64,
+}
+
+/// UR types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UrTypeArg {
+    /// `crypto-psbt` (default for PSBTs: read by SeedSigner, Jade, BlueWallet, Keystone).
+    CryptoPsbt,
+    /// `psbt` (the newer name; fewer wallets read it).
+    Psbt,
+    /// `bytes` (anything else).
+    Bytes,
+    /// `crypto-account` (xpub export, CBOR input).
+    CryptoAccount,
+    /// `crypto-output` (descriptor export, CBOR input).
+    CryptoOutput,
+}
+
+/// Error-correction level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EcArg {
+    /// ~7 % recovery; densest.
+    L,
+    /// ~15 %.
+    M,
+    /// ~25 %.
+    Q,
+    /// ~30 %.
+    H,
+}
+
+/// How to render the frames (shared by `qr show` and every `--qr` option).
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    /// Payload format.
+    #[arg(long, value_enum, default_value = "ur")]
+    pub format: QrFormat,
+    /// UR type (default: crypto-psbt for PSBTs, bytes otherwise).
+    #[arg(long, value_enum)]
+    pub ur_type: Option<UrTypeArg>,
+    /// Largest UR fragment in bytes (10–2000). 250 B makes a version ~13 code that laptop webcams
+    /// read easily; Sparrow uses 400.
+    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u16).range(10..=2000))]
+    pub fragment: u16,
+    /// BBQr: the most parts to split into (the smallest QR version that fits is chosen).
+    #[arg(long, default_value_t = 1295)]
+    pub max_parts: usize,
+    /// Error-correction level.
+    #[arg(long, value_enum, default_value = "l")]
+    pub ec: EcArg,
+    /// Frames per second for animations.
+    #[arg(long, default_value_t = 5.0)]
+    pub fps: f64,
+    /// Pixels per module in PNG/GIF output.
+    #[arg(long, default_value_t = 6)]
+    pub module_px: u32,
+    /// UR mixed parts to add after the pure fragments (default: as many as pure fragments, so a
+    /// receiver that misses frames still completes from one loop of the animation).
+    #[arg(long)]
+    pub extra_parts: Option<u32>,
+}
+
+/// `qr show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// File to show (`-` for stdin). PSBTs in base64 or hex are sent as binary PSBT.
+    pub file: PathBuf,
+    /// Rendering options.
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Animate in this terminal (default when stdout is a terminal); q or Ctrl-C stops.
+    #[arg(long)]
+    pub terminal: bool,
+    /// Write one PNG per frame into this folder (frame-0001.png, …).
+    #[arg(long, value_name = "DIR")]
+    pub png_dir: Option<PathBuf>,
+    /// Write an animated, looping GIF.
+    #[arg(long, value_name = "FILE")]
+    pub gif: Option<PathBuf>,
+    /// Write a self-contained HTML page that plays the frames full screen.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Print the part strings, one per line (default when stdout is not a terminal).
+    #[arg(long)]
+    pub text: bool,
+    /// Print a JSON summary (frames, QR version, format) on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `qr scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Image files (PNG, JPEG, GIF), in any order.
+    pub files: Vec<PathBuf>,
+    /// Every image in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Every frame of an animated GIF.
+    #[arg(long, value_name = "FILE")]
+    pub gif: Option<PathBuf>,
+    /// Part strings, one per line (as `qr show --text` prints).
+    #[arg(long, value_name = "FILE")]
+    pub text_file: Option<PathBuf>,
+    /// Part strings on standard input.
+    #[arg(long)]
+    pub stdin: bool,
+    /// Where to write the payload (`-` for stdout).
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+    /// Print a JSON summary on stdout (then -o must be a file).
+    #[arg(long)]
+    pub json: bool,
+}
