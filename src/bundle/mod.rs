@@ -3,6 +3,7 @@
 pub mod create;
 pub mod finalize;
 pub mod id;
+pub mod minimal;
 pub mod parse;
 pub mod review;
 mod select;

@@ -1,6 +1,7 @@
 //! `account` subcommand types.
 use clap::{Args, Subcommand};
 
+use super::qr::QrOut;
 use super::{ScriptArg, SeedUnlock};
 
 /// Account commands.
@@ -24,6 +25,10 @@ pub struct AccountExportArgs {
     /// Account number (hardened).
     #[arg(long, default_value_t = 0)]
     pub account: u32,
+    /// QR output: by default `ur:crypto-account` (Sparrow, Keystone, SeedSigner, BlueWallet read
+    /// it); `--ur-type crypto-output` for one descriptor; `--format bbqr` sends descriptor text.
+    #[command(flatten)]
+    pub qr: QrOut,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::qr::{QrOut, ScanIn};
 use super::{NetworkArg, PsbtEncodingArg, PsbtVersionArg};
 
 /// Bundle (PSBT) commands, online side.
@@ -59,9 +60,12 @@ pub struct CreateArgs {
     /// Current block height, for anti-fee-sniping locktime.
     #[arg(long)]
     pub height: Option<u32>,
-    /// Output PSBT file (`-` for stdout).
-    #[arg(long, short)]
-    pub out: PathBuf,
+    /// Output PSBT file (`-` for stdout); optional with --qr.
+    #[arg(long, short, required_unless_present = "qr")]
+    pub out: Option<PathBuf>,
+    /// QR output of the unsigned PSBT.
+    #[command(flatten)]
+    pub qr: QrOut,
     /// Output encoding.
     #[arg(long, value_enum, default_value = "binary")]
     pub encoding: PsbtEncodingArg,
@@ -73,8 +77,12 @@ pub struct CreateArgs {
 /// `bundle inspect` / `bundle import`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// PSBT file, or `-` for stdin.
-    pub file: PathBuf,
+    /// PSBT file, or `-` for stdin; or use --scan.
+    #[arg(required_unless_present = "scan")]
+    pub file: Option<PathBuf>,
+    /// QR input.
+    #[command(flatten)]
+    pub scan: ScanIn,
     /// Wallet whose inputs and change to recognise (optional).
     #[command(flatten)]
     pub wallet: WalletArgs,
@@ -86,8 +94,15 @@ pub struct InspectArgs {
 /// `bundle finalize`.
 #[derive(Debug, Args)]
 pub struct FinalizeArgs {
-    /// Signed PSBT file, or `-`.
-    pub file: PathBuf,
+    /// Signed PSBT file, or `-`; or use --scan.
+    #[arg(required_unless_present = "scan")]
+    pub file: Option<PathBuf>,
+    /// QR input.
+    #[command(flatten)]
+    pub scan: ScanIn,
+    /// QR output of the final transaction (BBQr `T` or UR `bytes`).
+    #[command(flatten)]
+    pub qr: QrOut,
     /// Print (or write with -o) the raw transaction hex.
     #[arg(long)]
     pub extract: bool,

@@ -136,3 +136,24 @@ pub struct ScanArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// `--qr` outputs for commands that produce something to carry across the gap.
+#[derive(Debug, Clone, Args)]
+pub struct QrOut {
+    /// Also show the result as QR: `terminal`, `png:DIR`, `gif:FILE`, `html:FILE` or
+    /// `text:FILE` (repeatable). Rendering options are those of `qr show`.
+    #[arg(long = "qr", value_name = "WHERE")]
+    pub qr: Vec<String>,
+    /// Rendering options.
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// `--scan` input for commands that receive something across the gap.
+#[derive(Debug, Clone, Args)]
+pub struct ScanIn {
+    /// Read the input from QR instead of a file: `dir:DIR` (image frames), `gif:FILE`,
+    /// `text:FILE` (part strings), `stdin`, or one image file.
+    #[arg(long, value_name = "FROM")]
+    pub scan: Option<String>,
+}

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::qr::{QrOut, ScanIn};
 use super::{PsbtEncodingArg, SeedUnlock};
 
 /// `sign`.
@@ -11,11 +12,23 @@ pub struct SignArgs {
     /// Unlock options.
     #[command(flatten)]
     pub unlock: SeedUnlock,
-    /// The unsigned PSBT (`-` for stdin).
-    pub input: PathBuf,
-    /// Where to write the signed PSBT (`-` for stdout).
-    #[arg(long, short)]
-    pub out: PathBuf,
+    /// The unsigned PSBT (`-` for stdin); or use --scan.
+    #[arg(required_unless_present = "scan")]
+    pub input: Option<PathBuf>,
+    /// QR input.
+    #[command(flatten)]
+    pub scan: ScanIn,
+    /// Where to write the signed PSBT (`-` for stdout); optional with --qr.
+    #[arg(long, short, required_unless_present = "qr")]
+    pub out: Option<PathBuf>,
+    /// QR output of the signed PSBT.
+    #[command(flatten)]
+    pub qr: QrOut,
+    /// Return only what the coordinator needs to merge: drop full previous transactions of
+    /// segwit inputs (the coordinator has them) and other bulky fields, so the trip back takes
+    /// fewer frames.
+    #[arg(long)]
+    pub minimal: bool,
     /// Do not ask for confirmation (scripted ceremonies; the review is still printed).
     #[arg(long)]
     pub yes: bool,
@@ -42,6 +55,9 @@ pub struct DemoArgs {
     /// Folder for the demo's files (default: a fresh temporary folder).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Cross the gap with files instead of QR frames.
+    #[arg(long)]
+    pub no_qr: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,

@@ -53,7 +53,11 @@ fn export(a: AccountExportArgs) -> Result<(), Error> {
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
     drop(seed);
-    let e = export_for(&keys, script_type(a.script), a.account)?;
+    let script = script_type(a.script);
+    let e = export_for(&keys, script, a.account)?;
+    if !a.qr.qr.is_empty() {
+        show_qr(&keys, script, a.account, &e, &a.qr)?;
+    }
     drop(keys);
     if a.json {
         return print_json(&e);
@@ -75,4 +79,35 @@ fn export(a: AccountExportArgs) -> Result<(), Error> {
         lines.push(format!("first addr  {f}"));
     }
     println_out(&lines.join("\n"))
+}
+
+/// The export as QR: `crypto-account` by default, `crypto-output` on request, or the descriptor
+/// text (BBQr/base64 formats).
+fn show_qr(keys: &KeyChain, script: ScriptType, account_n: u32, e: &account::AccountExport, q: &crate::cli::qr::QrOut) -> Result<(), Error> {
+    use crate::bundle::KeySource;
+    use crate::cli::qr::{QrFormat, UrTypeArg};
+    use crate::wallet::ur_account::{crypto_account, crypto_output, AccountKey, Form};
+    use super::qr::{show_outputs, Kind};
+    let form = match script {
+        ScriptType::Pkh => Form::Pkh,
+        ScriptType::ShWpkh => Form::ShWpkh,
+        ScriptType::Wpkh => Form::Wpkh,
+        ScriptType::Tr => Form::Tr,
+        ScriptType::WshMulti => Form::WshCosigner,
+        ScriptType::ShWshMulti => Form::ShWshCosigner,
+    };
+    let path = script.account_path(keys.network(), account_n);
+    let key = AccountKey { form, xpub: keys.xpub_at(&path)?, path };
+    if q.render.format != QrFormat::Ur || q.render.ur_type == Some(UrTypeArg::Bytes) {
+        let text = e.multipath.clone().unwrap_or_else(|| e.key_origin.clone());
+        return show_outputs(text.as_bytes(), Kind::Text, q);
+    }
+    let mut q2 = q.clone();
+    let cbor = if q.render.ur_type == Some(UrTypeArg::CryptoOutput) {
+        crypto_output(keys.fingerprint(), &key)
+    } else {
+        q2.render.ur_type = Some(UrTypeArg::CryptoAccount);
+        crypto_account(keys.fingerprint(), &[key])
+    };
+    show_outputs(&cbor, Kind::Cbor, &q2)
 }

@@ -14,6 +14,7 @@ use super::{encoding, network, print_json, println_out};
 use crate::bundle::parse::MAX_PSBT_BYTES;
 use crate::bundle::{self, create, finalize, utxo, KeySource, Review, Version};
 use crate::cli::bundle::{CreateArgs, FinalizeArgs, InspectArgs, WalletArgs};
+use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
 use crate::fsutil::{read_limited, write_atomic};
 use crate::wallet::{WalletError, WatchOnly};
@@ -154,8 +155,8 @@ pub(crate) fn parse_amount(s: &str) -> Result<Amount, Error> {
     })
 }
 
-pub(crate) fn read_psbt(p: &Path) -> Result<(bitcoin::Psbt, Version, bundle::Encoding), Error> {
-    let bytes = read_limited(p, (MAX_PSBT_BYTES * 2) as u64)?;
+pub(crate) fn read_psbt(p: Option<&Path>, scan: &ScanIn) -> Result<(bitcoin::Psbt, Version, bundle::Encoding), Error> {
+    let bytes = super::qr::read_input(p, scan, (MAX_PSBT_BYTES * 2) as u64)?;
     Ok(bundle::decode(&bytes)?)
 }
 
@@ -195,13 +196,13 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
         entropy,
     })?;
     let review = review_with_wallet(&created.psbt, Some(&w), w.network);
-    write_atomic(
-        &a.out,
-        &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?,
-    )?;
+    if let Some(out) = &a.out {
+        write_atomic(out, &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?)?;
+    }
+    super::qr::show_outputs(&created.psbt.serialize(), super::qr::Kind::Psbt, &a.qr)?;
     if a.json {
         return print_json(&CreateOut {
-            out: a.out.display().to_string(),
+            out: a.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
             fee: created.fee,
             vsize: created.vsize,
             review: &review,
@@ -209,15 +210,15 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     }
     eprint!("{}", review_text(&review, None));
     eprintln!(
-        "wrote {} — carry it to the offline signer; compare the bundle id there: {}",
-        a.out.display(),
+        "{} — carry it to the offline signer; compare the bundle id there: {}",
+        a.out.as_ref().map(|o| format!("wrote {}", o.display())).unwrap_or_else(|| "shown as QR".into()),
         review.bundle_id
     );
     Ok(())
 }
 
 fn inspect(a: InspectArgs) -> Result<(), Error> {
-    let (psbt, version, enc) = read_psbt(&a.file)?;
+    let (psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let w = wallet(&a.wallet)?;
     let review = review_with_wallet(&psbt, w.as_ref(), network(a.wallet.network));
     if a.json {
@@ -238,7 +239,7 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
 }
 
 fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
-    let (mut psbt, version, enc) = read_psbt(&a.file)?;
+    let (mut psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let tx = finalize::finalize(&mut psbt)?;
     let hex = bitcoin::consensus::encode::serialize_hex(&tx);
     let out_version = match a.psbt_version {
@@ -246,6 +247,7 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
         PsbtVersionArg::V0 => Version::V0,
         PsbtVersionArg::V2 => Version::V2,
     };
+    super::qr::show_outputs(&bitcoin::consensus::encode::serialize(&tx), super::qr::Kind::Transaction, &a.qr)?;
     if let Some(out) = &a.out {
         if a.extract {
             write_atomic(out, format!("{hex}\n").as_bytes())?;

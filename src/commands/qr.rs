@@ -388,3 +388,30 @@ fn scan_cmd(a: ScanArgs) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Read a command's input from a file or from QR (`--scan`).
+pub fn read_input(file: Option<&Path>, scan: &crate::cli::qr::ScanIn, limit: u64) -> Result<Vec<u8>, Error> {
+    match (&scan.scan, file) {
+        (Some(spec), _) => {
+            let s = scan_inputs(&parse_scan(spec), false)?;
+            eprintln!("scanned {} bytes ({}) from {} frame(s)", s.bytes, s.kind, s.counters.frames);
+            Ok(s.data)
+        }
+        (None, Some(f)) => read_limited(f, limit),
+        (None, None) => Err(Error::Usage("give an input file or --scan".into())),
+    }
+}
+
+/// Show `payload` on every `--qr` output.
+pub fn show_outputs(payload: &[u8], kind: Kind, q: &crate::cli::qr::QrOut) -> Result<(), Error> {
+    if q.qr.is_empty() {
+        return Ok(());
+    }
+    let outputs = q.qr.iter().map(|s| parse_output(s)).collect::<Result<Vec<_>, _>>()?;
+    let f = frames(payload, kind, &q.render)?;
+    eprintln!("QR: {} frame(s), {} fragment(s), {}, version up to {}", f.parts.len(), f.fragments, f.format, f.qr_version);
+    for o in &outputs {
+        emit(&f, o, &q.render)?;
+    }
+    Ok(())
+}

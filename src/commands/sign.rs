@@ -36,7 +36,7 @@ fn confirm(bundle_id: &str) -> Result<bool, Error> {
 }
 
 pub fn run(a: SignArgs) -> Result<(), Error> {
-    let (mut psbt, version, _) = read_psbt(&a.input)?;
+    let (mut psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
@@ -96,23 +96,26 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         },
     )?;
     drop(keys);
-    write_atomic(
-        &a.out,
-        &bundle::encode(&psbt, version, encoding(a.encoding))?,
-    )?;
+    if a.minimal {
+        bundle::minimal::strip_for_return(&mut psbt);
+    }
+    if let Some(out) = &a.out {
+        write_atomic(out, &bundle::encode(&psbt, version, encoding(a.encoding))?)?;
+    }
+    super::qr::show_outputs(&bundle::encode(&psbt, version, bundle::Encoding::Binary)?, super::qr::Kind::Psbt, &a.qr)?;
     if a.json {
         return print_json(&SignOut {
             decision: "signed",
             signed_inputs: report.inputs_signed(),
-            out: a.out.display().to_string(),
+            out: a.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
             review: &review,
             verdict: &verdict,
         });
     }
     eprintln!(
-        "signed {} input(s); every signature verified independently (k256). Wrote {}. Bundle {}",
+        "signed {} input(s); every signature verified independently (k256). {}. Bundle {}",
         report.inputs_signed(),
-        a.out.display(),
+        a.out.as_ref().map(|o| format!("Wrote {}", o.display())).unwrap_or_else(|| "Shown as QR".into()),
         review.bundle_id
     );
     Ok(())

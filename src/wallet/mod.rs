@@ -3,6 +3,7 @@
 pub mod account;
 pub mod descriptor;
 pub mod fixture;
+pub mod ur_account;
 pub mod script_type;
 
 pub use descriptor::WatchOnly;
