@@ -10,7 +10,11 @@ pub fn strip_for_return(psbt: &mut Psbt) {
     psbt.unknown.clear();
     for input in &mut psbt.inputs {
         let segwit = input.witness_utxo.as_ref().is_some_and(|w| {
-            w.script_pubkey.is_witness_program() || input.redeem_script.as_ref().is_some_and(|r| r.is_witness_program())
+            w.script_pubkey.is_witness_program()
+                || input
+                    .redeem_script
+                    .as_ref()
+                    .is_some_and(|r| r.is_witness_program())
         });
         if segwit {
             input.non_witness_utxo = None;

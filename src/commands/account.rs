@@ -83,11 +83,17 @@ fn export(a: AccountExportArgs) -> Result<(), Error> {
 
 /// The export as QR: `crypto-account` by default, `crypto-output` on request, or the descriptor
 /// text (BBQr/base64 formats).
-fn show_qr(keys: &KeyChain, script: ScriptType, account_n: u32, e: &account::AccountExport, q: &crate::cli::qr::QrOut) -> Result<(), Error> {
+fn show_qr(
+    keys: &KeyChain,
+    script: ScriptType,
+    account_n: u32,
+    e: &account::AccountExport,
+    q: &crate::cli::qr::QrOut,
+) -> Result<(), Error> {
+    use super::qr::{show_outputs, Kind};
     use crate::bundle::KeySource;
     use crate::cli::qr::{QrFormat, UrTypeArg};
     use crate::wallet::ur_account::{crypto_account, crypto_output, AccountKey, Form};
-    use super::qr::{show_outputs, Kind};
     let form = match script {
         ScriptType::Pkh => Form::Pkh,
         ScriptType::ShWpkh => Form::ShWpkh,
@@ -97,7 +103,11 @@ fn show_qr(keys: &KeyChain, script: ScriptType, account_n: u32, e: &account::Acc
         ScriptType::ShWshMulti => Form::ShWshCosigner,
     };
     let path = script.account_path(keys.network(), account_n);
-    let key = AccountKey { form, xpub: keys.xpub_at(&path)?, path };
+    let key = AccountKey {
+        form,
+        xpub: keys.xpub_at(&path)?,
+        path,
+    };
     if q.render.format != QrFormat::Ur || q.render.ur_type == Some(UrTypeArg::Bytes) {
         let text = e.multipath.clone().unwrap_or_else(|| e.key_origin.clone());
         return show_outputs(text.as_bytes(), Kind::Text, q);

@@ -155,7 +155,10 @@ pub(crate) fn parse_amount(s: &str) -> Result<Amount, Error> {
     })
 }
 
-pub(crate) fn read_psbt(p: Option<&Path>, scan: &ScanIn) -> Result<(bitcoin::Psbt, Version, bundle::Encoding), Error> {
+pub(crate) fn read_psbt(
+    p: Option<&Path>,
+    scan: &ScanIn,
+) -> Result<(bitcoin::Psbt, Version, bundle::Encoding), Error> {
     let bytes = super::qr::read_input(p, scan, (MAX_PSBT_BYTES * 2) as u64)?;
     Ok(bundle::decode(&bytes)?)
 }
@@ -197,12 +200,19 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     })?;
     let review = review_with_wallet(&created.psbt, Some(&w), w.network);
     if let Some(out) = &a.out {
-        write_atomic(out, &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?)?;
+        write_atomic(
+            out,
+            &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?,
+        )?;
     }
     super::qr::show_outputs(&created.psbt.serialize(), super::qr::Kind::Psbt, &a.qr)?;
     if a.json {
         return print_json(&CreateOut {
-            out: a.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
+            out: a
+                .out
+                .as_ref()
+                .map(|o| o.display().to_string())
+                .unwrap_or_default(),
             fee: created.fee,
             vsize: created.vsize,
             review: &review,
@@ -211,7 +221,10 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     eprint!("{}", review_text(&review, None));
     eprintln!(
         "{} — carry it to the offline signer; compare the bundle id there: {}",
-        a.out.as_ref().map(|o| format!("wrote {}", o.display())).unwrap_or_else(|| "shown as QR".into()),
+        a.out
+            .as_ref()
+            .map(|o| format!("wrote {}", o.display()))
+            .unwrap_or_else(|| "shown as QR".into()),
         review.bundle_id
     );
     Ok(())
@@ -247,7 +260,11 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
         PsbtVersionArg::V0 => Version::V0,
         PsbtVersionArg::V2 => Version::V2,
     };
-    super::qr::show_outputs(&bitcoin::consensus::encode::serialize(&tx), super::qr::Kind::Transaction, &a.qr)?;
+    super::qr::show_outputs(
+        &bitcoin::consensus::encode::serialize(&tx),
+        super::qr::Kind::Transaction,
+        &a.qr,
+    )?;
     if let Some(out) = &a.out {
         if a.extract {
             write_atomic(out, format!("{hex}\n").as_bytes())?;

@@ -9,8 +9,9 @@ use serde::Serialize;
 use super::account::export_for;
 use super::bundle::review_with_wallet;
 use super::render::review_text;
-use super::{print_json, println_out};
+use super::{print_json, println_out, qr};
 use crate::bundle::{self, create, finalize, utxo, Encoding, Version};
+use crate::cli::qr::{EcArg, QrFormat, RenderArgs};
 use crate::cli::DemoArgs;
 use crate::fsutil::{read_limited, write_atomic};
 use crate::policy::{self, Defaults, Refusal};
@@ -49,6 +50,7 @@ fn trip(
     seed_file: &Path,
     json: bool,
     salt: u32,
+    qr: bool,
 ) -> Result<Trip, Error> {
     let tag = script.to_string();
     // ONLINE: the watch-only side knows the exported descriptor only.
@@ -123,8 +125,31 @@ fn trip(
         ),
     );
 
-    // OFFLINE: only the file crosses; the signer trusts nothing in it.
-    let (mut psbt, version, enc) = bundle::decode(&read_limited(&unsigned, 1 << 24)?)?;
+    // Across the gap: PNG frames of animated QR, read back with rqrr (or the file with --no-qr).
+    let unsigned_bytes = if qr {
+        let frames_dir = dir.join(format!("{tag}-unsigned-qr"));
+        let n = cross_by_qr(&read_limited(&unsigned, 1 << 24)?, &frames_dir)?;
+        step(
+            json,
+            &format!("[gap]     {n} QR frame(s) in {}", frames_dir.display()),
+        );
+        let s = qr::scan_inputs(
+            &qr::parse_scan(&format!("dir:{}", frames_dir.display())),
+            true,
+        )?;
+        step(
+            json,
+            &format!(
+                "[offline] scanned {} bytes ({}) from {} frame(s) with rqrr",
+                s.bytes, s.kind, s.counters.frames
+            ),
+        );
+        s.data
+    } else {
+        read_limited(&unsigned, 1 << 24)?
+    };
+    // OFFLINE: the signer trusts nothing in what crossed.
+    let (mut psbt, version, enc) = bundle::decode(&unsigned_bytes)?;
     let keys = open_keys(seed_file)?;
     let review = bundle::review(&psbt, &keys);
     let verdict = policy::evaluate(&review, &Defaults::default());
@@ -146,6 +171,8 @@ fn trip(
     );
     let report = signer::sign_psbt(&mut psbt, &review, &keys, SignOptions::default())?;
     drop(keys);
+    // The trip back only needs the signatures (sign --minimal).
+    bundle::minimal::strip_for_return(&mut psbt);
     let signed = dir.join(format!("{tag}-signed.psbt"));
     write_atomic(&signed, &bundle::encode(&psbt, version, enc)?)?;
     step(
@@ -157,8 +184,30 @@ fn trip(
         ),
     );
 
+    let signed_bytes = if qr {
+        let frames_dir = dir.join(format!("{tag}-signed-qr"));
+        let n = cross_by_qr(&read_limited(&signed, 1 << 24)?, &frames_dir)?;
+        step(
+            json,
+            &format!("[gap]     {n} QR frame(s) in {}", frames_dir.display()),
+        );
+        let s = qr::scan_inputs(
+            &qr::parse_scan(&format!("dir:{}", frames_dir.display())),
+            true,
+        )?;
+        step(
+            json,
+            &format!(
+                "[online]  scanned the signed PSBT from {} frame(s); bundle id {}",
+                s.counters.frames, review.bundle_id
+            ),
+        );
+        s.data
+    } else {
+        read_limited(&signed, 1 << 24)?
+    };
     // ONLINE: finalize and extract.
-    let (mut back, _, _) = bundle::decode(&read_limited(&signed, 1 << 24)?)?;
+    let (mut back, _, _) = bundle::decode(&signed_bytes)?;
     let tx = finalize::finalize(&mut back)?;
     step(
         json,
@@ -180,6 +229,23 @@ fn trip(
         fee: created.fee,
         tx_hex: bitcoin::consensus::encode::serialize_hex(&tx),
     })
+}
+
+/// Render `psbt` as PNG frames with the default settings; returns the frame count.
+fn cross_by_qr(psbt: &[u8], frames_dir: &Path) -> Result<usize, Error> {
+    let render = RenderArgs {
+        format: QrFormat::Ur,
+        ur_type: None,
+        fragment: 250,
+        max_parts: 1295,
+        ec: EcArg::L,
+        fps: 5.0,
+        module_px: 4,
+        extra_parts: None,
+    };
+    let f = qr::frames(psbt, qr::Kind::Psbt, &render)?;
+    qr::emit(&f, &qr::Output::PngDir(frames_dir.to_path_buf()), &render)?;
+    Ok(f.parts.len())
 }
 
 fn open_keys(seed_file: &Path) -> Result<KeyChain, Error> {
@@ -230,8 +296,8 @@ pub fn run(a: DemoArgs) -> Result<(), Error> {
         ),
     );
     let trips = vec![
-        trip(&dir, ScriptType::Wpkh, &seed_file, a.json, 1)?,
-        trip(&dir, ScriptType::Tr, &seed_file, a.json, 2)?,
+        trip(&dir, ScriptType::Wpkh, &seed_file, a.json, 1, !a.no_qr)?,
+        trip(&dir, ScriptType::Tr, &seed_file, a.json, 2, !a.no_qr)?,
     ];
     if a.json {
         return print_json(

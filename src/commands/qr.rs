@@ -107,11 +107,25 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
                 (Some(UrTypeArg::CryptoOutput), _) => "crypto-output",
                 (Some(UrTypeArg::Bytes), _) | (None, _) => "bytes",
             };
-            let cbor = if matches!(ty, "crypto-account" | "crypto-output") { payload.to_vec() } else { ur::cbor_bytes(payload) };
+            let cbor = if matches!(ty, "crypto-account" | "crypto-output") {
+                payload.to_vec()
+            } else {
+                ur::cbor_bytes(payload)
+            };
             let enc = ur::UrEncoder::new(ty, cbor, usize::from(r.fragment))?;
             let n = enc.seq_len();
-            let count = if n == 1 { 1 } else { n + r.extra_parts.unwrap_or(n) };
-            ((1..=count).map(|i| enc.part(i).to_uppercase()).collect::<Vec<_>>(), format!("ur:{ty}"), n)
+            let count = if n == 1 {
+                1
+            } else {
+                n + r.extra_parts.unwrap_or(n)
+            };
+            (
+                (1..=count)
+                    .map(|i| enc.part(i).to_uppercase())
+                    .collect::<Vec<_>>(),
+                format!("ur:{ty}"),
+                n,
+            )
         }
         QrFormat::Bbqr => {
             let ft = match kind {
@@ -121,7 +135,11 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
                 Kind::Cbor => 'C',
                 Kind::Binary => 'B',
             };
-            let opts = bbqr::SplitOptions { max_split: r.max_parts.clamp(1, 1295), ec: level, ..Default::default() };
+            let opts = bbqr::SplitOptions {
+                max_split: r.max_parts.clamp(1, 1295),
+                ec: level,
+                ..Default::default()
+            };
             let s = bbqr::encode(payload, ft, None, &opts)?;
             let n = s.parts.len() as u32;
             (s.parts, format!("bbqr:{:?}", s.encoding), n)
@@ -132,9 +150,18 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
             (vec![s], "base64".to_owned(), 1)
         }
     };
-    let matrices = parts.iter().map(|p| Matrix::encode(p, level)).collect::<Result<Vec<_>, _>>()?;
+    let matrices = parts
+        .iter()
+        .map(|p| Matrix::encode(p, level))
+        .collect::<Result<Vec<_>, _>>()?;
     let qr_version = matrices.iter().map(|m| m.version).max().unwrap_or(0);
-    Ok(Frames { parts, format, fragments, qr_version, matrices })
+    Ok(Frames {
+        parts,
+        format,
+        fragments,
+        qr_version,
+        matrices,
+    })
 }
 
 /// Where frames go.
@@ -163,7 +190,10 @@ pub fn parse_output(s: &str) -> Result<Output, Error> {
         ("html", false) => Ok(Output::Html(p)),
         ("text", false) => Ok(Output::Text(p)),
         ("text", true) => Ok(Output::Text(PathBuf::from("-"))),
-        _ => Err(Error::Usage(format!("--qr takes terminal, png:DIR, gif:FILE, html:FILE or text:FILE, not {}", crate::sanitize::escape(s)))),
+        _ => Err(Error::Usage(format!(
+            "--qr takes terminal, png:DIR, gif:FILE, html:FILE or text:FILE, not {}",
+            crate::sanitize::escape(s)
+        ))),
     }
 }
 
@@ -174,12 +204,18 @@ pub fn emit(f: &Frames, out: &Output, r: &RenderArgs) -> Result<(), Error> {
         Output::PngDir(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
             for (i, m) in f.matrices.iter().enumerate() {
-                write_atomic(&dir.join(format!("frame-{:04}.png", i + 1)), &m.png(r.module_px.max(1))?)?;
+                write_atomic(
+                    &dir.join(format!("frame-{:04}.png", i + 1)),
+                    &m.png(r.module_px.max(1))?,
+                )?;
             }
             Ok(())
         }
         Output::Gif(p) => write_atomic(p, &qr::gif(&f.matrices, r.module_px.max(1), r.fps)?),
-        Output::Html(p) => write_atomic(p, qr::html(&f.matrices, r.fps, &format!("airsign — {}", f.format))?.as_bytes()),
+        Output::Html(p) => write_atomic(
+            p,
+            qr::html(&f.matrices, r.fps, &format!("airsign — {}", f.format))?.as_bytes(),
+        ),
         Output::Text(p) => {
             let mut s = f.parts.join("\n");
             s.push('\n');
@@ -202,12 +238,22 @@ fn animate(f: &Frames, fps: f64) -> Result<(), Error> {
         loop {
             let m = &f.matrices[i % f.matrices.len()];
             let text = m.terminal().replace('\n', "\r\n");
-            write!(out, "\x1b[H{text}\x1b[0m frame {}/{}  {}  (q to stop)\x1b[K\r\n", i % f.matrices.len() + 1, f.matrices.len(), f.format).map_err(io)?;
+            write!(
+                out,
+                "\x1b[H{text}\x1b[0m frame {}/{}  {}  (q to stop)\x1b[K\r\n",
+                i % f.matrices.len() + 1,
+                f.matrices.len(),
+                f.format
+            )
+            .map_err(io)?;
             out.flush().map_err(io)?;
             if event::poll(period).map_err(io)? {
                 if let Event::Key(k) = event::read().map_err(io)? {
-                    let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
-                    if k.kind == KeyEventKind::Press && (ctrl_c || matches!(k.code, KeyCode::Char('q') | KeyCode::Esc)) {
+                    let ctrl_c =
+                        k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+                    if k.kind == KeyEventKind::Press
+                        && (ctrl_c || matches!(k.code, KeyCode::Char('q') | KeyCode::Esc))
+                    {
                         return Ok(());
                     }
                 }
@@ -240,10 +286,20 @@ fn show(a: ShowArgs) -> Result<(), Error> {
         outputs.push(Output::Text(PathBuf::from("-")));
     }
     if outputs.is_empty() && !a.json {
-        outputs.push(if std::io::stdout().is_terminal() { Output::Terminal } else { Output::Text(PathBuf::from("-")) });
+        outputs.push(if std::io::stdout().is_terminal() {
+            Output::Terminal
+        } else {
+            Output::Text(PathBuf::from("-"))
+        });
     }
     if !a.json {
-        eprintln!("{} frame(s), {} fragment(s), {}, QR version up to {}", f.parts.len(), f.fragments, f.format, f.qr_version);
+        eprintln!(
+            "{} frame(s), {} fragment(s), {}, QR version up to {}",
+            f.parts.len(),
+            f.fragments,
+            f.format,
+            f.qr_version
+        );
     }
     for o in &outputs {
         emit(&f, o, &a.render)?;
@@ -257,14 +313,28 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             qr_version: i16,
             bytes: usize,
         }
-        print_json(&Out { format: &f.format, frames: f.parts.len(), fragments: f.fragments, qr_version: f.qr_version, bytes: payload.len() })?;
+        print_json(&Out {
+            format: &f.format,
+            frames: f.parts.len(),
+            fragments: f.fragments,
+            qr_version: f.qr_version,
+            bytes: payload.len(),
+        })?;
     }
     Ok(())
 }
 
 /// Parse a `--scan` value: `dir:DIR`, `gif:FILE`, `text:FILE`, `stdin`, or an image path.
 pub fn parse_scan(s: &str) -> ScanArgs {
-    let mut a = ScanArgs { files: vec![], dir: None, gif: None, text_file: None, stdin: false, out: PathBuf::from("-"), json: false };
+    let mut a = ScanArgs {
+        files: vec![],
+        dir: None,
+        gif: None,
+        text_file: None,
+        stdin: false,
+        out: PathBuf::from("-"),
+        json: false,
+    };
     match s.split_once(':') {
         Some(("dir", p)) => a.dir = Some(p.into()),
         Some(("gif", p)) => a.gif = Some(p.into()),
@@ -297,7 +367,14 @@ fn image_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
         .map_err(|e| Error::io("read", dir, e))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg" | "gif")))
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                matches!(
+                    e.to_ascii_lowercase().as_str(),
+                    "png" | "jpg" | "jpeg" | "gif"
+                )
+            })
+        })
         .collect();
     v.sort();
     Ok(v)
@@ -306,14 +383,27 @@ fn image_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// Run a scan from files/text, with a progress bar on stderr unless `quiet`.
 pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
     let mut asm = Assembler::new();
-    let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
-    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} fragments  {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()).progress_chars("=> "));
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(0)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} fragments  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
     let feed = |text: &str, asm: &mut Assembler| -> bool {
         let status = asm.add(text);
         let c = asm.counters();
         bar.set_length(u64::from(c.total));
         bar.set_position(u64::from(c.solved));
-        bar.set_message(format!("frames {} rejected {} rank {}/{}", c.frames, c.rejected, c.rank, c.total));
+        bar.set_message(format!(
+            "frames {} rejected {} rank {}/{}",
+            c.frames, c.rejected, c.rank, c.total
+        ));
         match status {
             Ok(Status::Restarted(why)) => bar.println(format!("note: {why}")),
             Err(e) => bar.println(format!("rejected a frame: {e}")),
@@ -323,11 +413,18 @@ pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
     };
     let mut texts: Vec<String> = Vec::new();
     if let Some(p) = &a.text_file {
-        texts.extend(String::from_utf8_lossy(&read_limited(p, 256 * 1024 * 1024)?).lines().map(str::to_owned));
+        texts.extend(
+            String::from_utf8_lossy(&read_limited(p, 256 * 1024 * 1024)?)
+                .lines()
+                .map(str::to_owned),
+        );
     }
     if a.stdin {
         let mut s = String::new();
-        std::io::stdin().take(256 * 1024 * 1024).read_to_string(&mut s).map_err(|e| Error::io("read", "stdin", e))?;
+        std::io::stdin()
+            .take(256 * 1024 * 1024)
+            .read_to_string(&mut s)
+            .map_err(|e| Error::io("read", "stdin", e))?;
         texts.extend(s.lines().map(str::to_owned));
     }
     'outer: {
@@ -370,19 +467,30 @@ pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
         Kind::Binary => "binary",
     };
     // Keep the bytes as received (classify may re-encode text PSBTs; we want the payload).
-    Ok(Scanned { source, kind, bytes: data.len(), counters: c, data })
+    Ok(Scanned {
+        source,
+        kind,
+        bytes: data.len(),
+        counters: c,
+        data,
+    })
 }
 
 fn scan_cmd(a: ScanArgs) -> Result<(), Error> {
     let s = scan_inputs(&a, a.json)?;
     if a.json && a.out == Path::new("-") {
-        return Err(Error::Usage("with --json, give -o FILE for the payload".into()));
+        return Err(Error::Usage(
+            "with --json, give -o FILE for the payload".into(),
+        ));
     }
     write_atomic(&a.out, &s.data)?;
     if a.json {
         return print_json(&s);
     }
-    eprintln!("scanned a {} ({} bytes) from {} frame(s), {} rejected", s.kind, s.bytes, s.counters.frames, s.counters.rejected);
+    eprintln!(
+        "scanned a {} ({} bytes) from {} frame(s), {} rejected",
+        s.kind, s.bytes, s.counters.frames, s.counters.rejected
+    );
     if a.out != Path::new("-") {
         println_out(&format!("wrote {}", a.out.display()))?;
     }
@@ -390,11 +498,18 @@ fn scan_cmd(a: ScanArgs) -> Result<(), Error> {
 }
 
 /// Read a command's input from a file or from QR (`--scan`).
-pub fn read_input(file: Option<&Path>, scan: &crate::cli::qr::ScanIn, limit: u64) -> Result<Vec<u8>, Error> {
+pub fn read_input(
+    file: Option<&Path>,
+    scan: &crate::cli::qr::ScanIn,
+    limit: u64,
+) -> Result<Vec<u8>, Error> {
     match (&scan.scan, file) {
         (Some(spec), _) => {
             let s = scan_inputs(&parse_scan(spec), false)?;
-            eprintln!("scanned {} bytes ({}) from {} frame(s)", s.bytes, s.kind, s.counters.frames);
+            eprintln!(
+                "scanned {} bytes ({}) from {} frame(s)",
+                s.bytes, s.kind, s.counters.frames
+            );
             Ok(s.data)
         }
         (None, Some(f)) => read_limited(f, limit),
@@ -407,9 +522,18 @@ pub fn show_outputs(payload: &[u8], kind: Kind, q: &crate::cli::qr::QrOut) -> Re
     if q.qr.is_empty() {
         return Ok(());
     }
-    let outputs = q.qr.iter().map(|s| parse_output(s)).collect::<Result<Vec<_>, _>>()?;
+    let outputs =
+        q.qr.iter()
+            .map(|s| parse_output(s))
+            .collect::<Result<Vec<_>, _>>()?;
     let f = frames(payload, kind, &q.render)?;
-    eprintln!("QR: {} frame(s), {} fragment(s), {}, version up to {}", f.parts.len(), f.fragments, f.format, f.qr_version);
+    eprintln!(
+        "QR: {} frame(s), {} fragment(s), {}, version up to {}",
+        f.parts.len(),
+        f.fragments,
+        f.format,
+        f.qr_version
+    );
     for o in &outputs {
         emit(&f, o, &q.render)?;
     }

@@ -102,12 +102,20 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     if let Some(out) = &a.out {
         write_atomic(out, &bundle::encode(&psbt, version, encoding(a.encoding))?)?;
     }
-    super::qr::show_outputs(&bundle::encode(&psbt, version, bundle::Encoding::Binary)?, super::qr::Kind::Psbt, &a.qr)?;
+    super::qr::show_outputs(
+        &bundle::encode(&psbt, version, bundle::Encoding::Binary)?,
+        super::qr::Kind::Psbt,
+        &a.qr,
+    )?;
     if a.json {
         return print_json(&SignOut {
             decision: "signed",
             signed_inputs: report.inputs_signed(),
-            out: a.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default(),
+            out: a
+                .out
+                .as_ref()
+                .map(|o| o.display().to_string())
+                .unwrap_or_default(),
             review: &review,
             verdict: &verdict,
         });
@@ -115,7 +123,10 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     eprintln!(
         "signed {} input(s); every signature verified independently (k256). {}. Bundle {}",
         report.inputs_signed(),
-        a.out.as_ref().map(|o| format!("Wrote {}", o.display())).unwrap_or_else(|| "Shown as QR".into()),
+        a.out
+            .as_ref()
+            .map(|o| format!("Wrote {}", o.display()))
+            .unwrap_or_else(|| "Shown as QR".into()),
         review.bundle_id
     );
     Ok(())

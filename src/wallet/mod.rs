@@ -3,8 +3,8 @@
 pub mod account;
 pub mod descriptor;
 pub mod fixture;
-pub mod ur_account;
 pub mod script_type;
+pub mod ur_account;
 
 pub use descriptor::WatchOnly;
 pub use script_type::ScriptType;
