@@ -5,17 +5,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Python peer (embit) in a project-local venv. Under CI=true a missing peer fails the run.
+peer_missing() {
+  echo "scripts/test.sh: could not install $1" >&2
+  if [ "${CI:-}" = "true" ]; then exit 1; fi
+}
+
+# Python peers (embit for signing, zxing-cpp + Pillow for QR) in a project-local venv.
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import embit" 2>/dev/null; then
-  .venv/bin/pip install --quiet --disable-pip-version-check "embit==0.8.0" || {
-    echo "scripts/test.sh: could not install the embit peer" >&2
-    [ "${CI:-}" = "true" ] && exit 1
-  }
+if ! .venv/bin/python -c "import embit, zxingcpp, PIL" 2>/dev/null; then
+  .venv/bin/pip install --quiet --disable-pip-version-check "embit==0.8.0" "zxing-cpp==3.1.1" "pillow" \
+    || peer_missing "the Python peers (embit, zxing-cpp)"
 fi
 export AIRSIGN_PYTHON="$PWD/.venv/bin/python"
+
+# Node peer (@ngraveio/bc-ur), pinned by scripts/peers/package-lock.json.
+if [ ! -d scripts/peers/node_modules/@ngraveio/bc-ur ]; then
+  (cd scripts/peers && npm ci --no-audit --no-fund --silent) || peer_missing "the @ngraveio/bc-ur peer"
+fi
+export AIRSIGN_NODE_PEERS="$PWD/scripts/peers"
 
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
