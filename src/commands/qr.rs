@@ -93,11 +93,25 @@ pub struct Frames {
     pub qr_version: i16,
     #[serde(skip)]
     matrices: Vec<Matrix>,
+    /// For multipart UR: enough to keep producing new mixed parts forever (the terminal does:
+    /// a receiver that misses frames gets new information instead of waiting a whole loop).
+    #[serde(skip)]
+    endless: Option<Endless>,
+}
+
+/// A UR message that can produce any part number.
+#[derive(Debug, Clone)]
+struct Endless {
+    ur_type: String,
+    cbor: Vec<u8>,
+    fragment: usize,
+    ec: EcLevel,
 }
 
 /// Encode a payload into frames.
 pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Error> {
     let level = ec(r.ec);
+    let mut endless = None;
     let (parts, format, fragments) = match r.format {
         QrFormat::Ur => {
             let ty = match (r.ur_type, kind) {
@@ -112,8 +126,11 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
             } else {
                 ur::cbor_bytes(payload)
             };
-            let enc = ur::UrEncoder::new(ty, cbor, usize::from(r.fragment))?;
+            let enc = ur::UrEncoder::new(ty, cbor.clone(), usize::from(r.fragment))?;
             let n = enc.seq_len();
+            if n > 1 {
+                endless = Some(Endless { ur_type: ty.to_owned(), cbor, fragment: usize::from(r.fragment), ec: level });
+            }
             let count = if n == 1 {
                 1
             } else {
@@ -161,6 +178,7 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
         fragments,
         qr_version,
         matrices,
+        endless,
     })
 }
 
@@ -234,18 +252,19 @@ fn animate(f: &Frames, fps: f64) -> Result<(), Error> {
     execute!(out, terminal::EnterAlternateScreen, cursor::Hide).map_err(io)?;
     let period = Duration::from_secs_f64(1.0 / fps.clamp(0.2, 30.0));
     let result = (|| -> Result<(), Error> {
+        let endless = match &f.endless {
+            Some(e) => Some((ur::UrEncoder::new(&e.ur_type, e.cbor.clone(), e.fragment)?, e.ec)),
+            None => None,
+        };
         let mut i = 0usize;
         loop {
-            let m = &f.matrices[i % f.matrices.len()];
+            // Pure fragments first, then ever-new mixed parts (multipart UR); else cycle.
+            let (m, label) = match &endless {
+                Some((enc, level)) => (Matrix::encode(&enc.part(i as u32 + 1).to_uppercase(), *level)?, format!("part {} (of {} fragments)", i + 1, f.fragments)),
+                None => (f.matrices[i % f.matrices.len()].clone(), format!("frame {}/{}", i % f.matrices.len() + 1, f.matrices.len())),
+            };
             let text = m.terminal().replace('\n', "\r\n");
-            write!(
-                out,
-                "\x1b[H{text}\x1b[0m frame {}/{}  {}  (q to stop)\x1b[K\r\n",
-                i % f.matrices.len() + 1,
-                f.matrices.len(),
-                f.format
-            )
-            .map_err(io)?;
+            write!(out, "\x1b[H{text}\x1b[0m {label}  {}  (q to stop)\x1b[K\r\n", f.format).map_err(io)?;
             out.flush().map_err(io)?;
             if event::poll(period).map_err(io)? {
                 if let Event::Key(k) = event::read().map_err(io)? {
