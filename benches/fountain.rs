@@ -23,7 +23,8 @@ enum Design {
 }
 
 fn run(n: u32, loss: f64, design: Design, peel: bool, trial: usize) -> Option<u32> {
-    let msg = Xoshiro256::from_bytes(format!("msg-{n}-{trial}").as_bytes()).next_data(n as usize * FRAG);
+    let msg =
+        Xoshiro256::from_bytes(format!("msg-{n}-{trial}").as_bytes()).next_data(n as usize * FRAG);
     let enc = Encoder::new(&msg, FRAG).unwrap();
     assert_eq!(enc.seq_len(), n);
     let mut rng = Xoshiro256::from_bytes(format!("rng-{n}-{loss}-{trial}").as_bytes());
@@ -57,7 +58,11 @@ fn run(n: u32, loss: f64, design: Design, peel: bool, trial: usize) -> Option<u3
             if !peel {
                 assert_eq!(ours.message().unwrap(), &msg[..]);
             }
-            return Some(if matches!(design, Design::Loop) { shown } else { received });
+            return Some(if matches!(design, Design::Loop) {
+                shown
+            } else {
+                received
+            });
         }
     }
     None
@@ -75,12 +80,20 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     for &n in &[10u32, 50, 69, 100, 200] {
         for &loss in &[0.0, 0.10, 0.25, 0.50] {
-            for (design, name) in [(Design::Mixed, "mixed"), (Design::Start, "start"), (Design::Loop, "loop")] {
+            for (design, name) in [
+                (Design::Mixed, "mixed"),
+                (Design::Start, "start"),
+                (Design::Loop, "loop"),
+            ] {
                 if loss > 0.0 && matches!(design, Design::Mixed) && n != 69 && n != 200 {
                     // Loss only shifts the mixed-only counts by 1/(1-p) in shown frames.
                 }
-                let ours: Vec<u32> = (0..TRIALS).filter_map(|t| run(n, loss, design, false, t)).collect();
-                let peel: Vec<u32> = (0..TRIALS).filter_map(|t| run(n, loss, design, true, t)).collect();
+                let ours: Vec<u32> = (0..TRIALS)
+                    .filter_map(|t| run(n, loss, design, false, t))
+                    .collect();
+                let peel: Vec<u32> = (0..TRIALS)
+                    .filter_map(|t| run(n, loss, design, true, t))
+                    .collect();
                 let ratio = {
                     let mut a = ours.clone();
                     a.sort_unstable();
@@ -88,7 +101,12 @@ fn main() {
                     b.sort_unstable();
                     b[b.len() / 2] as f64 / a[a.len() / 2] as f64
                 };
-                println!("| {n} | {:.0} % | {name} | {} | {} | {ratio:.2} |", loss * 100.0, stats(ours, n), stats(peel, n));
+                println!(
+                    "| {n} | {:.0} % | {name} | {} | {} | {ratio:.2} |",
+                    loss * 100.0,
+                    stats(ours, n),
+                    stats(peel, n)
+                );
             }
         }
     }

@@ -13,9 +13,13 @@ use qrcode::EcLevel;
 fn peer(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(v) => Some(v),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => panic!("{var} is not set: this peer is required in CI (scripts/test.sh installs it)"),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{var} is not set: this peer is required in CI (scripts/test.sh installs it)")
+        }
         Err(_) => {
-            eprintln!("{var} not set; run scripts/test.sh to install the peer (skipping outside CI)");
+            eprintln!(
+                "{var} not set; run scripts/test.sh to install the peer (skipping outside CI)"
+            );
             None
         }
     }
@@ -33,22 +37,43 @@ fn hex(b: &[u8]) -> String {
 
 #[test]
 fn zxing_cpp_reads_our_frames_as_our_text() {
-    let Some(python) = peer("AIRSIGN_PYTHON") else { return };
+    let Some(python) = peer("AIRSIGN_PYTHON") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let enc = UrEncoder::new("crypto-psbt", cbor_bytes(&payload(2000, "zx")), 250).unwrap();
-    let parts: Vec<String> = (1..=enc.seq_len() + 3).map(|i| enc.part(i).to_uppercase()).collect();
+    let parts: Vec<String> = (1..=enc.seq_len() + 3)
+        .map(|i| enc.part(i).to_uppercase())
+        .collect();
     let mut files = Vec::new();
     for (i, p) in parts.iter().enumerate() {
         let f: PathBuf = dir.path().join(format!("f{i:03}.png"));
         std::fs::write(&f, Matrix::encode(p, EcLevel::L).unwrap().png(4).unwrap()).unwrap();
         files.push(f);
     }
-    let out = Command::new(&python).arg(format!("{}/scripts/peer_zxing.py", env!("CARGO_MANIFEST_DIR"))).args(&files).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(&python)
+        .arg(format!(
+            "{}/scripts/peer_zxing.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for (f, p) in files.iter().zip(&parts) {
         let got = v[f.display().to_string()].as_array().unwrap();
-        assert_eq!(got.len(), 1, "zxing-cpp found {} codes in {}", got.len(), f.display());
+        assert_eq!(
+            got.len(),
+            1,
+            "zxing-cpp found {} codes in {}",
+            got.len(),
+            f.display()
+        );
         assert_eq!(got[0].as_str().unwrap(), p);
     }
 }
@@ -60,14 +85,29 @@ fn node_peer() -> Option<(String, PathBuf)> {
 
 #[test]
 fn bc_ur_decodes_our_parts() {
-    let Some((node, script)) = node_peer() else { return };
+    let Some((node, script)) = node_peer() else {
+        return;
+    };
     let data = payload(5000, "to-them");
     let enc = UrEncoder::new("crypto-psbt", cbor_bytes(&data), 200).unwrap();
     // Our display order: pure fragments, then mixed parts; upper case as shown in QR.
-    let parts: Vec<String> = (1..=enc.seq_len() * 2).map(|i| enc.part(i).to_uppercase()).collect();
-    let mut child = Command::new(&node).arg(&script).arg("decode").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let parts: Vec<String> = (1..=enc.seq_len() * 2)
+        .map(|i| enc.part(i).to_uppercase())
+        .collect();
+    let mut child = Command::new(&node)
+        .arg(&script)
+        .arg("decode")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(parts.join("\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(parts.join("\n").as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["complete"], true, "{v}");
@@ -77,15 +117,43 @@ fn bc_ur_decodes_our_parts() {
 
 #[test]
 fn we_decode_bc_ur_parts_from_mixed_parts_only() {
-    let Some((node, script)) = node_peer() else { return };
+    let Some((node, script)) = node_peer() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = payload(3000, "from-them");
     let hexfile = dir.path().join("p.hex");
     std::fs::write(&hexfile, hex(&data)).unwrap();
-    let out = Command::new(&node).arg(&script).args(["encode", "crypto-psbt", &hexfile.display().to_string(), "100", "200"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let parts: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
-    let n: usize = parts[0].split('/').nth(1).unwrap().split('-').nth(1).unwrap().parse().unwrap();
+    let out = Command::new(&node)
+        .arg(&script)
+        .args([
+            "encode",
+            "crypto-psbt",
+            &hexfile.display().to_string(),
+            "100",
+            "200",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parts: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let n: usize = parts[0]
+        .split('/')
+        .nth(1)
+        .unwrap()
+        .split('-')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut a = Assembler::new();
     let mut used = 0;
     for p in parts.iter().skip(n) {

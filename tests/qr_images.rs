@@ -23,9 +23,14 @@ fn through_png(text: &str) -> Vec<String> {
 /// Keep 70 % of `frames` in a shuffled order (deterministic).
 fn shuffle_and_drop(frames: Vec<String>, seed: &str) -> Vec<String> {
     let mut rng = Xoshiro256::from_bytes(seed.as_bytes());
-    let order = airsign::transport::xoshiro::shuffle(&(0..frames.len()).collect::<Vec<_>>(), &mut rng);
+    let order =
+        airsign::transport::xoshiro::shuffle(&(0..frames.len()).collect::<Vec<_>>(), &mut rng);
     let keep = frames.len() * 7 / 10;
-    order.into_iter().take(keep).map(|i| frames[i].clone()).collect()
+    order
+        .into_iter()
+        .take(keep)
+        .map(|i| frames[i].clone())
+        .collect()
 }
 
 fn ur_round_trip(n: usize) {
@@ -67,7 +72,16 @@ fn ur_100kb_through_png_shuffled_30_percent_dropped() {
 #[test]
 fn bbqr_10kb_through_png() {
     let data = payload(10 * 1024);
-    let s = bbqr::encode(&data, 'B', None, &SplitOptions { max_version: 15, ..Default::default() }).unwrap();
+    let s = bbqr::encode(
+        &data,
+        'B',
+        None,
+        &SplitOptions {
+            max_version: 15,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut a = Assembler::new();
     for p in s.parts.iter().rev() {
         let texts = through_png(p);
@@ -91,9 +105,18 @@ fn duplicates_corruption_and_mixed_messages() {
     assert_eq!(a.counters().rejected, 1);
     // A part of another message restarts, with a message.
     assert!(matches!(a.add(&two.part(1)).unwrap(), Status::Restarted(_)));
-    assert!(matches!(a.add(&other_type.part(3)).unwrap(), Status::Restarted(_)));
+    assert!(matches!(
+        a.add(&other_type.part(3)).unwrap(),
+        Status::Restarted(_)
+    ));
     // Garbage never panics.
-    for junk in ["ur:bytes/1-3/", "ur:bytes/99999999999-1/aeae", "UR:BYTES/1-2/LPADAOCFADAXCYWENBPLJKHDCAHKADAEMEJTSW", "B$ZP0101", "B$HP0100ZZ"] {
+    for junk in [
+        "ur:bytes/1-3/",
+        "ur:bytes/99999999999-1/aeae",
+        "UR:BYTES/1-2/LPADAOCFADAXCYWENBPLJKHDCAHKADAEMEJTSW",
+        "B$ZP0101",
+        "B$HP0100ZZ",
+    ] {
         let _ = a.add(junk);
     }
     // And the first message still completes from its own parts afterwards (restart again).
@@ -105,4 +128,23 @@ fn duplicates_corruption_and_mixed_messages() {
         }
     }
     assert_eq!(b.payload().unwrap().data, payload(3000));
+}
+
+#[test]
+fn sequence_scanner_samples_in_place_and_falls_back_when_the_code_moves() {
+    let enc = UrEncoder::new("bytes", cbor_bytes(&payload(4000)), 300).unwrap();
+    let place = |text: &str, dx: u32| {
+        let code = Matrix::encode(text, EcLevel::L).unwrap().image(4);
+        let mut canvas = image::GrayImage::from_pixel(900, 600, image::Luma([128]));
+        image::imageops::overlay(&mut canvas, &code, i64::from(40 + dx), 40);
+        image::DynamicImage::ImageLuma8(canvas)
+    };
+    let mut s = scan::Scanner::new();
+    for i in 1..=6u32 {
+        let text = enc.part(i).to_uppercase();
+        // Frames 1–4 in place; 5–6 after the camera moved.
+        let img = place(&text, if i > 4 { 250 } else { 0 });
+        assert_eq!(s.decode(&img), vec![text], "frame {i}");
+    }
+    assert!(s.sampled_hits >= 3, "sampled {} frames", s.sampled_hits);
 }

@@ -129,7 +129,12 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
             let enc = ur::UrEncoder::new(ty, cbor.clone(), usize::from(r.fragment))?;
             let n = enc.seq_len();
             if n > 1 {
-                endless = Some(Endless { ur_type: ty.to_owned(), cbor, fragment: usize::from(r.fragment), ec: level });
+                endless = Some(Endless {
+                    ur_type: ty.to_owned(),
+                    cbor,
+                    fragment: usize::from(r.fragment),
+                    ec: level,
+                });
             }
             let count = if n == 1 {
                 1
@@ -253,18 +258,32 @@ fn animate(f: &Frames, fps: f64) -> Result<(), Error> {
     let period = Duration::from_secs_f64(1.0 / fps.clamp(0.2, 30.0));
     let result = (|| -> Result<(), Error> {
         let endless = match &f.endless {
-            Some(e) => Some((ur::UrEncoder::new(&e.ur_type, e.cbor.clone(), e.fragment)?, e.ec)),
+            Some(e) => Some((
+                ur::UrEncoder::new(&e.ur_type, e.cbor.clone(), e.fragment)?,
+                e.ec,
+            )),
             None => None,
         };
         let mut i = 0usize;
         loop {
             // Pure fragments first, then ever-new mixed parts (multipart UR); else cycle.
             let (m, label) = match &endless {
-                Some((enc, level)) => (Matrix::encode(&enc.part(i as u32 + 1).to_uppercase(), *level)?, format!("part {} (of {} fragments)", i + 1, f.fragments)),
-                None => (f.matrices[i % f.matrices.len()].clone(), format!("frame {}/{}", i % f.matrices.len() + 1, f.matrices.len())),
+                Some((enc, level)) => (
+                    Matrix::encode(&enc.part(i as u32 + 1).to_uppercase(), *level)?,
+                    format!("part {} (of {} fragments)", i + 1, f.fragments),
+                ),
+                None => (
+                    f.matrices[i % f.matrices.len()].clone(),
+                    format!("frame {}/{}", i % f.matrices.len() + 1, f.matrices.len()),
+                ),
             };
             let text = m.terminal().replace('\n', "\r\n");
-            write!(out, "\x1b[H{text}\x1b[0m {label}  {}  (q to stop)\x1b[K\r\n", f.format).map_err(io)?;
+            write!(
+                out,
+                "\x1b[H{text}\x1b[0m {label}  {}  (q to stop)\x1b[K\r\n",
+                f.format
+            )
+            .map_err(io)?;
             out.flush().map_err(io)?;
             if event::poll(period).map_err(io)? {
                 if let Event::Key(k) = event::read().map_err(io)? {
@@ -402,6 +421,7 @@ fn image_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// Run a scan from files/text, with a progress bar on stderr unless `quiet`.
 pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
     let mut asm = Assembler::new();
+    let mut scanner = scan::Scanner::new();
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
     } else {
@@ -461,7 +481,7 @@ pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
         }
         for f in files {
             for frame in scan::load_frames(&f)? {
-                for text in scan::decode_frame(&frame) {
+                for text in scanner.decode(&frame) {
                     if feed(&text, &mut asm) {
                         break 'outer;
                     }
