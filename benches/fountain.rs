@@ -74,7 +74,69 @@ fn stats(mut v: Vec<u32>, n: u32) -> String {
     format!("N{:+} / N{:+}", q(0.5), q(0.9))
 }
 
+/// Parts received until complete on the sender's endless stream joined at a random part in
+/// 1..=2N, for a `size`-byte payload at `fragment` bytes, with frame loss `loss`.
+fn transfer(size: usize, fragment: usize, loss: f64, peel: bool, trial: usize) -> (u32, u32) {
+    let payload = Xoshiro256::from_bytes(format!("psbt-{size}-{trial}").as_bytes()).next_data(size);
+    let cbor = airsign::transport::ur::cbor_bytes(&payload);
+    let enc = Encoder::new(&cbor, fragment).unwrap();
+    let n = enc.seq_len();
+    let mut rng = Xoshiro256::from_bytes(format!("t-{size}-{fragment}-{loss}-{trial}").as_bytes());
+    let start = 1 + rng.next_int(0, 2 * u64::from(n) - 1) as u32;
+    let mut ours = Decoder::new();
+    let mut theirs = ur::ur::Decoder::default();
+    for k in 0..100 * n {
+        if rng.next_double() < loss {
+            continue;
+        }
+        let part = enc.part(start + k);
+        let done = if peel {
+            theirs.receive(&part_string("crypto-psbt", &part)).unwrap();
+            theirs.complete()
+        } else {
+            ours.receive(&part).unwrap();
+            ours.is_complete()
+        };
+        if done {
+            return (n, k + 1);
+        }
+    }
+    (n, u32::MAX)
+}
+
+fn median(mut v: Vec<u32>) -> u32 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn transfer_table() {
+    println!();
+    println!("| PSBT | loss | airsign fragment | fragments | frames shown (median) | seconds at 5 fps | Sparrow (400 B, peeling): fragments | frames shown (median) | seconds at 200 ms | Sparrow ÷ airsign |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for &size in &[1024usize, 5 * 1024, 20 * 1024] {
+        for (&loss, &frag) in [0.0, 0.10, 0.0, 0.10]
+            .iter()
+            .zip(&[400usize, 400, 250, 250])
+        {
+            let ours: Vec<(u32, u32)> = (0..TRIALS)
+                .map(|t| transfer(size, frag, loss, false, t))
+                .collect();
+            let sparrow: Vec<(u32, u32)> = (0..TRIALS)
+                .map(|t| transfer(size, 400, loss, true, t))
+                .collect();
+            let (n1, f1) = (ours[0].0, median(ours.iter().map(|x| x.1).collect()));
+            let (n2, f2) = (sparrow[0].0, median(sparrow.iter().map(|x| x.1).collect()));
+            let (s1, s2) = (f64::from(f1) * 0.2, f64::from(f2) * 0.2);
+            println!("| {} KB | {:.0} % | {frag} B | {n1} | {f1} | {s1:.1} s | {n2} | {f2} | {s2:.1} s | {:.2} |", size / 1024, loss * 100.0, s2 / s1);
+        }
+    }
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "transfer") {
+        transfer_table();
+        return;
+    }
     // Criterion passes flags like --bench; this harness ignores them.
     println!("| N | loss | design | elimination (median / p90) | peeling, ur-rs (median / p90) | peeling ÷ elimination (median) |");
     println!("|---|---|---|---|---|---|");

@@ -28,6 +28,10 @@ fn keys() -> KeyChain {
 /// A 1,000-input PSBT sweeping 1,000 one-output funding transactions (so each input carries a
 /// small non_witness_utxo, as real wallets' UTXOs do).
 fn big_psbt(script: ScriptType) -> Vec<u8> {
+    big_psbt_n(script, N)
+}
+
+fn big_psbt_n(script: ScriptType, n_inputs: usize) -> Vec<u8> {
     let k = keys();
     let path = script.account_path(Network::Regtest, 0);
     let e = account::export(
@@ -42,7 +46,7 @@ fn big_psbt(script: ScriptType) -> Vec<u8> {
     let w = WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), Network::Regtest).unwrap();
     let mut prev = HashMap::new();
     let mut utxos = Vec::new();
-    for i in 0..N {
+    for i in 0..n_inputs {
         let tx = funding_tx(
             &[(
                 w.address(false, i as u32).unwrap().script_pubkey(),
@@ -84,7 +88,36 @@ fn sign_end_to_end(bytes: &[u8], keys: &KeyChain) -> Vec<u8> {
     bundle::encode(&psbt, version, enc).unwrap()
 }
 
+/// Bytes and UR fragments (400 B) of a bundle before signing, signed, and signed with --minimal.
+fn print_minimal_savings() {
+    let k = keys();
+    eprintln!(
+        "| inputs | unsigned | signed | signed --minimal | fragments (400 B): signed → minimal |"
+    );
+    for n in [1usize, 10, 100] {
+        let bytes = big_psbt_n(ScriptType::Wpkh, n);
+        let (mut psbt, _, _) = bundle::decode(&bytes).unwrap();
+        let review = bundle::review(&psbt, &k);
+        signer::sign_psbt(&mut psbt, &review, &k, SignOptions::default()).unwrap();
+        let full = psbt.serialize().len();
+        bundle::minimal::strip_for_return(&mut psbt);
+        let min = psbt.serialize().len();
+        let frags = |l: usize| {
+            airsign::transport::fountain::Encoder::new(&vec![0u8; l + 3], 400)
+                .unwrap()
+                .seq_len()
+        };
+        eprintln!(
+            "| {n} | {} B | {full} B | {min} B | {} → {} |",
+            bytes.len(),
+            frags(full),
+            frags(min)
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    print_minimal_savings();
     let k = keys();
     let mut g = c.benchmark_group("sign_1000_inputs");
     g.sample_size(10);

@@ -145,7 +145,16 @@ fn every_script_type_round_trips_and_passes_bitcoin_core() {
             let (mut psbt, _, _) = bundle::decode(&bytes).unwrap();
             let prevouts = prevouts_of(&psbt, &f.fund);
             sign(&f, &mut psbt);
+            // The --minimal return trip finalizes to the same transaction.
+            let mut minimal = psbt.clone();
+            bundle::minimal::strip_for_return(&mut minimal);
+            assert!(minimal.serialize().len() < psbt.serialize().len());
             let tx = finalize::finalize(&mut psbt).unwrap();
+            assert_eq!(
+                finalize::finalize(&mut minimal).unwrap(),
+                tx,
+                "{script}: minimal PSBT finalizes differently"
+            );
             consensus_check(&tx, &prevouts);
             let diff = tx.vsize() as i64 - created.vsize as i64;
             assert!(

@@ -1,6 +1,6 @@
 //! `sign --minimal`: the signed PSBT as the coordinator needs it back — signatures and what
 //! finalizing needs — without the bulk it already has (full previous transactions of segwit
-//! inputs, output derivations, global xpubs, proprietary and unknown fields).
+//! inputs, key origins, output derivations, global xpubs, proprietary and unknown fields).
 use bitcoin::Psbt;
 
 /// Strip `psbt` for the return trip.
@@ -19,6 +19,9 @@ pub fn strip_for_return(psbt: &mut Psbt) {
         if segwit {
             input.non_witness_utxo = None;
         }
+        // Key origins are for signers; the finalizer needs the signatures' keys and scripts only.
+        input.bip32_derivation.clear();
+        input.tap_key_origins.clear();
         input.proprietary.clear();
         input.unknown.clear();
     }

@@ -236,7 +236,7 @@ fn cross_by_qr(psbt: &[u8], frames_dir: &Path) -> Result<usize, Error> {
     let render = RenderArgs {
         format: QrFormat::Ur,
         ur_type: None,
-        fragment: 250,
+        fragment: 400,
         max_parts: 1295,
         ec: EcArg::L,
         fps: 5.0,
