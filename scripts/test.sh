@@ -27,5 +27,5 @@ fi
 export AIRSIGN_NODE_PEERS="$PWD/scripts/peers"
 
 cargo fmt --check
-cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --all-features -- -D warnings
 cargo test --locked

@@ -130,6 +130,12 @@ pub struct ScanArgs {
     /// Part strings on standard input.
     #[arg(long)]
     pub stdin: bool,
+    /// Scan live from a V4L2 webcam (builds with `--features camera`), e.g. /dev/video0.
+    #[arg(long, value_name = "DEVICE")]
+    pub camera: Option<PathBuf>,
+    /// With --camera: give up after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
     /// Where to write the payload (`-` for stdout).
     #[arg(long, short, default_value = "-")]
     pub out: PathBuf,
@@ -154,7 +160,7 @@ pub struct QrOut {
 #[derive(Debug, Clone, Args)]
 pub struct ScanIn {
     /// Read the input from QR instead of a file: `dir:DIR` (image frames), `gif:FILE`,
-    /// `text:FILE` (part strings), `stdin`, or one image file.
+    /// `text:FILE` (part strings), `camera:/dev/video0` (feature `camera`), `stdin`, or one image.
     #[arg(long, value_name = "FROM")]
     pub scan: Option<String>,
 }

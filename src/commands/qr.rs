@@ -362,7 +362,8 @@ fn show(a: ShowArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Parse a `--scan` value: `dir:DIR`, `gif:FILE`, `text:FILE`, `stdin`, or an image path.
+/// Parse a `--scan` value: `dir:DIR`, `gif:FILE`, `text:FILE`, `camera:DEVICE`, `stdin`, or an
+/// image path.
 pub fn parse_scan(s: &str) -> ScanArgs {
     let mut a = ScanArgs {
         files: vec![],
@@ -370,6 +371,8 @@ pub fn parse_scan(s: &str) -> ScanArgs {
         gif: None,
         text_file: None,
         stdin: false,
+        camera: None,
+        timeout: 300,
         out: PathBuf::from("-"),
         json: false,
     };
@@ -377,6 +380,7 @@ pub fn parse_scan(s: &str) -> ScanArgs {
         Some(("dir", p)) => a.dir = Some(p.into()),
         Some(("gif", p)) => a.gif = Some(p.into()),
         Some(("text", p)) => a.text_file = Some(p.into()),
+        Some(("camera", p)) => a.camera = Some(p.into()),
         _ if s == "stdin" => a.stdin = true,
         _ => a.files.push(s.into()),
     }
@@ -488,6 +492,9 @@ pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
                 }
             }
         }
+        if let Some(dev) = &a.camera {
+            camera_loop(dev, a.timeout, &mut scanner, &mut |t| feed(t, &mut asm))?;
+        }
     }
     bar.finish_and_clear();
     let c = asm.counters();
@@ -577,4 +584,25 @@ pub fn show_outputs(payload: &[u8], kind: Kind, q: &crate::cli::qr::QrOut) -> Re
         emit(&f, o, &q.render)?;
     }
     Ok(())
+}
+
+/// Live scanning: frames from the webcam through the same scanner and assembler.
+#[cfg(feature = "camera")]
+fn camera_loop(dev: &Path, timeout: u64, scanner: &mut scan::Scanner, feed: &mut dyn FnMut(&str) -> bool) -> Result<(), Error> {
+    let mut cam = crate::transport::camera::Camera::open(dev)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(timeout);
+    while std::time::Instant::now() < deadline {
+        let frame = cam.frame()?;
+        for text in scanner.decode(&frame) {
+            if feed(&text) {
+                return Ok(());
+            }
+        }
+    }
+    Err(TransportError::Incomplete(format!("no complete payload within {timeout} s")).into())
+}
+
+#[cfg(not(feature = "camera"))]
+fn camera_loop(_: &Path, _: u64, _: &mut scan::Scanner, _: &mut dyn FnMut(&str) -> bool) -> Result<(), Error> {
+    Err(Error::Usage("this airsign was built without camera support: rebuild with `cargo build --release --features camera`".into()))
 }

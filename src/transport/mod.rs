@@ -4,6 +4,8 @@
 pub mod assemble;
 pub mod bbqr;
 pub mod bytewords;
+#[cfg(feature = "camera")]
+pub mod camera;
 pub mod cbor;
 pub mod decoder;
 pub mod fountain;
