@@ -588,7 +588,12 @@ pub fn show_outputs(payload: &[u8], kind: Kind, q: &crate::cli::qr::QrOut) -> Re
 
 /// Live scanning: frames from the webcam through the same scanner and assembler.
 #[cfg(feature = "camera")]
-fn camera_loop(dev: &Path, timeout: u64, scanner: &mut scan::Scanner, feed: &mut dyn FnMut(&str) -> bool) -> Result<(), Error> {
+fn camera_loop(
+    dev: &Path,
+    timeout: u64,
+    scanner: &mut scan::Scanner,
+    feed: &mut dyn FnMut(&str) -> bool,
+) -> Result<(), Error> {
     let mut cam = crate::transport::camera::Camera::open(dev)?;
     let deadline = std::time::Instant::now() + Duration::from_secs(timeout);
     while std::time::Instant::now() < deadline {
@@ -603,6 +608,11 @@ fn camera_loop(dev: &Path, timeout: u64, scanner: &mut scan::Scanner, feed: &mut
 }
 
 #[cfg(not(feature = "camera"))]
-fn camera_loop(_: &Path, _: u64, _: &mut scan::Scanner, _: &mut dyn FnMut(&str) -> bool) -> Result<(), Error> {
+fn camera_loop(
+    _: &Path,
+    _: u64,
+    _: &mut scan::Scanner,
+    _: &mut dyn FnMut(&str) -> bool,
+) -> Result<(), Error> {
     Err(Error::Usage("this airsign was built without camera support: rebuild with `cargo build --release --features camera`".into()))
 }

@@ -33,13 +33,29 @@ impl Camera {
             .filter_map(Result::ok)
             .map(|f| f.pixel_format())
             .collect();
-        let want = [PixelFormat::YUYV, PixelFormat::MJPG].into_iter().find(|f| formats.contains(f));
-        let want = want.ok_or_else(|| err("formats", format!("the device offers neither YUYV nor MJPG ({formats:?})")))?;
-        let cap = dev.video_capture(PixFormat::new(1280, 720, want)).map_err(|e| err("format negotiation", e))?;
+        let want = [PixelFormat::YUYV, PixelFormat::MJPG]
+            .into_iter()
+            .find(|f| formats.contains(f));
+        let want = want.ok_or_else(|| {
+            err(
+                "formats",
+                format!("the device offers neither YUYV nor MJPG ({formats:?})"),
+            )
+        })?;
+        let cap = dev
+            .video_capture(PixFormat::new(1280, 720, want))
+            .map_err(|e| err("format negotiation", e))?;
         let f = cap.format();
-        let (width, height, stride, format) = (f.width(), f.height(), f.bytes_per_line(), f.pixel_format());
+        let (width, height, stride, format) =
+            (f.width(), f.height(), f.bytes_per_line(), f.pixel_format());
         let stream = cap.into_stream().map_err(|e| err("start streaming", e))?;
-        Ok(Camera { stream, width, height, stride, format })
+        Ok(Camera {
+            stream,
+            width,
+            height,
+            stride,
+            format,
+        })
     }
 
     /// The next frame, as grey.
@@ -55,7 +71,9 @@ impl Camera {
                     if bytes.len() < need {
                         return Err(std::io::Error::other("short YUYV frame"));
                     }
-                    Ok(GrayImage::from_fn(w, h, |x, y| image::Luma([bytes[y as usize * stride + 2 * x as usize]])))
+                    Ok(GrayImage::from_fn(w, h, |x, y| {
+                        image::Luma([bytes[y as usize * stride + 2 * x as usize]])
+                    }))
                 } else {
                     image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg)
                         .map(|i| i.to_luma8())

@@ -1,7 +1,7 @@
 //! Reading QR codes from images with `rqrr`. Photos of screens need help: frames are converted to
 //! grey, large frames are downscaled, and when a first pass finds nothing the frame is retried
-//! with contrast stretching, then a global (Otsu) binarisation, then a light blur before it —
-//! each retry only costs time on frames that failed.
+//! with contrast stretching, a global (Otsu) binarisation, blur then Otsu, upscaling, and
+//! upscaling with sharpening — each retry only costs time on frames that failed.
 use std::path::Path;
 
 use image::{DynamicImage, GrayImage, Luma};
@@ -108,12 +108,37 @@ pub fn decode_frame(img: &DynamicImage) -> Vec<String> {
         return found;
     }
     let stretched = stretch(&gray);
-    for candidate in [
-        stretched.clone(),
-        otsu(&stretched),
-        otsu(&image::imageops::blur(&stretched, 1.2)),
-    ] {
-        let found = detect(&candidate);
+    let (w, h) = stretched.dimensions();
+    // Cheapest first; each later one only runs when everything before it failed. Upscaling helps
+    // fractional module sizes and perspective (rqrr samples module centres more accurately);
+    // sharpening after upscaling recovers blur (measured on fixtures/robustness).
+    let candidates: [&dyn Fn() -> GrayImage; 5] = [
+        &|| stretched.clone(),
+        &|| otsu(&stretched),
+        &|| otsu(&image::imageops::blur(&stretched, 1.2)),
+        &|| {
+            image::imageops::resize(
+                &stretched,
+                w * 3 / 2,
+                h * 3 / 2,
+                image::imageops::FilterType::CatmullRom,
+            )
+        },
+        &|| {
+            image::imageops::unsharpen(
+                &image::imageops::resize(
+                    &gray,
+                    w * 2,
+                    h * 2,
+                    image::imageops::FilterType::CatmullRom,
+                ),
+                2.0,
+                10,
+            )
+        },
+    ];
+    for make in candidates {
+        let found = detect(&make());
         if !found.is_empty() {
             return found;
         }

@@ -1,0 +1,48 @@
+//! The robustness set (fixtures/robustness/, rendered by scripts/make_robustness_set.py): decode
+//! rate per distortion with airsign's scanner. The floors are the rates measured when the set was
+//! made, so a regression in preprocessing shows up here; docs/benchmarks.md has zxing-cpp beside.
+use std::collections::BTreeMap;
+
+use airsign::transport::scan;
+
+#[test]
+fn decode_rate_per_distortion() {
+    let dir = format!("{}/fixtures/robustness", env!("CARGO_MANIFEST_DIR"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/manifest.json")).unwrap())
+            .unwrap();
+    let mut rates: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for f in manifest["frames"].as_array().unwrap() {
+        let img = image::open(format!("{dir}/{}", f["file"].as_str().unwrap())).unwrap();
+        let ok = scan::decode_frame(&img)
+            .iter()
+            .any(|t| t == f["text"].as_str().unwrap());
+        let e = rates
+            .entry(f["distortion"].as_str().unwrap().to_owned())
+            .or_default();
+        e.0 += u32::from(ok);
+        e.1 += 1;
+        eprintln!(
+            "{:<20} {}",
+            f["file"].as_str().unwrap(),
+            if ok { "read" } else { "MISSED" }
+        );
+    }
+    for (d, (ok, n)) in &rates {
+        eprintln!("{d:<14} {ok}/{n}");
+    }
+    let floor: BTreeMap<&str, u32> = [
+        ("clean", 1),
+        ("rotated", 4),
+        ("scaled", 4),
+        ("blurred", 3),
+        ("noised", 4),
+        ("perspective", 3),
+        ("low_contrast", 4),
+    ]
+    .into();
+    for (d, min) in floor {
+        let (ok, _) = rates[d];
+        assert!(ok >= min, "{d}: {ok} read, floor {min}");
+    }
+}
