@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, clippy, then every test (unit, vectors, CLI,
-# round trips, Bitcoin Core's script interpreter through the bitcoinconsensus crate, and the
-# Python peer embit in a local venv). Peers are installed here, never assumed.
+# The whole test suite, as CI runs it: formatting, clippy (all features, so the camera build is
+# checked), then every test: unit, vectors, CLI, round trips, Bitcoin Core's script interpreter
+# (bitcoinconsensus crate), and the independent peers — embit and zxing-cpp in a local venv,
+# @ngraveio/bc-ur via npm, headless Chromium via apt. Peers are installed here, never assumed;
+# under CI=true a peer that cannot be installed fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,16 @@ if [ ! -d scripts/peers/node_modules/@ngraveio/bc-ur ]; then
   (cd scripts/peers && npm ci --no-audit --no-fund --silent) || peer_missing "the @ngraveio/bc-ur peer"
 fi
 export AIRSIGN_NODE_PEERS="$PWD/scripts/peers"
+
+# Headless Chromium (Debian package) for the HTML player test.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+      || peer_missing "chromium"
+  else
+    peer_missing "chromium (run as root, or apt-get install chromium)"
+  fi
+fi
 
 cargo fmt --check
 cargo clippy --locked --all-targets --all-features -- -D warnings
