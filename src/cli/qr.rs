@@ -67,9 +67,10 @@ pub struct RenderArgs {
     /// 100–200 for poor cameras (smaller codes, more frames).
     #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u16).range(10..=2000))]
     pub fragment: u16,
-    /// BBQr: the most parts to split into (the smallest QR version that fits is chosen).
-    #[arg(long, default_value_t = 1295)]
-    pub max_parts: usize,
+    /// BBQr: the most parts to split into; the smallest QR version that fits that many is chosen.
+    /// Default: as few parts as version 16 codes allow (one frame when the file fits one).
+    #[arg(long)]
+    pub max_parts: Option<usize>,
     /// Error-correction level.
     #[arg(long, value_enum, default_value = "l")]
     pub ec: EcArg,

@@ -237,7 +237,7 @@ fn cross_by_qr(psbt: &[u8], frames_dir: &Path) -> Result<usize, Error> {
         format: QrFormat::Ur,
         ur_type: None,
         fragment: 400,
-        max_parts: 1295,
+        max_parts: None,
         ec: EcArg::L,
         fps: 5.0,
         module_px: 4,

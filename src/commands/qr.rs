@@ -157,8 +157,25 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
                 Kind::Cbor => 'C',
                 Kind::Binary => 'B',
             };
+            let max_split = match r.max_parts {
+                Some(n) => n.clamp(1, 1295),
+                // As few parts as version 16 allows (the size of a 400-byte UR part).
+                None => bbqr::encode(
+                    payload,
+                    ft,
+                    None,
+                    &bbqr::SplitOptions {
+                        min_version: 16,
+                        max_version: 16,
+                        ec: level,
+                        ..Default::default()
+                    },
+                )?
+                .parts
+                .len(),
+            };
             let opts = bbqr::SplitOptions {
-                max_split: r.max_parts.clamp(1, 1295),
+                max_split,
                 ec: level,
                 ..Default::default()
             };
@@ -505,12 +522,27 @@ pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
         ))
         .into());
     };
-    let kind = match classify(data.clone()).1 {
-        Kind::Psbt => "psbt",
-        Kind::Transaction => "transaction",
-        Kind::Text => "text",
-        Kind::Cbor => "cbor",
-        Kind::Binary => "binary",
+    let kind = match (&source, classify(data.clone()).1) {
+        (Source::Ur { ur_type }, _)
+            if ur_type == "crypto-account" || ur_type == "account-descriptor" =>
+        {
+            "account"
+        }
+        (Source::Ur { ur_type }, _)
+            if ur_type == "crypto-output" || ur_type == "output-descriptor" =>
+        {
+            "output-descriptor"
+        }
+        (_, Kind::Psbt) => "psbt",
+        (_, Kind::Transaction) => "transaction",
+        (_, Kind::Text)
+            if crate::wallet::descriptor::parse_public(&String::from_utf8_lossy(&data)).is_ok() =>
+        {
+            "descriptor"
+        }
+        (_, Kind::Text) => "text",
+        (_, Kind::Cbor) => "cbor",
+        (_, Kind::Binary) => "binary",
     };
     // Keep the bytes as received (classify may re-encode text PSBTs; we want the payload).
     Ok(Scanned {
