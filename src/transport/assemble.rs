@@ -193,6 +193,11 @@ impl Assembler {
             });
             return Ok(Status::Complete);
         }
+        if self.ur_type.is_some() || self.bbqr.progress().1 > 0 {
+            return Err(TransportError::Mixed(
+                "a plain-text code arrived while assembling a multipart payload; ignored".into(),
+            ));
+        }
         self.done = Some(Payload {
             source: Source::Text,
             data: t.as_bytes().to_vec(),

@@ -1,0 +1,146 @@
+//! `qr show` / `qr scan` and the `--qr` / `--scan` options as a user types them.
+use std::process::{Command, Output};
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("airsign")
+}
+
+fn sh(cmd: &str) -> Output {
+    Command::new("setsid")
+        .args(["-w", "bash", "-c", cmd])
+        .output()
+        .unwrap()
+}
+
+fn ok(o: Output) -> Output {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+#[test]
+fn show_every_output_then_scan_each_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let b = bin().display().to_string();
+    ok(sh(&format!(
+        "'{b}' demo --no-qr --dir '{d}/demo' >/dev/null 2>&1"
+    )));
+    let psbt = format!("{d}/demo/tr-unsigned.psbt");
+    for format in ["ur", "bbqr"] {
+        let o = ok(sh(&format!("'{b}' qr show '{psbt}' --format {format} --fragment 100 --gif '{d}/{format}.gif' --png-dir '{d}/{format}-png' --html '{d}/{format}.html' --text > '{d}/{format}.txt'")));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("frame(s)"));
+        let text = std::fs::read_to_string(format!("{d}/{format}.txt")).unwrap();
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.starts_with(if format == "ur" {
+                "UR:CRYPTO-PSBT/"
+            } else {
+                "B$ZP"
+            }) || first.starts_with("B$2P"),
+            "{first}"
+        );
+        for src in [
+            format!("--gif '{d}/{format}.gif'"),
+            format!("--dir '{d}/{format}-png'"),
+            format!("--text-file '{d}/{format}.txt'"),
+        ] {
+            let out = format!("{d}/back-{format}.psbt");
+            let o = ok(sh(&format!("'{b}' qr scan {src} -o '{out}' --json")));
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(v["kind"], "psbt", "{src}");
+            assert_eq!(
+                std::fs::read(&out).unwrap(),
+                std::fs::read(&psbt).unwrap(),
+                "{src}"
+            );
+        }
+    }
+    // A single base64 frame for small PSBTs.
+    let o = ok(sh(&format!(
+        "'{b}' qr show '{psbt}' --format base64 --json"
+    )));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["frames"], 1);
+}
+
+#[test]
+fn sign_and_finalize_across_png_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let b = bin().display().to_string();
+    ok(sh(&format!(
+        "'{b}' demo --no-qr --dir '{d}/demo' >/dev/null 2>&1"
+    )));
+    std::fs::write(format!("{d}/pw"), "demo passphrase (public test seed)\n").unwrap();
+    // Online → offline: the unsigned PSBT as PNG frames.
+    ok(sh(&format!(
+        "'{b}' qr show '{d}/demo/wpkh-unsigned.psbt' --png-dir '{d}/out'"
+    )));
+    // Offline: scan, sign, and send back minimal as PNG frames (no file written).
+    let o = ok(sh(&format!(
+        "'{b}' sign --json --yes --seed '{d}/demo/demo-seed.age' --passphrase-fd 3 --scan 'dir:{d}/out' --minimal --qr 'png:{d}/back' 3<'{d}/pw'"
+    )));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["decision"], "signed");
+    // Online: scan the signatures back and finalize.
+    let o = ok(sh(&format!(
+        "'{b}' bundle finalize --json --scan 'dir:{d}/back'"
+    )));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["hex"].as_str().unwrap().starts_with("02000000"));
+}
+
+#[test]
+fn account_export_as_crypto_account_ur() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let b = bin().display().to_string();
+    ok(sh(&format!(
+        "'{b}' demo --no-qr --dir '{d}/demo' >/dev/null 2>&1"
+    )));
+    std::fs::write(format!("{d}/pw"), "demo passphrase (public test seed)\n").unwrap();
+    ok(sh(&format!("'{b}' account export --seed '{d}/demo/demo-seed.age' --passphrase-fd 3 --script wpkh --qr 'text:{d}/acct.txt' 3<'{d}/pw' >/dev/null")));
+    let t = std::fs::read_to_string(format!("{d}/acct.txt")).unwrap();
+    assert!(t.starts_with("UR:CRYPTO-ACCOUNT/"), "{t}");
+    let o = ok(sh(&format!(
+        "'{b}' qr scan --text-file '{d}/acct.txt' -o '{d}/acct.cbor' --json"
+    )));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "account");
+}
+
+#[test]
+fn scanning_garbage_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    // One real part of a 3-part message, a damaged part, and a stray text code: incomplete.
+    let enc = airsign::transport::ur::UrEncoder::new(
+        "bytes",
+        airsign::transport::ur::cbor_bytes(&[9u8; 300]),
+        120,
+    )
+    .unwrap();
+    let good = enc.part(1).to_uppercase();
+    let damaged = enc.part(2).to_uppercase().replacen("LP", "LL", 1);
+    std::fs::write(
+        format!("{d}/parts.txt"),
+        format!("{good}\n{damaged}\nnot a part\n"),
+    )
+    .unwrap();
+    let o = sh(&format!(
+        "'{}' qr scan --text-file '{d}/parts.txt' -o '{d}/x'",
+        bin().display()
+    ));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("did not complete") && err.contains("2 rejected"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new(&format!("{d}/x")).exists());
+    let o = sh(&format!(
+        "'{}' qr show /nonexistent --text",
+        bin().display()
+    ));
+    assert_eq!(o.status.code(), Some(1));
+}
