@@ -27,6 +27,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod fsutil;
+pub mod hex;
 pub mod policy;
 pub mod sanitize;
 pub mod secrets;

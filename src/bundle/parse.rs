@@ -104,38 +104,11 @@ pub fn encode(psbt: &Psbt, version: Version, encoding: Encoding) -> Result<Vec<u
     })
 }
 
-/// Lower-case hex.
-pub fn hex_encode(b: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
-
-/// Hex to bytes; `None` if not hex.
-pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
+pub use crate::hex::{decode as hex_decode, encode as hex_encode};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_round_trip() {
-        assert_eq!(hex_decode("00ff10").unwrap(), vec![0, 255, 16]);
-        assert_eq!(hex_encode(&[0, 255, 16]), "00ff10");
-        assert!(hex_decode("0g").is_none());
-        assert!(hex_decode("abc").is_none());
-    }
 
     #[test]
     fn garbage_is_a_clean_error() {

@@ -126,28 +126,13 @@ fn trip(
     );
 
     // Across the gap: PNG frames of animated QR, read back with rqrr (or the file with --no-qr).
-    let unsigned_bytes = if qr {
-        let frames_dir = dir.join(format!("{tag}-unsigned-qr"));
-        let n = cross_by_qr(&read_limited(&unsigned, 1 << 24)?, &frames_dir)?;
-        step(
-            json,
-            &format!("[gap]     {n} QR frame(s) in {}", frames_dir.display()),
-        );
-        let s = qr::scan_inputs(
-            &qr::parse_scan(&format!("dir:{}", frames_dir.display())),
-            true,
-        )?;
-        step(
-            json,
-            &format!(
-                "[offline] scanned {} bytes ({}) from {} frame(s) with rqrr",
-                s.bytes, s.kind, s.counters.frames
-            ),
-        );
-        s.data
-    } else {
-        read_limited(&unsigned, 1 << 24)?
-    };
+    let unsigned_bytes = carry(
+        &unsigned,
+        &dir.join(format!("{tag}-unsigned-qr")),
+        qr,
+        json,
+        "[offline]",
+    )?;
     // OFFLINE: the signer trusts nothing in what crossed.
     let (mut psbt, version, enc) = bundle::decode(&unsigned_bytes)?;
     let keys = open_keys(seed_file)?;
@@ -184,28 +169,13 @@ fn trip(
         ),
     );
 
-    let signed_bytes = if qr {
-        let frames_dir = dir.join(format!("{tag}-signed-qr"));
-        let n = cross_by_qr(&read_limited(&signed, 1 << 24)?, &frames_dir)?;
-        step(
-            json,
-            &format!("[gap]     {n} QR frame(s) in {}", frames_dir.display()),
-        );
-        let s = qr::scan_inputs(
-            &qr::parse_scan(&format!("dir:{}", frames_dir.display())),
-            true,
-        )?;
-        step(
-            json,
-            &format!(
-                "[online]  scanned the signed PSBT from {} frame(s); bundle id {}",
-                s.counters.frames, review.bundle_id
-            ),
-        );
-        s.data
-    } else {
-        read_limited(&signed, 1 << 24)?
-    };
+    let signed_bytes = carry(
+        &signed,
+        &dir.join(format!("{tag}-signed-qr")),
+        qr,
+        json,
+        "[online] ",
+    )?;
     // ONLINE: finalize and extract.
     let (mut back, _, _) = bundle::decode(&signed_bytes)?;
     let tx = finalize::finalize(&mut back)?;
@@ -229,6 +199,38 @@ fn trip(
         fee: created.fee,
         tx_hex: bitcoin::consensus::encode::serialize_hex(&tx),
     })
+}
+
+/// Carry `file` across the gap: as PNG frames of animated QR read back with rqrr, or (with
+/// --no-qr) as the file itself. Returns the bytes the other side received.
+fn carry(
+    file: &Path,
+    frames_dir: &Path,
+    qr: bool,
+    json: bool,
+    side: &str,
+) -> Result<Vec<u8>, Error> {
+    let bytes = read_limited(file, 1 << 24)?;
+    if !qr {
+        return Ok(bytes);
+    }
+    let n = cross_by_qr(&bytes, frames_dir)?;
+    step(
+        json,
+        &format!("[gap]     {n} QR frame(s) in {}", frames_dir.display()),
+    );
+    let s = qr::scan_inputs(
+        &qr::parse_scan(&format!("dir:{}", frames_dir.display())),
+        true,
+    )?;
+    step(
+        json,
+        &format!(
+            "{side} scanned {} bytes ({}) from {} frame(s) with rqrr",
+            s.bytes, s.kind, s.counters.frames
+        ),
+    );
+    Ok(s.data)
 }
 
 /// Render `psbt` as PNG frames with the default settings; returns the frame count.

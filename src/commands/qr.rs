@@ -347,18 +347,7 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             Output::Text(PathBuf::from("-"))
         });
     }
-    if !a.json {
-        eprintln!(
-            "{} frame(s), {} fragment(s), {}, QR version up to {}",
-            f.parts.len(),
-            f.fragments,
-            f.format,
-            f.qr_version
-        );
-    }
-    for o in &outputs {
-        emit(&f, o, &a.render)?;
-    }
+    emit_all(&f, &outputs, &a.render, a.json)?;
     if a.json {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -605,15 +594,22 @@ pub fn show_outputs(payload: &[u8], kind: Kind, q: &crate::cli::qr::QrOut) -> Re
             .map(|s| parse_output(s))
             .collect::<Result<Vec<_>, _>>()?;
     let f = frames(payload, kind, &q.render)?;
-    eprintln!(
-        "QR: {} frame(s), {} fragment(s), {}, version up to {}",
-        f.parts.len(),
-        f.fragments,
-        f.format,
-        f.qr_version
-    );
-    for o in &outputs {
-        emit(&f, o, &q.render)?;
+    emit_all(&f, &outputs, &q.render, false)
+}
+
+/// Say what is shown (unless `quiet`), then write every output.
+fn emit_all(f: &Frames, outputs: &[Output], r: &RenderArgs, quiet: bool) -> Result<(), Error> {
+    if !quiet {
+        eprintln!(
+            "QR: {} frame(s), {} fragment(s), {}, version up to {}",
+            f.parts.len(),
+            f.fragments,
+            f.format,
+            f.qr_version
+        );
+    }
+    for o in outputs {
+        emit(f, o, r)?;
     }
     Ok(())
 }

@@ -48,6 +48,41 @@ impl SignReport {
     }
 }
 
+/// The BIP143 or legacy sighash an ECDSA signature of `kind` commits to. Shared by signing and
+/// by verify-after-sign (which calls it on a fresh cache over the signed PSBT's own fields).
+pub(crate) fn ecdsa_sighash(
+    cache: &mut SighashCache<&bitcoin::Transaction>,
+    i: usize,
+    kind: &SpendKind,
+    pubkey: &bitcoin::secp256k1::PublicKey,
+    prev: &TxOut,
+    ty: EcdsaSighashType,
+) -> Result<[u8; 32], String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    match kind {
+        SpendKind::Pkh => cache
+            .legacy_signature_hash(i, &prev.script_pubkey, ty.to_u32())
+            .map(|h| h.to_byte_array())
+            .map_err(|x| e(&x)),
+        SpendKind::Sh(rs) => cache
+            .legacy_signature_hash(i, rs, ty.to_u32())
+            .map(|h| h.to_byte_array())
+            .map_err(|x| e(&x)),
+        SpendKind::Wpkh | SpendKind::ShWpkh => {
+            let wpkh = ScriptBuf::new_p2wpkh(&CompressedPublicKey(*pubkey).wpubkey_hash());
+            cache
+                .p2wpkh_signature_hash(i, &wpkh, prev.value, ty)
+                .map(|h| h.to_byte_array())
+                .map_err(|x| e(&x))
+        }
+        SpendKind::Wsh(ws) | SpendKind::ShWsh(ws) => cache
+            .p2wsh_signature_hash(i, ws, prev.value, ty)
+            .map(|h| h.to_byte_array())
+            .map_err(|x| e(&x)),
+        SpendKind::TrKey(_) => Err("a taproot key path is not signed with ECDSA".into()),
+    }
+}
+
 fn ecdsa_type(psbt: &Psbt, i: usize) -> EcdsaSighashType {
     psbt.inputs[i]
         .sighash_type
@@ -116,29 +151,8 @@ pub fn sign_psbt(
                 continue;
             }
             let ty = ecdsa_type(&signed, i);
-            let sighash: [u8; 32] = match &spend.kind {
-                SpendKind::Pkh => cache
-                    .legacy_signature_hash(i, &prev.script_pubkey, ty.to_u32())
-                    .map(|h| h.to_byte_array())
-                    .map_err(|e| err(e.to_string()))?,
-                SpendKind::Sh(rs) => cache
-                    .legacy_signature_hash(i, rs, ty.to_u32())
-                    .map(|h| h.to_byte_array())
-                    .map_err(|e| err(e.to_string()))?,
-                SpendKind::Wpkh | SpendKind::ShWpkh => {
-                    let wpkh =
-                        ScriptBuf::new_p2wpkh(&CompressedPublicKey(spend.pubkey).wpubkey_hash());
-                    cache
-                        .p2wpkh_signature_hash(i, &wpkh, prev.value, ty)
-                        .map(|h| h.to_byte_array())
-                        .map_err(|e| err(e.to_string()))?
-                }
-                SpendKind::Wsh(ws) | SpendKind::ShWsh(ws) => cache
-                    .p2wsh_signature_hash(i, ws, prev.value, ty)
-                    .map(|h| h.to_byte_array())
-                    .map_err(|e| err(e.to_string()))?,
-                SpendKind::TrKey(_) => unreachable!("handled above"),
-            };
+            let sighash =
+                ecdsa_sighash(&mut cache, i, &spend.kind, &spend.pubkey, prev, ty).map_err(err)?;
             let msg = Message::from_digest(sighash);
             let sig = secp.sign_ecdsa_low_r(&msg, key.secret());
             signed.inputs[i].partial_sigs.insert(

@@ -4,7 +4,7 @@
 //! a faulted signature or a wrong sighash all fail here before anything is written.
 use bitcoin::hashes::Hash;
 use bitcoin::sighash::{Prevouts, SighashCache};
-use bitcoin::{CompressedPublicKey, Psbt, ScriptBuf, TxOut};
+use bitcoin::{Psbt, TxOut};
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 
 use super::sign::MadeSignature;
@@ -70,28 +70,8 @@ pub fn verify_signatures(psbt: &Psbt, made: &[MadeSignature]) -> Result<(), Sign
             .get(&pk)
             .ok_or_else(|| fail(i, "ECDSA signature missing"))?;
         let ty = sig.sighash_type;
-        let sighash: [u8; 32] = match &m.kind {
-            SpendKind::Pkh => cache
-                .legacy_signature_hash(i, &prev.script_pubkey, ty.to_u32())
-                .map(|h| h.to_byte_array())
-                .map_err(|e| fail(i, e.to_string()))?,
-            SpendKind::Sh(rs) => cache
-                .legacy_signature_hash(i, rs, ty.to_u32())
-                .map(|h| h.to_byte_array())
-                .map_err(|e| fail(i, e.to_string()))?,
-            SpendKind::Wpkh | SpendKind::ShWpkh => {
-                let wpkh = ScriptBuf::new_p2wpkh(&CompressedPublicKey(m.pubkey).wpubkey_hash());
-                cache
-                    .p2wpkh_signature_hash(i, &wpkh, prev.value, ty)
-                    .map(|h| h.to_byte_array())
-                    .map_err(|e| fail(i, e.to_string()))?
-            }
-            SpendKind::Wsh(ws) | SpendKind::ShWsh(ws) => cache
-                .p2wsh_signature_hash(i, ws, prev.value, ty)
-                .map(|h| h.to_byte_array())
-                .map_err(|e| fail(i, e.to_string()))?,
-            SpendKind::TrKey(_) => unreachable!("handled above"),
-        };
+        let sighash = super::sign::ecdsa_sighash(&mut cache, i, &m.kind, &m.pubkey, &prev, ty)
+            .map_err(|e| fail(i, e))?;
         if sighash != m.sighash {
             return Err(fail(i, "recomputed sighash differs from the one signed"));
         }

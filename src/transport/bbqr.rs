@@ -117,16 +117,6 @@ fn deflate(data: &[u8]) -> Result<Vec<u8>, TransportError> {
     }
 }
 
-fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 fn inflate(data: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut out = Vec::new();
     flate2::read::DeflateDecoder::new(data)
@@ -355,7 +345,7 @@ impl Joiner {
             return Err(bad("too large"));
         }
         let data = match h.encoding {
-            Encoding::Hex => hex_decode(&joined).ok_or_else(|| bad("bad hex"))?,
+            Encoding::Hex => crate::hex::decode(&joined).ok_or_else(|| bad("bad hex"))?,
             Encoding::Base32 => base32_decode(&joined).ok_or_else(|| bad("bad Base32"))?,
             Encoding::Zlib => inflate(&base32_decode(&joined).ok_or_else(|| bad("bad Base32"))?)?,
         };
