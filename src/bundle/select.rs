@@ -27,6 +27,8 @@ pub struct Selection {
 }
 
 const BNB_TRIES: usize = 100_000;
+/// Largest coins considered by branch and bound.
+const BNB_MAX_COINS: usize = 2_000;
 
 /// Branch and bound: a subset whose effective value lies in `[target, target + cost_of_change]`,
 /// minimising the excess. `target` already includes the fee of the transaction without inputs.

@@ -264,7 +264,7 @@ pub struct Header {
 /// Parse one part: header and body.
 pub fn parse_part(s: &str) -> Result<(Header, &str), TransportError> {
     let s = s.trim();
-    if s.len() < 8 || !s.is_char_boundary(8) || !s.starts_with("B$") {
+    if s.len() < 8 || !s.as_bytes()[..8].is_ascii() || !s.starts_with("B$") {
         return Err(bad("too short or missing the B$ header"));
     }
     let h = &s[..8];
