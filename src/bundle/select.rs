@@ -41,6 +41,8 @@ pub fn branch_and_bound(
         .filter(|&i| cands[i].effective() > 0)
         .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cands[i].effective()));
+    // The search recurses once per coin: bound the depth (and the work) on huge wallets.
+    order.truncate(BNB_MAX_COINS);
     let eff: Vec<i64> = order.iter().map(|&i| cands[i].effective()).collect();
     let total: i64 = eff.iter().sum();
     let mut search = Search {
