@@ -28,13 +28,16 @@ if [ ! -d scripts/peers/node_modules/@ngraveio/bc-ur ]; then
 fi
 export AIRSIGN_NODE_PEERS="$PWD/scripts/peers"
 
-# Headless Chromium (Debian package) for the HTML player test.
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: headless Chromium (HTML player test) and tmux (seed new on a real terminal).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-      || peer_missing "chromium"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; } \
+      || peer_missing "$missing"
   else
-    peer_missing "chromium (run as root, or apt-get install chromium)"
+    peer_missing "$missing (run as root, or apt-get install$missing)"
   fi
 fi
 

@@ -142,27 +142,31 @@ pub fn show_words_on_tty(m: &Mnemonic) -> Result<(), SecretError> {
 
 /// Ask the user to type back the words at `positions` (1-based).
 pub fn backup_check(m: &Mnemonic, positions: &[usize], source: Source) -> Result<(), SecretError> {
-    let answers: Vec<Zeroizing<String>> = match source {
-        Source::Fd(fd) => {
-            let all = read_fd(fd, "backup check words")?;
-            all.split_whitespace()
-                .map(|w| Zeroizing::new(w.to_lowercase()))
-                .collect()
-        }
-        Source::Tty => {
-            let mut v = Vec::new();
-            for p in positions {
-                let w = tty_prompt(&format!("Backup check: type word #{p}: "), "backup check")?;
-                v.push(Zeroizing::new(w.trim().to_lowercase()));
-            }
-            v
+    let check = |p: usize, given: &str| -> Result<(), SecretError> {
+        let expected = m.word(p - 1).unwrap_or("");
+        if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+            Ok(())
+        } else {
+            Err(SecretError::BackupCheckFailed { position: p })
         }
     };
-    for (i, p) in positions.iter().enumerate() {
-        let expected = m.word(p - 1).unwrap_or("");
-        let given = answers.get(i).map(|s| s.as_str()).unwrap_or("");
-        if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-            return Err(SecretError::BackupCheckFailed { position: *p });
+    match source {
+        Source::Fd(fd) => {
+            let all = read_fd(fd, "backup check words")?;
+            let answers: Vec<Zeroizing<String>> = all
+                .split_whitespace()
+                .map(|w| Zeroizing::new(w.to_lowercase()))
+                .collect();
+            for (i, p) in positions.iter().enumerate() {
+                check(*p, answers.get(i).map(|s| s.as_str()).unwrap_or(""))?;
+            }
+        }
+        // On the terminal each answer is checked as it is typed: a wrong word stops at once.
+        Source::Tty => {
+            for p in positions {
+                let w = tty_prompt(&format!("Backup check: type word #{p}: "), "backup check")?;
+                check(*p, &Zeroizing::new(w.trim().to_lowercase()))?;
+            }
         }
     }
     Ok(())
