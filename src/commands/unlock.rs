@@ -44,5 +44,9 @@ pub fn seed(u: &SeedUnlock, unlocked: &Unlocked) -> Result<Seed, Error> {
         (None, false) => None,
     };
     let p = pass.as_ref().map(|p| p.expose_secret()).unwrap_or("");
-    Ok(unlocked.mnemonic.to_seed(p, unlocked.info.network))
+    let seed = unlocked.mnemonic.to_seed(p, unlocked.info.network);
+    if !seed.is_locked() {
+        eprintln!("airsign: warning: the seed could not be locked in memory (mlock refused; see `ulimit -l`); it may be swapped to disk");
+    }
+    Ok(seed)
 }
