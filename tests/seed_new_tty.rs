@@ -80,8 +80,20 @@ fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, S
         "words not shown: {screen}"
     );
     tmux(&["send-keys", "-t", &session, "Enter"]);
-    for _ in 0..3 {
-        let screen = wait_for(&session, "type word #");
+    for k in 1..=3 {
+        // Wait for the k-th prompt (earlier ones stay on the screen).
+        let t = Instant::now();
+        let screen = loop {
+            let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+            if screen.matches("type word #").count() >= k {
+                break screen;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "no prompt {k}; screen:\n{screen}"
+            );
+            sleep(Duration::from_millis(50));
+        };
         let pos: usize = screen
             .rsplit("type word #")
             .next()
@@ -106,7 +118,6 @@ fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, S
         if !correct {
             break;
         }
-        sleep(Duration::from_millis(300));
     }
     let stdout_path = dir.join("stdout");
     let t = Instant::now();
