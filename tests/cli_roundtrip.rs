@@ -165,3 +165,47 @@ fn wrong_network_address_and_bad_amount_are_usage_errors() {
         assert!(!dir.path().join("x.psbt").exists());
     }
 }
+
+#[test]
+fn demo_prints_transactions_bitcoin_core_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = sh(&format!(
+        "'{}' demo --json --dir '{}'",
+        bin().display(),
+        dir.path().display()
+    ));
+    let v = ok(&o);
+    for trip in v["round_trips"].as_array().unwrap() {
+        let tx: bitcoin::Transaction =
+            bitcoin::consensus::encode::deserialize_hex(trip["tx_hex"].as_str().unwrap()).unwrap();
+        let script = trip["script"].as_str().unwrap();
+        let prev_hex =
+            std::fs::read_to_string(dir.path().join(format!("{script}-prev-txs.hex"))).unwrap();
+        let prev: bitcoin::Transaction =
+            bitcoin::consensus::encode::deserialize_hex(prev_hex.trim()).unwrap();
+        let prevouts: Vec<bitcoin::TxOut> = tx
+            .input
+            .iter()
+            .map(|i| prev.output[i.previous_output.vout as usize].clone())
+            .collect();
+        let utxos: Vec<bitcoinconsensus::Utxo> = prevouts
+            .iter()
+            .map(|o| bitcoinconsensus::Utxo {
+                script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
+                script_pubkey_len: o.script_pubkey.len() as u32,
+                value: o.value.to_sat() as i64,
+            })
+            .collect();
+        let bytes = bitcoin::consensus::encode::serialize(&tx);
+        for (i, o) in prevouts.iter().enumerate() {
+            bitcoinconsensus::verify(
+                o.script_pubkey.as_bytes(),
+                o.value.to_sat(),
+                &bytes,
+                Some(&utxos),
+                i,
+            )
+            .unwrap_or_else(|e| panic!("{script} input {i}: {e:?}"));
+        }
+    }
+}
