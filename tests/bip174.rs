@@ -1,22 +1,16 @@
 //! BIP174's own bytes (fixtures/vectors/bip174.json): parser valid/invalid cases, the signer
 //! vectors (byte-identical PSBTs from our low-R RFC6979 signer), the 4 "fails signer checks"
 //! cases, combiner, finalizer and extractor; BIP370 valid/invalid parsing.
+mod common;
+
 use std::str::FromStr;
 
 use airsign::bundle;
 use airsign::signer::{self, KeyChain, SignOptions};
 use bitcoin::bip32::{DerivationPath, Xpriv};
 use bitcoin::{Network, Psbt};
-use serde_json::Value;
 
-fn load(name: &str) -> Vec<Value> {
-    let path = format!(
-        "{}/fixtures/vectors/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v["vectors"].as_array().unwrap().clone()
-}
+use common::vectors as load;
 
 fn psbt_hex(hex: &str) -> Psbt {
     bundle::decode(hex.as_bytes()).unwrap().0

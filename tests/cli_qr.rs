@@ -1,16 +1,9 @@
 //! `qr show` / `qr scan` and the `--qr` / `--scan` options as a user types them.
-use std::process::{Command, Output};
+mod common;
 
-fn bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("airsign")
-}
+use std::process::Output;
 
-fn sh(cmd: &str) -> Output {
-    Command::new("setsid")
-        .args(["-w", "bash", "-c", cmd])
-        .output()
-        .unwrap()
-}
+use common::{bin, sh};
 
 fn ok(o: Output) -> Output {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -1,21 +1,14 @@
 //! The round trip as a user types it: bundle create → bundle inspect → sign → bundle finalize,
 //! through files, with the regtest fixture wallet.
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::{bin, sh};
 
 use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
 use airsign::wallet::WatchOnly;
 use bitcoin::Network;
-
-fn bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("airsign")
-}
-
-fn sh(cmd: &str) -> Output {
-    Command::new("setsid")
-        .args(["-w", "bash", "-c", cmd])
-        .output()
-        .unwrap()
-}
 
 fn ok(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -188,24 +181,6 @@ fn demo_prints_transactions_bitcoin_core_accepts() {
             .iter()
             .map(|i| prev.output[i.previous_output.vout as usize].clone())
             .collect();
-        let utxos: Vec<bitcoinconsensus::Utxo> = prevouts
-            .iter()
-            .map(|o| bitcoinconsensus::Utxo {
-                script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
-                script_pubkey_len: o.script_pubkey.len() as u32,
-                value: o.value.to_sat() as i64,
-            })
-            .collect();
-        let bytes = bitcoin::consensus::encode::serialize(&tx);
-        for (i, o) in prevouts.iter().enumerate() {
-            bitcoinconsensus::verify(
-                o.script_pubkey.as_bytes(),
-                o.value.to_sat(),
-                &bytes,
-                Some(&utxos),
-                i,
-            )
-            .unwrap_or_else(|e| panic!("{script} input {i}: {e:?}"));
-        }
+        common::consensus_check(&tx, &prevouts);
     }
 }

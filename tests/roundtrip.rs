@@ -1,6 +1,8 @@
 //! Round trips for every single-sig script type: fixture UTXOs → bundle create → review → strict
 //! policy → sign → finalize, checked by Bitcoin Core's script interpreter (bitcoinconsensus) on
 //! every input, by the Python peer embit, and the fee against the signed size.
+mod common;
+
 use std::collections::HashMap;
 
 use airsign::bundle::{self, create, finalize, utxo::Utxo, Encoding, Version};
@@ -10,6 +12,7 @@ use airsign::signer::{self, KeyChain, SignOptions};
 use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
 use airsign::wallet::{account, ScriptType, WatchOnly};
 use bitcoin::{Amount, Network, OutPoint, Psbt, Transaction, TxOut};
+use common::{consensus_check, payee};
 
 struct Fixture {
     keys: KeyChain,
@@ -45,14 +48,6 @@ fn fixture(script: ScriptType, amounts: &[u64], salt: u32) -> Fixture {
         wallet,
         fund: funding_tx(&outs, salt),
     }
-}
-
-fn payee() -> bitcoin::Address {
-    let g: bitcoin::CompressedPublicKey =
-        "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
-            .parse()
-            .unwrap();
-    bitcoin::Address::p2wpkh(&g, Network::Regtest)
 }
 
 fn build(f: &Fixture, pay: u64, rate: f64) -> create::Created {
@@ -94,29 +89,6 @@ fn sign(f: &Fixture, psbt: &mut Psbt) {
     )
     .unwrap();
     assert_eq!(report.inputs_signed(), psbt.inputs.len());
-}
-
-/// Bitcoin Core's interpreter on every input, with every spent output (taproot needs them all).
-fn consensus_check(tx: &Transaction, prevouts: &[TxOut]) {
-    let bytes = bitcoin::consensus::encode::serialize(tx);
-    let utxos: Vec<bitcoinconsensus::Utxo> = prevouts
-        .iter()
-        .map(|o| bitcoinconsensus::Utxo {
-            script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
-            script_pubkey_len: o.script_pubkey.len() as u32,
-            value: o.value.to_sat() as i64,
-        })
-        .collect();
-    for (i, o) in prevouts.iter().enumerate() {
-        bitcoinconsensus::verify(
-            o.script_pubkey.as_bytes(),
-            o.value.to_sat(),
-            &bytes,
-            Some(&utxos),
-            i,
-        )
-        .unwrap_or_else(|e| panic!("input {i} fails Bitcoin Core's interpreter: {e:?}"));
-    }
 }
 
 fn prevouts_of(psbt: &Psbt, fund: &Transaction) -> Vec<TxOut> {

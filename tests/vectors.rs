@@ -1,5 +1,7 @@
 //! Public vectors (fixtures/vectors/, copied from ../shared/vectors with their sources):
 //! BIP39, BIP32 (including the invalid keys of vector 5), BIP49/84/86 and BIP380 checksums.
+mod common;
+
 use std::str::FromStr;
 
 use airsign::bundle::KeySource;
@@ -9,16 +11,8 @@ use airsign::wallet::{account, ScriptType};
 use bitcoin::bip32::{DerivationPath, Xpriv, Xpub};
 use bitcoin::secp256k1::Secp256k1;
 use bitcoin::{Address, CompressedPublicKey, Network};
-use serde_json::Value;
 
-fn load(name: &str) -> Vec<Value> {
-    let path = format!(
-        "{}/fixtures/vectors/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v["vectors"].as_array().unwrap().clone()
-}
+use common::vectors as load;
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

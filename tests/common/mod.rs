@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests (each test file uses a subset).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The built `airsign` binary.
+pub fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("airsign")
+}
+
+/// Run a shell command line detached from any terminal (so prompts fail instead of waiting), with
+/// secrets passed on descriptors by redirections in `cmd`.
+pub fn sh(cmd: &str) -> Output {
+    Command::new("setsid")
+        .args(["-w", "bash", "-c", cmd])
+        .output()
+        .unwrap()
+}
+
+/// The `vectors` array of fixtures/vectors/NAME.json.
+pub fn vectors(name: &str) -> Vec<serde_json::Value> {
+    let path = format!(
+        "{}/fixtures/vectors/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["vectors"].as_array().unwrap().clone()
+}
+
+/// Bitcoin Core's script interpreter (bitcoinconsensus) on every input, with every spent output
+/// (taproot needs them all).
+pub fn consensus_check(tx: &bitcoin::Transaction, prevouts: &[bitcoin::TxOut]) {
+    let bytes = bitcoin::consensus::encode::serialize(tx);
+    let utxos: Vec<bitcoinconsensus::Utxo> = prevouts
+        .iter()
+        .map(|o| bitcoinconsensus::Utxo {
+            script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
+            script_pubkey_len: o.script_pubkey.len() as u32,
+            value: o.value.to_sat() as i64,
+        })
+        .collect();
+    for (i, o) in prevouts.iter().enumerate() {
+        bitcoinconsensus::verify(
+            o.script_pubkey.as_bytes(),
+            o.value.to_sat(),
+            &bytes,
+            Some(&utxos),
+            i,
+        )
+        .unwrap_or_else(|e| panic!("input {i} fails Bitcoin Core's interpreter: {e:?}"));
+    }
+}
+
+/// A payee that is nobody's wallet: P2WPKH of the secp256k1 generator point, on regtest.
+pub fn payee() -> bitcoin::Address {
+    let g: bitcoin::CompressedPublicKey =
+        "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+            .parse()
+            .unwrap();
+    bitcoin::Address::p2wpkh(&g, bitcoin::Network::Regtest)
+}
