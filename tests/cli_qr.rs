@@ -10,6 +10,19 @@ fn ok(o: Output) -> Output {
     o
 }
 
+/// A temp folder holding `airsign demo --no-qr` output (PSBTs, the demo seed file) and the demo
+/// seed file's (public) passphrase in `pw`; returns it, its path and the binary's path.
+fn demo_dir() -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let b = bin().display().to_string();
+    ok(sh(&format!(
+        "'{b}' demo --no-qr --dir '{d}/demo' >/dev/null 2>&1"
+    )));
+    std::fs::write(format!("{d}/pw"), "demo passphrase (public test seed)\n").unwrap();
+    (dir, d, b)
+}
+
 #[test]
 fn show_every_output_then_scan_each_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -58,13 +71,7 @@ fn show_every_output_then_scan_each_back() {
 
 #[test]
 fn sign_and_finalize_across_png_frames() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display().to_string();
-    let b = bin().display().to_string();
-    ok(sh(&format!(
-        "'{b}' demo --no-qr --dir '{d}/demo' >/dev/null 2>&1"
-    )));
-    std::fs::write(format!("{d}/pw"), "demo passphrase (public test seed)\n").unwrap();
+    let (_dir, d, b) = demo_dir();
     // Online → offline: the unsigned PSBT as PNG frames.
     ok(sh(&format!(
         "'{b}' qr show '{d}/demo/wpkh-unsigned.psbt' --png-dir '{d}/out'"
@@ -85,13 +92,7 @@ fn sign_and_finalize_across_png_frames() {
 
 #[test]
 fn account_export_as_crypto_account_ur() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display().to_string();
-    let b = bin().display().to_string();
-    ok(sh(&format!(
-        "'{b}' demo --no-qr --dir '{d}/demo' >/dev/null 2>&1"
-    )));
-    std::fs::write(format!("{d}/pw"), "demo passphrase (public test seed)\n").unwrap();
+    let (_dir, d, b) = demo_dir();
     ok(sh(&format!("'{b}' account export --seed '{d}/demo/demo-seed.age' --passphrase-fd 3 --script wpkh --qr 'text:{d}/acct.txt' 3<'{d}/pw' >/dev/null")));
     let t = std::fs::read_to_string(format!("{d}/acct.txt")).unwrap();
     assert!(t.starts_with("UR:CRYPTO-ACCOUNT/"), "{t}");

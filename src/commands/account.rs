@@ -31,6 +31,9 @@ pub(crate) fn export_for(
     account_n: u32,
 ) -> Result<account::AccountExport, Error> {
     use crate::bundle::KeySource;
+    if account_n >= 1 << 31 {
+        return Err(Error::Usage("--account must be below 2^31".into()));
+    }
     let net = keys.network();
     let path = script.account_path(net, account_n);
     let xpub = keys.xpub_at(&path)?;

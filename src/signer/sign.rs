@@ -121,15 +121,16 @@ pub fn sign_psbt(
             .ok_or_else(|| err("previous output unknown".into()))?;
         for spend in &inp.spends {
             let key = keys.signing_key(&spend.path)?;
-            if let SpendKind::TrKey(root) = &spend.kind {
+            let sighash = if let SpendKind::TrKey(root) = &spend.kind {
                 let all = prevouts.as_ref().ok_or_else(|| {
                     err("taproot signing needs every input's previous output".into())
                 })?;
                 let ty = tap_type(&signed, i);
                 let sighash = cache
                     .taproot_key_spend_signature_hash(i, &Prevouts::All(all), ty)
-                    .map_err(|e| err(e.to_string()))?;
-                let msg = Message::from_digest(sighash.to_byte_array());
+                    .map_err(|e| err(e.to_string()))?
+                    .to_byte_array();
+                let msg = Message::from_digest(sighash);
                 let keypair = Keypair::from_secret_key(secp, key.secret())
                     .tap_tweak(secp, *root)
                     .to_keypair();
@@ -142,26 +143,21 @@ pub fn sign_psbt(
                     signature: sig,
                     sighash_type: ty,
                 });
-                made.push(MadeSignature {
-                    input: i,
-                    kind: spend.kind.clone(),
-                    pubkey: spend.pubkey,
-                    sighash: sighash.to_byte_array(),
-                });
-                continue;
-            }
-            let ty = ecdsa_type(&signed, i);
-            let sighash =
-                ecdsa_sighash(&mut cache, i, &spend.kind, &spend.pubkey, prev, ty).map_err(err)?;
-            let msg = Message::from_digest(sighash);
-            let sig = secp.sign_ecdsa_low_r(&msg, key.secret());
-            signed.inputs[i].partial_sigs.insert(
-                bitcoin::PublicKey::new(spend.pubkey),
-                ecdsa::Signature {
-                    signature: sig,
-                    sighash_type: ty,
-                },
-            );
+                sighash
+            } else {
+                let ty = ecdsa_type(&signed, i);
+                let sighash = ecdsa_sighash(&mut cache, i, &spend.kind, &spend.pubkey, prev, ty)
+                    .map_err(err)?;
+                let sig = secp.sign_ecdsa_low_r(&Message::from_digest(sighash), key.secret());
+                signed.inputs[i].partial_sigs.insert(
+                    bitcoin::PublicKey::new(spend.pubkey),
+                    ecdsa::Signature {
+                        signature: sig,
+                        sighash_type: ty,
+                    },
+                );
+                sighash
+            };
             made.push(MadeSignature {
                 input: i,
                 kind: spend.kind.clone(),

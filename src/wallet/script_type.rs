@@ -61,6 +61,10 @@ impl ScriptType {
     }
 
     /// The account path: `m/purpose'/coin'/account'` (plus `/script'` for BIP48).
+    ///
+    /// # Panics
+    /// If `account` is 2^31 or more (not a hardened index). `commands::account` rejects such
+    /// values before calling; library callers must too.
     pub fn account_path(self, network: Network, account: u32) -> DerivationPath {
         let h = |i: u32| ChildNumber::from_hardened_idx(i).expect("index below 2^31");
         let mut path = vec![h(self.purpose()), h(coin_type(network)), h(account)];
