@@ -22,8 +22,8 @@ pub struct AccountExportArgs {
     /// Script type.
     #[arg(long, value_enum)]
     pub script: ScriptArg,
-    /// Account number (hardened).
-    #[arg(long, default_value_t = 0)]
+    /// Account number (hardened, below 2^31).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..(1 << 31)))]
     pub account: u32,
     /// QR output: by default `ur:crypto-account` (Sparrow, Keystone, SeedSigner, BlueWallet read
     /// it); `--ur-type crypto-output` for one descriptor; `--format bbqr` sends descriptor text.

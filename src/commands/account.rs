@@ -48,9 +48,6 @@ pub(crate) fn export_for(
 }
 
 fn export(a: AccountExportArgs) -> Result<(), Error> {
-    if a.account >= 1 << 31 {
-        return Err(Error::Usage("--account must be below 2^31".into()));
-    }
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
