@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use airsign::bundle::{self, create, utxo::Utxo, Encoding, KeySource, Version};
-use airsign::policy::{self, Defaults};
+use airsign::bundle::{self, create, utxo::Utxo, Encoding, KeySource, Reviewed, Version};
+use airsign::policy::Policy;
 use airsign::secrets::Mnemonic;
-use airsign::signer::{self, KeyChain, SignOptions};
+use airsign::session;
+use airsign::signer::{KeyChain, SignOptions};
 use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
 use airsign::wallet::{account, ScriptType, WatchOnly};
 use bitcoin::secp256k1::{Keypair, Message, Secp256k1, SecretKey};
@@ -80,12 +81,25 @@ fn big_psbt_n(script: ScriptType, n_inputs: usize) -> Vec<u8> {
 }
 
 fn sign_end_to_end(bytes: &[u8], keys: &KeyChain) -> Vec<u8> {
-    let (mut psbt, version, enc) = bundle::decode(bytes).unwrap();
-    let review = bundle::review(&psbt, keys);
-    let verdict = policy::evaluate(&review, &Defaults::default());
-    assert!(verdict.approved(), "{:?}", verdict.refuse);
-    signer::sign_psbt(&mut psbt, &review, keys, SignOptions::default()).unwrap();
+    let (psbt, version, enc) = bundle::decode(bytes).unwrap();
+    let psbt = sign_approved(psbt, keys);
     bundle::encode(&psbt, version, enc).unwrap()
+}
+
+/// Review → strict policy → sign → verify, through the one session.
+fn sign_approved(psbt: bitcoin::Psbt, keys: &KeyChain) -> bitcoin::Psbt {
+    let policy = Policy::default();
+    let reviewed = Reviewed::new(psbt, keys, &policy.review_options());
+    let outcome = session::decide(
+        &reviewed,
+        &policy,
+        keys,
+        &mut |_, _| Ok(true),
+        SignOptions::default(),
+    )
+    .unwrap();
+    assert!(outcome.verdict.approved(), "{:?}", outcome.verdict.refuse);
+    outcome.into_signed().unwrap().0
 }
 
 /// Bytes and UR fragments (400 B) of a bundle before signing, signed, and signed with --minimal.
@@ -96,9 +110,8 @@ fn print_minimal_savings() {
     );
     for n in [1usize, 10, 100] {
         let bytes = big_psbt_n(ScriptType::Wpkh, n);
-        let (mut psbt, _, _) = bundle::decode(&bytes).unwrap();
-        let review = bundle::review(&psbt, &k);
-        signer::sign_psbt(&mut psbt, &review, &k, SignOptions::default()).unwrap();
+        let (psbt, _, _) = bundle::decode(&bytes).unwrap();
+        let mut psbt = sign_approved(psbt, &k);
         let full = psbt.serialize().len();
         bundle::minimal::strip_for_return(&mut psbt);
         let min = psbt.serialize().len();

@@ -68,9 +68,20 @@ impl Error {
     /// The process exit code for this error (DESIGN.md §5).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Secret(e) => e.exit_code(),
+            Error::Secret(
+                SecretError::WrongPassphrase
+                | SecretError::NoMatchingIdentity
+                | SecretError::NoTty(_)
+                | SecretError::PassphraseMismatch
+                | SecretError::EmptyPassphrase,
+            ) => EXIT_SECRET,
+            Error::Secret(_) => EXIT_RUNTIME,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
-            Error::Sign(e) => e.exit_code(),
+            Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
+                EXIT_INTEGRITY
+            }
+            Error::Sign(SignError::NothingToSign { .. }) => EXIT_REFUSED,
+            Error::Sign(_) => EXIT_RUNTIME,
             Error::Refused(_) => EXIT_REFUSED,
             Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
             Error::Usage(_) => EXIT_USAGE,

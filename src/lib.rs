@@ -31,6 +31,7 @@ pub mod hex;
 pub mod policy;
 pub mod sanitize;
 pub mod secrets;
+pub mod session;
 pub mod signer;
 pub mod transport;
 pub mod wallet;

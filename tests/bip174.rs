@@ -5,8 +5,10 @@ mod common;
 
 use std::str::FromStr;
 
-use airsign::bundle;
-use airsign::signer::{self, KeyChain, SignOptions};
+use airsign::bundle::{self, Reviewed};
+use airsign::policy::{Action, Policy};
+use airsign::session;
+use airsign::signer::{KeyChain, SignOptions};
 use bitcoin::bip32::{DerivationPath, Xpriv};
 use bitcoin::{Network, Psbt};
 
@@ -64,9 +66,9 @@ fn bip174_fails_signer_checks_are_reported() {
         .filter(|v| v["type"] == "fails_signer_checks")
     {
         let p = psbt_hex(v["hex"].as_str().unwrap());
-        let r = bundle::review(&p, &keys);
+        let r = bundle::review(&p, &keys, &Default::default());
         assert!(
-            !r.problems.is_empty(),
+            !r.integrity.is_empty(),
             "{}: no problem found",
             v["description"]
         );
@@ -93,12 +95,25 @@ fn bip174_workflow_signer_combiner_finalizer_extractor() {
             .map(|k| DerivationPath::from_str(k["derivation_path"].as_str().unwrap()).unwrap())
             .collect();
         let keys = KeyChain::from_master(master, Network::Testnet);
-        let mut p = psbt_hex(updated);
-        let mut review = bundle::review(&p, &keys);
-        for i in &mut review.inputs {
-            i.spends.retain(|sp| allowed.contains(&sp.path));
+        // The vector's segwit input carries only a witness UTXO, and its fee is not the point.
+        let mut policy = Policy::default();
+        for code in ["no-non-witness-utxo", "unproven-amounts"] {
+            policy.actions.insert(code.into(), Action::Accept);
         }
-        signer::sign_psbt(&mut p, &review, &keys, SignOptions::default()).unwrap();
+        policy.limits.max_fee_percent = 100.0;
+        let reviewed = Reviewed::new(psbt_hex(updated), &keys, &policy.review_options());
+        let outcome = session::decide(
+            &reviewed,
+            &policy,
+            &keys,
+            &mut |_, _| Ok(true),
+            SignOptions {
+                only_paths: Some(&allowed),
+                ..SignOptions::default()
+            },
+        )
+        .unwrap();
+        let (p, _) = outcome.into_signed().unwrap();
         let got = bundle::parse::hex_encode(&p.serialize());
         let expected = s["expected_psbt_hex"].as_str().unwrap();
         if s["description"].as_str().unwrap().contains("RFC6979") {

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use airsign::bundle::review::OutputKind;
+use airsign::bundle::ReviewOptions;
 use airsign::bundle::{self, create, utxo::Utxo, Encoding, Version};
-use airsign::policy::{self, Defaults};
+use airsign::policy::{self, Policy};
 use airsign::secrets::Mnemonic;
 use airsign::signer::KeyChain;
 use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
@@ -75,8 +76,8 @@ fn unsigned(script: ScriptType) -> (Psbt, KeyChain) {
 }
 
 fn refusal_codes(psbt: &Psbt, k: &KeyChain) -> Vec<&'static str> {
-    let r = bundle::review(psbt, k);
-    policy::evaluate(&r, &Defaults::default())
+    let r = bundle::review(psbt, k, &ReviewOptions::default());
+    policy::evaluate(&r, &Policy::default())
         .refuse
         .iter()
         .map(|p| p.code)
@@ -94,19 +95,19 @@ fn fee_attack_lowered_witness_utxo_is_refused() {
     let (mut p, k) = unsigned(ScriptType::Wpkh);
     let w = p.inputs[0].witness_utxo.as_mut().unwrap();
     w.value = Amount::from_sat(w.value.to_sat() - 50_000);
-    assert!(refusal_codes(&p, &k).contains(&"witness_utxo_mismatch"));
+    assert!(refusal_codes(&p, &k).contains(&"witness-utxo-mismatch"));
 }
 
 #[test]
 fn missing_or_mismatched_non_witness_utxo_is_refused() {
     let (mut p, k) = unsigned(ScriptType::Wpkh);
     p.inputs[0].non_witness_utxo = None;
-    assert!(refusal_codes(&p, &k).contains(&"missing_non_witness_utxo"));
+    assert!(refusal_codes(&p, &k).contains(&"no-non-witness-utxo"));
     let (mut p, k) = unsigned(ScriptType::ShWpkh);
     let mut other = p.inputs[0].non_witness_utxo.clone().unwrap();
     other.lock_time = bitcoin::absolute::LockTime::from_consensus(1);
     p.inputs[0].non_witness_utxo = Some(other);
-    assert!(refusal_codes(&p, &k).contains(&"non_witness_utxo_mismatch"));
+    assert!(refusal_codes(&p, &k).contains(&"non-witness-utxo-mismatch"));
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn sighash_none_single_anyonecanpay_are_refused() {
     ] {
         let (mut p, k) = unsigned(ScriptType::Wpkh);
         p.inputs[0].sighash_type = Some(PsbtSighashType::from(t));
-        assert!(refusal_codes(&p, &k).contains(&"sighash_not_all"), "{t}");
+        assert!(refusal_codes(&p, &k).contains(&"sighash-not-all"), "{t}");
     }
 }
 
@@ -127,7 +128,7 @@ fn wrong_network_is_refused() {
     // Same mnemonic, same fingerprint, but a mainnet seed must not sign coin-type-1 paths.
     let (p, _) = unsigned(ScriptType::Wpkh);
     let mainnet = keys(Network::Bitcoin, "");
-    assert!(refusal_codes(&p, &mainnet).contains(&"wrong_network"));
+    assert!(refusal_codes(&p, &mainnet).contains(&"wrong-network"));
 }
 
 #[test]
@@ -136,7 +137,7 @@ fn duplicate_input_is_refused() {
     let first = p.unsigned_tx.input[0].clone();
     p.unsigned_tx.input.push(first);
     p.inputs.push(p.inputs[0].clone());
-    assert!(refusal_codes(&p, &k).contains(&"duplicate_input"));
+    assert!(refusal_codes(&p, &k).contains(&"duplicate-input"));
 }
 
 #[test]
@@ -148,13 +149,13 @@ fn change_that_does_not_rederive_is_shown_as_external() {
         .position(|o| !o.bip32_derivation.is_empty())
         .expect("a change output");
     assert!(matches!(
-        bundle::review(&p, &k).outputs[change].kind,
+        bundle::review(&p, &k, &ReviewOptions::default()).outputs[change].kind,
         OutputKind::Change { .. }
     ));
     // The attacker keeps our derivation info but pays their own script.
     p.unsigned_tx.output[change].script_pubkey =
         bitcoin::ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array([7; 20]));
-    let r = bundle::review(&p, &k);
+    let r = bundle::review(&p, &k, &ReviewOptions::default());
     assert_eq!(r.outputs[change].kind, OutputKind::External);
     assert!(r.outputs[change]
         .note
@@ -168,7 +169,7 @@ fn change_that_does_not_rederive_is_shown_as_external() {
 fn another_seed_has_nothing_to_sign() {
     let (p, _) = unsigned(ScriptType::Tr);
     let other = keys(Network::Regtest, "another passphrase");
-    let r = bundle::review(&p, &other);
+    let r = bundle::review(&p, &other, &ReviewOptions::default());
     assert_eq!(r.ours().count(), 0);
 }
 
@@ -198,7 +199,7 @@ fn cli_refuses_with_exit_3_and_writes_nothing() {
         (p, ())
     };
     for (name, psbt, pass_fd_extra, expect) in [
-        ("attack", attack, "", "witness_utxo_mismatch"),
+        ("attack", attack, "", "witness-utxo-mismatch"),
         (
             "other-seed",
             foreign,

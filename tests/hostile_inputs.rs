@@ -64,12 +64,17 @@ fn mutated_psbts_are_errors_or_reviewable_never_panics() {
         let m = mutate(base, &mut rng);
         if let Ok((psbt, _, _)) = bundle::decode(&m) {
             parsed += 1;
-            let r = bundle::review(&psbt, &keys);
-            let _ = airsign::policy::evaluate(&r, &Default::default());
-            if r.ours().next().is_some() {
+            let policy = airsign::policy::Policy::default();
+            let reviewed = bundle::Reviewed::new(psbt.clone(), &keys, &policy.review_options());
+            if reviewed.review().ours().next().is_some() {
                 signed_attempts += 1;
-                let _ =
-                    airsign::signer::sign_psbt(&mut psbt.clone(), &r, &keys, Default::default());
+                let _ = airsign::session::decide(
+                    &reviewed,
+                    &policy,
+                    &keys,
+                    &mut |_, _| Ok(true),
+                    Default::default(),
+                );
             }
             let _ = bundle::finalize::finalize(&mut psbt.clone());
         }

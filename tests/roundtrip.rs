@@ -5,10 +5,12 @@ mod common;
 
 use std::collections::HashMap;
 
+use airsign::bundle::Reviewed;
 use airsign::bundle::{self, create, finalize, utxo::Utxo, Encoding, Version};
-use airsign::policy::{self, Defaults};
+use airsign::policy::Policy;
 use airsign::secrets::Mnemonic;
-use airsign::signer::{self, KeyChain, SignOptions};
+use airsign::session;
+use airsign::signer::{KeyChain, SignOptions};
 use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
 use airsign::wallet::{account, ScriptType, WatchOnly};
 use bitcoin::{Amount, Network, OutPoint, Psbt, Transaction, TxOut};
@@ -76,18 +78,22 @@ fn build(f: &Fixture, pay: u64, rate: f64) -> create::Created {
 }
 
 fn sign(f: &Fixture, psbt: &mut Psbt) {
-    let review = bundle::review(psbt, &f.keys);
-    let verdict = policy::evaluate(&review, &Defaults::default());
-    assert!(verdict.approved(), "{:?}", verdict.refuse);
-    let report = signer::sign_psbt(
-        psbt,
-        &review,
+    let policy = Policy::default();
+    let reviewed = Reviewed::new(psbt.clone(), &f.keys, &policy.review_options());
+    let outcome = session::decide(
+        &reviewed,
+        &policy,
         &f.keys,
+        &mut |_, _| Ok(true),
         SignOptions {
             deterministic: true,
+            only_paths: None,
         },
     )
     .unwrap();
+    assert!(outcome.verdict.approved(), "{:?}", outcome.verdict.refuse);
+    let (signed, report) = outcome.into_signed().unwrap();
+    *psbt = signed;
     assert_eq!(report.inputs_signed(), psbt.inputs.len());
 }
 

@@ -13,7 +13,7 @@ pub mod weight;
 
 pub use id::BundleId;
 pub use parse::{decode, encode, Encoding, Version};
-pub use review::{review, InputOwner, OutputKind, Review};
+pub use review::{review, InputOwner, OutputKind, Review, ReviewOptions, Reviewed};
 
 use bitcoin::bip32::{DerivationPath, Fingerprint};
 use bitcoin::secp256k1::PublicKey;

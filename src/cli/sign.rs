@@ -36,8 +36,14 @@ pub struct SignArgs {
     #[arg(long)]
     pub allow_foreign_inputs: bool,
     /// Refuse if the fee is above this many sats.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_SATS)]
     pub max_fee: u64,
+    /// Refuse if the fee rate is above this many sat/vB.
+    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_RATE)]
+    pub max_fee_rate: f64,
+    /// Refuse if the fee is above this percentage of the amount sent.
+    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_PERCENT)]
+    pub max_fee_percent: f64,
     /// BIP340 signatures without auxiliary randomness (reproducible tests).
     #[arg(long)]
     pub deterministic: bool,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::render::review_text;
 use super::{encoding, network, print_json, println_out};
 use crate::bundle::parse::MAX_PSBT_BYTES;
-use crate::bundle::{self, create, finalize, utxo, KeySource, Review, Version};
+use crate::bundle::{self, create, finalize, utxo, KeySource, Review, ReviewOptions, Version};
 use crate::cli::bundle::{CreateArgs, FinalizeArgs, InspectArgs, WalletArgs};
 use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
@@ -113,8 +113,12 @@ pub(crate) fn review_with_wallet(
     net: Network,
 ) -> Review {
     match w.and_then(XpubSource::from_wallet) {
-        Some(src) => bundle::review(psbt, &src),
-        None => bundle::review(psbt, &NoKeys(w.map_or(net, |w| w.network))),
+        Some(src) => bundle::review(psbt, &src, &ReviewOptions::default()),
+        None => bundle::review(
+            psbt,
+            &NoKeys(w.map_or(net, |w| w.network)),
+            &ReviewOptions::default(),
+        ),
     }
 }
 

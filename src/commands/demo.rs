@@ -10,14 +10,16 @@ use super::account::export_for;
 use super::bundle::review_with_wallet;
 use super::render::review_text;
 use super::{print_json, println_out, qr};
+use crate::bundle::Reviewed;
 use crate::bundle::{self, create, finalize, utxo, Encoding, Version};
 use crate::cli::qr::{EcArg, QrFormat, RenderArgs};
 use crate::cli::DemoArgs;
 use crate::fsutil::{read_limited, write_atomic};
-use crate::policy::{self, Defaults, Refusal};
+use crate::policy::Policy;
 use crate::secrets::seedfile::{self, Protection, Unlock};
 use crate::secrets::Mnemonic;
-use crate::signer::{self, KeyChain, SignOptions};
+use crate::session;
+use crate::signer::{KeyChain, SignOptions};
 use crate::wallet::fixture::{funding_tx, TEST_MNEMONIC};
 use crate::wallet::{ScriptType, WatchOnly};
 use crate::Error;
@@ -134,28 +136,37 @@ fn trip(
         "[offline]",
     )?;
     // OFFLINE: the signer trusts nothing in what crossed.
-    let (mut psbt, version, enc) = bundle::decode(&unsigned_bytes)?;
+    let (psbt, version, enc) = bundle::decode(&unsigned_bytes)?;
     let keys = open_keys(seed_file)?;
-    let review = bundle::review(&psbt, &keys);
-    let verdict = policy::evaluate(&review, &Defaults::default());
-    if !json {
-        eprint!("{}", review_text(&review, Some(&verdict)));
-    }
-    if !verdict.approved() {
-        return Err(Refusal {
-            reasons: verdict.refuse,
-        }
-        .into());
-    }
-    step(
-        json,
-        &format!(
-            "[offline] policy: approved (strict default); bundle id {}",
-            review.bundle_id
-        ),
-    );
-    let report = signer::sign_psbt(&mut psbt, &review, &keys, SignOptions::default())?;
+    let policy = Policy::default();
+    let reviewed = Reviewed::new(psbt, &keys, &policy.review_options());
+    let outcome = session::decide(
+        &reviewed,
+        &policy,
+        &keys,
+        &mut |r, verdict| {
+            if !json {
+                eprint!("{}", review_text(r.review(), Some(verdict)));
+            }
+            step(
+                json,
+                &format!(
+                    "[offline] policy: approved (strict default); bundle id {}",
+                    r.review().bundle_id
+                ),
+            );
+            Ok(true)
+        },
+        SignOptions::default(),
+    )?;
     drop(keys);
+    if let session::Decision::Refused(_) = &outcome.decision {
+        if !json {
+            eprint!("{}", review_text(reviewed.review(), Some(&outcome.verdict)));
+        }
+    }
+    let review = reviewed.review();
+    let (mut psbt, report) = outcome.into_signed()?;
     // The trip back only needs the signatures (sign --minimal).
     bundle::minimal::strip_for_return(&mut psbt);
     let signed = dir.join(format!("{tag}-signed.psbt"));

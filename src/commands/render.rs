@@ -21,6 +21,9 @@ pub fn review_text(r: &Review, verdict: Option<&Verdict>) -> String {
         let label = match &o.kind {
             OutputKind::External => "external".to_string(),
             OutputKind::OwnReceive { path } => format!("your own receive address {path}"),
+            OutputKind::OwnKeyOffBranch { path } => {
+                format!("YOUR OWN KEY at {path}, on a path no wallet scans")
+            }
             OutputKind::OpReturn => "data (OP_RETURN)".to_string(),
             OutputKind::Change { .. } => continue,
         };
@@ -52,31 +55,7 @@ pub fn review_text(r: &Review, verdict: Option<&Verdict>) -> String {
     if !any_change {
         s.push_str("  (none)\n");
     }
-    match r.fee {
-        Some(fee) => {
-            let rate = r
-                .fee_rate
-                .map(|x| format!(", {x:.1} sat/vB"))
-                .unwrap_or_default();
-            let size = r
-                .vsize
-                .map(|v| format!(", ~{v} vB signed"))
-                .unwrap_or_default();
-            let pct = if r.spent > 0 {
-                format!(
-                    ", {:.2} % of the amount sent",
-                    fee as f64 * 100.0 / r.spent as f64
-                )
-            } else {
-                String::new()
-            };
-            s.push_str(&format!(
-                "FEE\n  {:>20}  ({fee} sat{rate}{size}{pct})\n",
-                btc(fee)
-            ));
-        }
-        None => s.push_str("FEE\n  unknown (some input amounts are missing)\n"),
-    }
+    s.push_str(&fee_text(r));
     let ours = r.ours().count();
     s.push_str(&format!(
         "FROM {} input(s), {} of them this seed's\n",
@@ -106,17 +85,72 @@ pub fn review_text(r: &Review, verdict: Option<&Verdict>) -> String {
         r.version,
         r.txid
     ));
-    let (problems, warnings) = match verdict {
-        Some(v) => (v.refuse.clone(), v.warnings.clone()),
-        None => (r.problems.clone(), r.warnings.clone()),
-    };
-    for w in &warnings {
-        s.push_str(&format!("WARNING  {}\n", escape(w)));
-    }
-    for p in &problems {
-        s.push_str(&format!("REFUSE   {} [{}]\n", escape(&p.message), p.code));
+    match verdict {
+        Some(v) => {
+            for w in &v.warnings {
+                s.push_str(&format!("WARNING  {} [{}]\n", escape(&w.message), w.code));
+            }
+            for p in &v.refuse {
+                s.push_str(&format!("REFUSE   {} [{}]\n", escape(&p.message), p.code));
+            }
+        }
+        None => {
+            for f in &r.facts {
+                s.push_str(&format!("NOTE     {} [{}]\n", escape(&f.message), f.code));
+            }
+            for p in &r.integrity {
+                s.push_str(&format!("PROBLEM  {} [{}]\n", escape(&p.message), p.code));
+            }
+        }
     }
     s.push_str(&line);
     s.push('\n');
     s
+}
+
+/// The fee block: amount, rate, size, and its share of what is sent, each named.
+fn fee_text(r: &Review) -> String {
+    let Some(fee) = r.fee else {
+        let why = if r.has_fact("fee-unknown") {
+            "an input not ours has an amount nobody proved"
+        } else {
+            "some input amounts are missing"
+        };
+        return format!("FEE\n  unknown ({why})\n");
+    };
+    let rate = r
+        .fee_rate
+        .map(|x| format!(", {x:.1} sat/vB"))
+        .unwrap_or_default();
+    let size = r
+        .vsize
+        .map(|v| format!(", ~{v} vB signed"))
+        .unwrap_or_default();
+    let pct = if r.sent > 0 {
+        format!(
+            ", {:.2} % of the {} sent",
+            fee as f64 * 100.0 / r.sent as f64,
+            btc(r.sent)
+        )
+    } else {
+        String::new()
+    };
+    let proven = if r.fee_proven {
+        ""
+    } else {
+        "\n      ! relies on input amounts the online machine did not prove"
+    };
+    let own = if r.to_own_addresses > 0 {
+        format!(
+            "\n  sent: {} leaves the wallet, {} goes to your own receive addresses",
+            btc(r.leaving),
+            btc(r.to_own_addresses)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "FEE\n  {:>20}  ({fee} sat{rate}{size}{pct}){proven}{own}\n",
+        btc(fee)
+    )
 }

@@ -1,4 +1,4 @@
-//! `airsign sign`: review → strict policy → confirm → sign → verify-after-sign → atomic write.
+//! `airsign sign`: read the PSBT and the seed, run the one signing session, render, write.
 use std::io::{BufRead, Write};
 
 use serde::Serialize;
@@ -6,12 +6,13 @@ use serde::Serialize;
 use super::bundle::read_psbt;
 use super::render::review_text;
 use super::{encoding, print_json, unlock};
-use crate::bundle::{self, Review};
+use crate::bundle::{self, Review, Reviewed};
 use crate::cli::SignArgs;
 use crate::fsutil::write_atomic;
-use crate::policy::{self, Defaults, Refusal, Verdict};
+use crate::policy::{Limits, Policy, Verdict};
 use crate::secrets::SecretError;
-use crate::signer::{self, KeyChain, SignError, SignOptions};
+use crate::session::{self, Decision};
+use crate::signer::{KeyChain, SignOptions};
 use crate::Error;
 
 #[derive(Serialize)]
@@ -35,72 +36,79 @@ fn confirm(bundle_id: &str) -> Result<bool, Error> {
     Ok(line.trim().eq_ignore_ascii_case("yes"))
 }
 
+fn policy(a: &SignArgs) -> Policy {
+    Policy {
+        limits: Limits {
+            max_fee_sats: a.max_fee,
+            max_fee_rate: a.max_fee_rate,
+            max_fee_percent: a.max_fee_percent,
+            ..Limits::default()
+        },
+        allow_foreign_inputs: a.allow_foreign_inputs,
+        ..Policy::default()
+    }
+}
+
 pub fn run(a: SignArgs) -> Result<(), Error> {
-    let (mut psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
+    let (psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
     drop(seed);
 
-    let review = bundle::review(&psbt, &keys);
-    let defaults = Defaults {
-        max_fee_sats: a.max_fee,
-        allow_foreign_inputs: a.allow_foreign_inputs,
-        ..Defaults::default()
-    };
-    let verdict = policy::evaluate(&review, &defaults);
-    eprint!("{}", review_text(&review, Some(&verdict)));
-    let refusal = if !verdict.approved() {
-        Some(Error::from(Refusal {
-            reasons: verdict.refuse.clone(),
-        }))
-    } else if review.ours().next().is_none() {
-        Some(
-            SignError::NothingToSign {
-                fingerprint: review.fingerprint.clone(),
-            }
-            .into(),
-        )
-    } else {
-        None
-    };
-    if let Some(e) = refusal {
-        if a.json {
-            // Scripts get the same review and the reasons on stdout; the exit code says refused.
-            print_json(&SignOut {
-                decision: "refused",
-                signed_inputs: 0,
-                out: String::new(),
-                review: &review,
-                verdict: &verdict,
-            })?;
-        }
-        return Err(e);
-    }
-    if !a.yes && !confirm(&review.bundle_id.to_string())? {
-        return Err(Refusal {
-            reasons: vec![crate::bundle::review::Problem {
-                code: "declined",
-                message: "the user declined at the confirmation prompt".into(),
-            }],
-        }
-        .into());
-    }
-    let report = signer::sign_psbt(
-        &mut psbt,
-        &review,
+    let policy = policy(&a);
+    let reviewed = Reviewed::new(psbt, &keys, &policy.review_options());
+    let mut shown = false;
+    let outcome = session::decide(
+        &reviewed,
+        &policy,
         &keys,
+        &mut |r, verdict| {
+            eprint!("{}", review_text(r.review(), Some(verdict)));
+            shown = true;
+            Ok(a.yes || confirm(&r.review().bundle_id.to_string())?)
+        },
         SignOptions {
             deterministic: a.deterministic,
+            only_paths: None,
         },
     )?;
     drop(keys);
+    let review = reviewed.review();
+    let out = |decision, signed_inputs| SignOut {
+        decision,
+        signed_inputs,
+        out: a
+            .out
+            .as_ref()
+            .map(|o| o.display().to_string())
+            .unwrap_or_default(),
+        review,
+        verdict: &outcome.verdict,
+    };
+    let (mut psbt, report) = match &outcome.decision {
+        Decision::Signed { psbt, report } => (psbt.clone(), report.clone()),
+        Decision::Refused(_) | Decision::Declined => {
+            if !shown {
+                eprint!("{}", review_text(review, Some(&outcome.verdict)));
+            }
+            if a.json {
+                // Scripts get the same review and the reasons on stdout; the exit code says why.
+                let what = match outcome.decision {
+                    Decision::Declined => "declined",
+                    _ => "refused",
+                };
+                print_json(&out(what, 0))?;
+            }
+            return outcome.into_signed().map(|_| ());
+        }
+    };
     if a.minimal {
         bundle::minimal::strip_for_return(&mut psbt);
     }
-    if let Some(out) = &a.out {
-        write_atomic(out, &bundle::encode(&psbt, version, encoding(a.encoding))?)?;
+    if let Some(path) = &a.out {
+        write_atomic(path, &bundle::encode(&psbt, version, encoding(a.encoding))?)?;
     }
     super::qr::show_outputs(
         &bundle::encode(&psbt, version, bundle::Encoding::Binary)?,
@@ -108,17 +116,7 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         &a.qr,
     )?;
     if a.json {
-        return print_json(&SignOut {
-            decision: "signed",
-            signed_inputs: report.inputs_signed(),
-            out: a
-                .out
-                .as_ref()
-                .map(|o| o.display().to_string())
-                .unwrap_or_default(),
-            review: &review,
-            verdict: &verdict,
-        });
+        return print_json(&out("signed", report.inputs_signed()));
     }
     eprintln!(
         "signed {} input(s); every signature verified independently (k256). {}. Bundle {}",

@@ -1,30 +1,96 @@
-//! Whether to sign. Until policy files land, a built-in strict default applies: every safety
-//! problem found by the review refuses, foreign inputs refuse unless allowed, and fees above 10 %
-//! of the amount spent or above an absolute cap refuse (above 5 % warn).
+//! Whether to sign. Until policy files land, a built-in strict default applies. The policy sees
+//! the review's integrity failures (always refused: no setting here can relax one), its facts
+//! (each refused, warned about or accepted by code) and its numbers (fee limits).
+pub mod limits;
+
 use serde::Serialize;
 
-use crate::bundle::review::{Problem, Review};
+use crate::bundle::review::{Problem, Review, ReviewOptions};
 
-/// The strict default's limits.
-#[derive(Debug, Clone, Copy)]
-pub struct Defaults {
-    /// Refuse when the fee exceeds this percentage of the amount spent.
-    pub max_fee_percent: f64,
-    /// Warn above this percentage.
-    pub warn_fee_percent: f64,
-    /// Refuse when the fee exceeds this many sats.
-    pub max_fee_sats: u64,
-    /// Sign even when some inputs are not ours (coinjoins, payjoins).
-    pub allow_foreign_inputs: bool,
+pub use limits::Limits;
+
+/// What the policy does with a fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Refuse to sign.
+    Refuse,
+    /// Sign, but show it.
+    Warn,
+    /// Sign without comment.
+    Accept,
 }
 
-impl Default for Defaults {
-    fn default() -> Self {
-        Defaults {
-            max_fee_percent: 10.0,
-            warn_fee_percent: 5.0,
-            max_fee_sats: 1_000_000,
-            allow_foreign_inputs: false,
+/// Why a reason was given: it decides what the user is told to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// The PSBT contradicts itself or cannot be checked: suspect the online machine.
+    Integrity,
+    /// A fact about the transaction the policy does not accept.
+    Fact,
+    /// A limit (fee) the transaction exceeds: change the limit if it is meant.
+    Limit,
+    /// The person at the keyboard said no.
+    Declined,
+}
+
+/// One reason to refuse, or one warning.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reason {
+    /// Stable machine-readable code (`docs/review-codes.md`).
+    pub code: &'static str,
+    /// Plain words.
+    pub message: String,
+    /// Kind of reason.
+    pub class: Class,
+    /// What to do about it, when there is something to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Reason {
+    fn from_problem(p: &Problem, class: Class) -> Self {
+        Reason {
+            code: p.code,
+            message: p.message.clone(),
+            class,
+            hint: None,
+        }
+    }
+}
+
+/// The strict built-in policy.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Fee and index limits.
+    pub limits: Limits,
+    /// Sign even when some inputs are not ours (coinjoins, payjoins).
+    pub allow_foreign_inputs: bool,
+    /// Per-fact overrides of the strict default (facts only: integrity failures are refused
+    /// whatever this says).
+    pub actions: std::collections::BTreeMap<String, Action>,
+}
+
+impl Policy {
+    /// What the review must know from the policy.
+    pub fn review_options(&self) -> ReviewOptions {
+        ReviewOptions {
+            max_change_index: self.limits.max_change_index,
+            warn_change_index: self.limits.warn_change_index,
+        }
+    }
+
+    /// The strict default's answer to each fact code. Unknown codes refuse.
+    pub fn action(&self, code: &str) -> Action {
+        if let Some(a) = self.actions.get(code) {
+            return *a;
+        }
+        match code {
+            "foreign-inputs" if self.allow_foreign_inputs => Action::Warn,
+            "op-return" | "change-index-high" | "locktime-far" | "unproven-amounts"
+            | "key-not-committed" | "path-too-deep" | "output-claim-false" => Action::Warn,
+            _ => Action::Refuse,
         }
     }
 }
@@ -33,9 +99,9 @@ impl Default for Defaults {
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     /// Reasons to refuse; empty means sign.
-    pub refuse: Vec<Problem>,
+    pub refuse: Vec<Reason>,
     /// Shown to the user, do not block.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Reason>,
 }
 
 impl Verdict {
@@ -50,66 +116,80 @@ impl Verdict {
 #[error("refused to sign: {}", reasons.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
 pub struct Refusal {
     /// The reasons.
-    pub reasons: Vec<Problem>,
+    pub reasons: Vec<Reason>,
 }
 
 impl Refusal {
-    /// What to do next.
+    /// What to do next: the limits to change, and only for integrity failures or suspicious
+    /// facts the advice to distrust the online machine.
     pub fn hint(&self) -> String {
-        "nothing was signed or written. If the online machine built this PSBT, treat it as compromised until you know why".into()
+        let mut hints: Vec<String> = Vec::new();
+        for r in &self.reasons {
+            if let Some(h) = &r.hint {
+                if !hints.contains(h) {
+                    hints.push(h.clone());
+                }
+            }
+        }
+        let suspicious = self
+            .reasons
+            .iter()
+            .any(|r| matches!(r.class, Class::Integrity | Class::Fact) && r.hint.is_none());
+        let declined = self.reasons.iter().all(|r| r.class == Class::Declined);
+        let mut s = String::from("nothing was signed or written.");
+        if declined {
+            s.push_str(" You declined at the prompt; run the command again to sign.");
+        }
+        for h in hints {
+            s.push(' ');
+            s.push_str(&h);
+        }
+        if suspicious {
+            s.push_str(" If the online machine built this PSBT, treat it as compromised until you know why.");
+        }
+        s
     }
 }
 
-/// Evaluate the strict default policy.
-pub fn evaluate(review: &Review, d: &Defaults) -> Verdict {
-    let mut refuse = review.problems.clone();
-    let mut warnings = review.warnings.clone();
+/// Evaluate the policy on a review.
+pub fn evaluate(review: &Review, policy: &Policy) -> Verdict {
+    let mut v = Verdict {
+        refuse: review
+            .integrity
+            .iter()
+            .map(|p| Reason::from_problem(p, Class::Integrity))
+            .collect(),
+        warnings: Vec::new(),
+    };
     let ours = review.ours().count();
     let foreign = review.foreign_count();
-    if ours > 0 && foreign > 0 && !d.allow_foreign_inputs {
-        refuse.push(Problem {
-            code: "foreign_inputs",
-            message: format!("{foreign} input(s) are not ours; mixing wallets is refused unless --allow-foreign-inputs is given"),
-        });
+    let mut facts = review.facts.clone();
+    if ours > 0 && foreign > 0 {
+        facts.push(Problem::new(
+            "foreign-inputs",
+            format!("{foreign} input(s) are not ours (a coinjoin or payjoin mixes wallets)"),
+        ));
     }
-    match review.fee {
-        Some(fee) => {
-            let base = if review.spent > 0 {
-                review.spent
-            } else {
-                review.total_in.unwrap_or(0)
-            };
-            let pct = if base > 0 {
-                fee as f64 * 100.0 / base as f64
-            } else {
-                100.0
-            };
-            if fee > d.max_fee_sats {
-                refuse.push(Problem {
-                    code: "fee_too_high",
-                    message: format!(
-                        "the fee of {fee} sat is above the {} sat cap",
-                        d.max_fee_sats
-                    ),
-                });
-            }
-            if pct > d.max_fee_percent {
-                refuse.push(Problem {
-                    code: "fee_too_high",
-                    message: format!(
-                        "the fee is {pct:.1} % of the amount spent (limit {} %)",
-                        d.max_fee_percent
-                    ),
-                });
-            } else if pct > d.warn_fee_percent {
-                warnings.push(format!("the fee is {pct:.1} % of the amount spent"));
-            }
+    for f in &facts {
+        let mut r = Reason::from_problem(f, Class::Fact);
+        if f.code == "foreign-inputs" {
+            r.hint = Some("Give --allow-foreign-inputs if you mean to sign a transaction with inputs from other wallets.".into());
         }
-        None if ours > 0 => refuse.push(Problem {
-            code: "fee_unknown",
-            message: "the fee cannot be computed: some input amounts are unknown".into(),
-        }),
-        None => {}
+        match policy.action(f.code) {
+            Action::Refuse => v.refuse.push(r),
+            Action::Warn => v.warnings.push(r),
+            Action::Accept => {}
+        }
     }
-    Verdict { refuse, warnings }
+    if ours > 0 && review.fee.is_none() && !review.has_fact("fee-unknown") {
+        v.refuse.push(Reason::from_problem(
+            &Problem::new(
+                "fee-unknown",
+                "the fee cannot be computed: some input amounts are unknown",
+            ),
+            Class::Fact,
+        ));
+    }
+    policy.limits.check(review, &mut v);
+    v
 }

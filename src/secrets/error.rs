@@ -1,5 +1,3 @@
-use crate::error::{EXIT_RUNTIME, EXIT_SECRET};
-
 /// Errors of the seed store and of secret input.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -70,18 +68,6 @@ pub enum SecretError {
 }
 
 impl SecretError {
-    /// Exit code per DESIGN.md §5: secret unavailable is 5, bad input is 1.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            SecretError::WrongPassphrase
-            | SecretError::NoMatchingIdentity
-            | SecretError::NoTty(_)
-            | SecretError::PassphraseMismatch
-            | SecretError::EmptyPassphrase => EXIT_SECRET,
-            _ => EXIT_RUNTIME,
-        }
-    }
-
     /// What to do next.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {

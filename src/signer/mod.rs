@@ -5,9 +5,7 @@ pub mod sign;
 pub mod verify;
 
 pub use keys::KeyChain;
-pub use sign::{sign_psbt, SignOptions, SignReport};
-
-use crate::error::{EXIT_INTEGRITY, EXIT_REFUSED, EXIT_RUNTIME};
+pub use sign::{SignOptions, SignReport};
 
 /// Signing errors.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +30,9 @@ pub enum SignError {
         /// What failed.
         reason: String,
     },
+    /// The PSBT handed to the signer is not the one that was reviewed and shown.
+    #[error("the PSBT to sign is not the PSBT that was reviewed; nothing was signed")]
+    ReviewMismatch,
     /// The seed owns no input of this PSBT.
     #[error("nothing to sign: no input belongs to seed {fingerprint}")]
     NothingToSign {
@@ -41,19 +42,11 @@ pub enum SignError {
 }
 
 impl SignError {
-    /// Exit code: integrity failures are 4, "nothing to sign" is a refusal (3).
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            SignError::VerifyFailed { .. } => EXIT_INTEGRITY,
-            SignError::NothingToSign { .. } => EXIT_REFUSED,
-            _ => EXIT_RUNTIME,
-        }
-    }
-
     /// What to do next.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             SignError::NothingToSign { .. } => Some("check that this PSBT was made for this seed (compare fingerprints with `airsign seed info`) and that the right BIP39 passphrase was given"),
+            SignError::ReviewMismatch => Some("this is a bug in the caller: sign only what was reviewed"),
             SignError::VerifyFailed { .. } => Some("do not use this machine for signing until the cause is found: a fault or a tampered binary can leak keys"),
             _ => None,
         }

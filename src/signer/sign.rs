@@ -9,14 +9,17 @@ use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType}
 use bitcoin::{taproot, CompressedPublicKey, Psbt, ScriptBuf, TxOut};
 
 use super::{verify, KeyChain, SignError};
-use crate::bundle::review::{Review, SpendKind};
+use crate::bundle::review::{Reviewed, SpendKind};
 
 /// Signing options.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct SignOptions {
+pub struct SignOptions<'a> {
     /// BIP340 without auxiliary randomness, for reproducible tests. ECDSA is always
     /// deterministic (RFC6979).
     pub deterministic: bool,
+    /// Sign only with our keys at these paths (a signer holding several keys of one wallet
+    /// that must sign as one of them); `None` signs with every key of ours the review found.
+    pub only_paths: Option<&'a [bitcoin::bip32::DerivationPath]>,
 }
 
 /// One signature made, kept for verify-after-sign.
@@ -97,14 +100,19 @@ fn tap_type(psbt: &Psbt, i: usize) -> TapSighashType {
         .unwrap_or(TapSighashType::Default)
 }
 
-/// Sign every input of `psbt` that `review` proved ours, then verify every signature with `k256`.
-/// On any error `psbt` is left unchanged.
-pub fn sign_psbt(
+/// Sign every input of `psbt` that the review proved ours, then verify every signature with
+/// `k256`. `psbt` must be the reviewed PSBT byte for byte (anything else is an integrity
+/// failure). On any error `psbt` is left unchanged. Only the session calls this.
+pub(crate) fn sign_psbt(
     psbt: &mut Psbt,
-    review: &Review,
+    reviewed: &Reviewed,
     keys: &KeyChain,
     opts: SignOptions,
 ) -> Result<SignReport, SignError> {
+    if !reviewed.describes(psbt) {
+        return Err(SignError::ReviewMismatch);
+    }
+    let review = reviewed.review();
     let secp = keys.secp();
     let mut signed = psbt.clone();
     let tx = signed.unsigned_tx.clone();
@@ -120,6 +128,9 @@ pub fn sign_psbt(
             .as_ref()
             .ok_or_else(|| err("previous output unknown".into()))?;
         for spend in &inp.spends {
+            if opts.only_paths.is_some_and(|p| !p.contains(&spend.path)) {
+                continue;
+            }
             let key = keys.signing_key(&spend.path)?;
             let sighash = if let SpendKind::TrKey(root) = &spend.kind {
                 let all = prevouts.as_ref().ok_or_else(|| {

@@ -1,0 +1,355 @@
+//! Inputs: which previous output each spends (proved, or only claimed), which of our keys sign it
+//! and how, and the integrity checks on the scripts and derivations the PSBT supplies.
+use std::collections::HashSet;
+
+use bitcoin::bip32::DerivationPath;
+use bitcoin::psbt::Input;
+use bitcoin::secp256k1::{PublicKey, Secp256k1};
+use bitcoin::sighash::{EcdsaSighashType, TapSighashType};
+use bitcoin::{Address, CompressedPublicKey, Network, Psbt, Script, ScriptBuf, Transaction, TxOut};
+
+use super::network::coin_type_problem;
+use super::{Findings, InputOwner, InputReview, Spend, SpendKind, MAX_PATH_DEPTH};
+use crate::bundle::KeySource;
+
+pub(super) fn address_of(spk: &Script, network: Network) -> Option<String> {
+    Address::from_script(spk, network)
+        .ok()
+        .map(|a| a.to_string())
+}
+
+fn contains_push(script: &Script, pk: &PublicKey) -> bool {
+    let needle = pk.serialize();
+    script
+        .instructions()
+        .flatten()
+        .any(|i| i.push_bytes().is_some_and(|b| b.as_bytes() == needle))
+}
+
+/// The previous output an input spends and whether its amount is proved by the full previous
+/// transaction. Contradictions between the PSBT's two UTXO fields are integrity failures.
+fn prevout(
+    i: usize,
+    input: &Input,
+    outpoint: &bitcoin::OutPoint,
+    found: &mut Findings,
+) -> (Option<TxOut>, bool) {
+    let mut out = None;
+    let mut proven = false;
+    if let Some(prev) = &input.non_witness_utxo {
+        if prev.compute_txid() != outpoint.txid {
+            found.integrity("non-witness-utxo-mismatch", format!("input {i}: the full previous transaction does not have the txid the input spends"));
+        } else if let Some(o) = prev.output.get(outpoint.vout as usize) {
+            out = Some(o.clone());
+            proven = true;
+        } else {
+            found.integrity(
+                "non-witness-utxo-mismatch",
+                format!(
+                    "input {i}: the previous transaction has no output {}",
+                    outpoint.vout
+                ),
+            );
+        }
+    }
+    if let Some(w) = &input.witness_utxo {
+        match &out {
+            Some(o) if o != w => found.integrity(
+                "witness-utxo-mismatch",
+                format!(
+                    "input {i}: witness_utxo says {} sat but the previous transaction says {} sat (fee attack)",
+                    w.value.to_sat(),
+                    o.value.to_sat()
+                ),
+            ),
+            Some(_) => {}
+            None if input.non_witness_utxo.is_none() => out = Some(w.clone()),
+            None => {}
+        }
+        let s = &w.script_pubkey;
+        if !(s.is_witness_program() || s.is_p2sh()) {
+            found.integrity(
+                "witness-utxo-for-legacy",
+                format!("input {i}: a witness UTXO is given for a non-witness script"),
+            );
+        }
+    }
+    (out, proven)
+}
+
+fn check_scripts(i: usize, input: &Input, spk: &Script, found: &mut Findings) {
+    if let Some(rs) = &input.redeem_script {
+        if ScriptBuf::new_p2sh(&rs.script_hash()) != *spk {
+            found.integrity(
+                "redeem-script-mismatch",
+                format!("input {i}: the redeem script does not match the scriptPubKey"),
+            );
+        }
+    }
+    if let Some(ws) = &input.witness_script {
+        let p2wsh = ScriptBuf::new_p2wsh(&ws.wscript_hash());
+        let target = input.redeem_script.as_deref().unwrap_or(spk);
+        if *target != *p2wsh {
+            let what = if input.redeem_script.is_some() {
+                "redeem script"
+            } else {
+                "scriptPubKey"
+            };
+            found.integrity(
+                "witness-script-mismatch",
+                format!("input {i}: the witness script does not match the {what}"),
+            );
+        }
+    }
+}
+
+/// What script a single key spends through, if `spk` commits to `pk` in a form we sign.
+fn spend_kind(input: &Input, spk: &Script, pk: &PublicKey) -> Option<SpendKind> {
+    let cpk = CompressedPublicKey(*pk);
+    if *spk == ScriptBuf::new_p2pkh(&bitcoin::PublicKey::new(*pk).pubkey_hash()) {
+        return Some(SpendKind::Pkh);
+    }
+    let p2wpkh = ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash());
+    if *spk == p2wpkh {
+        return Some(SpendKind::Wpkh);
+    }
+    if *spk == ScriptBuf::new_p2sh(&p2wpkh.script_hash()) {
+        return Some(SpendKind::ShWpkh);
+    }
+    let ws = input.witness_script.as_ref();
+    let rs = input.redeem_script.as_ref();
+    if spk.is_p2wsh() {
+        let ws = ws?;
+        return (ScriptBuf::new_p2wsh(&ws.wscript_hash()) == *spk && contains_push(ws, pk))
+            .then(|| SpendKind::Wsh(ws.clone()));
+    }
+    if spk.is_p2sh() {
+        let rs = rs?;
+        if ScriptBuf::new_p2sh(&rs.script_hash()) != *spk {
+            return None;
+        }
+        if rs.is_p2wsh() {
+            let ws = ws?;
+            return (ScriptBuf::new_p2wsh(&ws.wscript_hash()) == *rs && contains_push(ws, pk))
+                .then(|| SpendKind::ShWsh(ws.clone()));
+        }
+        return contains_push(rs, pk).then(|| SpendKind::Sh(rs.clone()));
+    }
+    None
+}
+
+/// Our public key at `path`, refusing to derive absurdly deep claimed paths.
+pub(super) fn derive(
+    keys: &dyn KeySource,
+    path: &DerivationPath,
+    what: &str,
+    found: &mut Findings,
+) -> Option<PublicKey> {
+    if path.len() > MAX_PATH_DEPTH {
+        found.fact(
+            "path-too-deep",
+            format!(
+                "{what}: a derivation path {} steps deep was not derived (limit {MAX_PATH_DEPTH})",
+                path.len()
+            ),
+        );
+        return None;
+    }
+    keys.public_key(path)
+}
+
+/// The keys of ours that sign input `i`, with the integrity failures their claims reveal.
+fn our_spends(
+    i: usize,
+    input: &Input,
+    spk: &Script,
+    keys: &dyn KeySource,
+    found: &mut Findings,
+) -> Vec<Spend> {
+    let ours = keys.fingerprint();
+    let secp = Secp256k1::verification_only();
+    let what = format!("input {i}");
+    let mut spends = Vec::new();
+    for (pk, (fp, path)) in &input.bip32_derivation {
+        if *fp != ours {
+            continue;
+        }
+        match derive(keys, path, &what, found) {
+            Some(d) if d == *pk => match spend_kind(input, spk, pk) {
+                Some(kind) => spends.push(Spend { kind, pubkey: *pk, path: path.clone() }),
+                None => found.fact("key-not-committed", format!("input {i}: our key m/{path} is listed, but the script does not commit to it; not signing it")),
+            },
+            Some(_) => found.integrity("bad-derivation", format!("input {i}: claims our key at m/{path}, but our seed derives a different key there")),
+            None => {}
+        }
+    }
+    for (xonly, (leaves, (fp, path))) in &input.tap_key_origins {
+        if *fp != ours || !leaves.is_empty() {
+            continue;
+        }
+        let Some(d) = derive(keys, path, &what, found) else {
+            continue;
+        };
+        if d.x_only_public_key().0 != *xonly {
+            found.integrity("bad-derivation", format!("input {i}: claims our taproot key at m/{path}, but our seed derives a different key there"));
+            continue;
+        }
+        let root = input.tap_merkle_root;
+        if input.tap_internal_key == Some(*xonly)
+            && *spk == ScriptBuf::new_p2tr(&secp, *xonly, root)
+        {
+            spends.push(Spend {
+                kind: SpendKind::TrKey(root),
+                pubkey: d,
+                path: path.clone(),
+            });
+        } else {
+            found.fact("key-not-committed", format!("input {i}: our taproot key m/{path} is listed, but the output key does not re-derive from it; not signing it"));
+        }
+    }
+    spends
+}
+
+/// Facts about how input `i` would be signed: sighash, unproven amounts, network of the path.
+fn spend_facts(
+    i: usize,
+    input: &Input,
+    spends: &[Spend],
+    proven: bool,
+    network: Network,
+    found: &mut Findings,
+) {
+    for s in spends {
+        if let Some(msg) = coin_type_problem(&s.path, network) {
+            found.integrity("wrong-network", format!("input {i}: {msg}"));
+        }
+        let is_tr = matches!(s.kind, SpendKind::TrKey(_));
+        let all = match input.sighash_type {
+            None => true,
+            Some(t) if is_tr => matches!(
+                t.taproot_hash_ty(),
+                Ok(TapSighashType::Default | TapSighashType::All)
+            ),
+            Some(t) => t.ecdsa_hash_ty() == Ok(EcdsaSighashType::All),
+        };
+        if !all {
+            let t = input
+                .sighash_type
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            found.fact("sighash-not-all", format!("input {i}: requests sighash {t}, which lets others change the transaction after we sign"));
+        }
+        if !is_tr && !proven {
+            found.fact("no-non-witness-utxo", format!("input {i}: a segwit v0 or legacy input needs its full previous transaction (non_witness_utxo) to prove the amount"));
+        }
+    }
+}
+
+/// Review every input.
+pub(super) fn review_inputs(
+    psbt: &Psbt,
+    keys: &dyn KeySource,
+    found: &mut Findings,
+) -> Vec<InputReview> {
+    let network = keys.network();
+    let tx = &psbt.unsigned_tx;
+    let mut seen = HashSet::with_capacity(tx.input.len());
+    for txin in &tx.input {
+        if !seen.insert(txin.previous_output) {
+            found.integrity(
+                "duplicate-input",
+                format!("input {} is spent twice", txin.previous_output),
+            );
+        }
+    }
+    if psbt
+        .xpub
+        .keys()
+        .any(|x| bitcoin::NetworkKind::from(network) != x.network)
+    {
+        found.integrity(
+            "wrong-network",
+            format!("the PSBT carries an extended key for another network than {network}"),
+        );
+    }
+    let mut out = Vec::with_capacity(tx.input.len());
+    for (i, (txin, input)) in tx.input.iter().zip(&psbt.inputs).enumerate() {
+        let (prev, proven) = prevout(i, input, &txin.previous_output, found);
+        let spends = match &prev {
+            Some(prev) => {
+                check_scripts(i, input, &prev.script_pubkey, found);
+                our_spends(i, input, &prev.script_pubkey, keys, found)
+            }
+            None => {
+                found.integrity("missing-utxo", format!("input {i}: no previous output information (neither non_witness_utxo nor witness_utxo)"));
+                Vec::new()
+            }
+        };
+        spend_facts(i, input, &spends, proven, network, found);
+        out.push(InputReview {
+            index: i,
+            outpoint: txin.previous_output.to_string(),
+            amount: prev.as_ref().map(|p| p.value.to_sat()),
+            amount_proven: proven,
+            address: prev
+                .as_ref()
+                .and_then(|p| address_of(&p.script_pubkey, network)),
+            owner: match spends.first() {
+                Some(s) => InputOwner::Ours {
+                    path: format!("m/{}", s.path),
+                },
+                None => InputOwner::Foreign,
+            },
+            sighash: input
+                .sighash_type
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "default".into()),
+            signatures: input.partial_sigs.len()
+                + usize::from(input.tap_key_sig.is_some())
+                + input.tap_script_sigs.len(),
+            finalized: input.final_script_sig.is_some() || input.final_script_witness.is_some(),
+            spends,
+            prevout: prev,
+        });
+    }
+    out
+}
+
+/// Block heights from here on are years away (the chain passed 900,000 in 2025).
+const FAR_HEIGHT: u32 = 1_200_000;
+/// Timestamps more than this many seconds ahead of the clock are far.
+const FAR_SECONDS: u64 = 90 * 24 * 3600;
+
+/// A locktime that keeps the transaction unminable for a long time: the funds are stuck while
+/// the signature exists.
+pub(super) fn locktime_fact(tx: &Transaction, found: &mut Findings) {
+    use bitcoin::absolute::LockTime;
+    if !tx.is_lock_time_enabled() {
+        return;
+    }
+    match tx.lock_time {
+        LockTime::Blocks(h) if h.to_consensus_u32() >= FAR_HEIGHT => found.fact(
+            "locktime-far",
+            format!(
+                "the transaction cannot be mined before block {} (years from now)",
+                h.to_consensus_u32()
+            ),
+        ),
+        LockTime::Seconds(t) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            if u64::from(t.to_consensus_u32()) > now + FAR_SECONDS {
+                found.fact(
+                    "locktime-far",
+                    format!(
+                        "the transaction cannot be mined before unix time {} (more than 90 days from now)",
+                        t.to_consensus_u32()
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,243 @@
+//! Outputs: external, change, self-transfer, or our own key on a path no wallet scans.
+//!
+//! Change is change only if its script re-derives from our key at `account/1/i`, where `account`
+//! is the standard account of an input we sign (same script type) and `i` is within the bound
+//! the signer can defend without state. Anything else paying our key is money no wallet will see
+//! (Coldcard's "troublesome change"), reported as the fact `own-key-off-branch`.
+use bitcoin::bip32::{ChildNumber, DerivationPath};
+use bitcoin::secp256k1::{PublicKey, Secp256k1, XOnlyPublicKey};
+use bitcoin::{CompressedPublicKey, Psbt, Script, ScriptBuf};
+
+use super::inputs::{address_of, derive};
+use super::network::coin_type_problem;
+use super::{Findings, InputReview, OutputKind, OutputReview, ReviewOptions, SpendKind};
+use crate::bundle::KeySource;
+use crate::sanitize::escape;
+use crate::wallet::ScriptType;
+
+/// A standard path split into its account (all hardened: purpose'/coin'/account'[/script']),
+/// branch and index.
+struct StandardPath {
+    account: DerivationPath,
+    script: ScriptType,
+    branch: u32,
+    index: u32,
+}
+
+fn standard(path: &DerivationPath) -> Option<StandardPath> {
+    let c: Vec<ChildNumber> = path.into_iter().copied().collect();
+    let purpose = match c.first()? {
+        ChildNumber::Hardened { index } => *index,
+        _ => return None,
+    };
+    let (script, account_len) = match ScriptType::single_sig_for_purpose(purpose) {
+        Some(t) => (t, 3),
+        None => return None,
+    };
+    if c.len() != account_len + 2 || !c[..account_len].iter().all(|s| s.is_hardened()) {
+        return None;
+    }
+    match (c[account_len], c[account_len + 1]) {
+        (ChildNumber::Normal { index: branch }, ChildNumber::Normal { index }) => {
+            Some(StandardPath {
+                account: DerivationPath::from(&c[..account_len]),
+                script,
+                branch,
+                index,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn kind_script_type(kind: &SpendKind) -> Option<ScriptType> {
+    match kind {
+        SpendKind::Pkh => Some(ScriptType::Pkh),
+        SpendKind::Wpkh => Some(ScriptType::Wpkh),
+        SpendKind::ShWpkh => Some(ScriptType::ShWpkh),
+        SpendKind::TrKey(None) => Some(ScriptType::Tr),
+        _ => None,
+    }
+}
+
+/// The script a single key has for `script`'s type.
+fn single_sig_spk(script: ScriptType, pk: &PublicKey) -> Option<ScriptBuf> {
+    let cpk = CompressedPublicKey(*pk);
+    Some(match script {
+        ScriptType::Pkh => ScriptBuf::new_p2pkh(&bitcoin::PublicKey::new(*pk).pubkey_hash()),
+        ScriptType::Wpkh => ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash()),
+        ScriptType::ShWpkh => {
+            ScriptBuf::new_p2sh(&ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash()).script_hash())
+        }
+        ScriptType::Tr => ScriptBuf::new_p2tr(
+            &Secp256k1::verification_only(),
+            XOnlyPublicKey::from(*pk),
+            None,
+        ),
+        _ => return None,
+    })
+}
+
+/// Accounts our signed inputs spend from, with their script type.
+fn spent_accounts(inputs: &[InputReview]) -> Vec<(DerivationPath, ScriptType)> {
+    let mut v: Vec<(DerivationPath, ScriptType)> = inputs
+        .iter()
+        .flat_map(|i| i.spends.iter())
+        .filter_map(|s| {
+            let p = standard(&s.path)?;
+            (kind_script_type(&s.kind) == Some(p.script)).then_some((p.account, p.script))
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v.dedup();
+    v
+}
+
+/// How one output is classified from one of its key claims.
+enum Claim {
+    /// Not ours, or not provably: external, with a note when a claim was made.
+    Not(Option<String>),
+    Change(String, u32),
+    OwnReceive(String),
+    OffBranch(String, String),
+}
+
+fn classify(
+    spk: &Script,
+    pk: &PublicKey,
+    path: &DerivationPath,
+    keys: &dyn KeySource,
+    accounts: &[(DerivationPath, ScriptType)],
+    opts: &ReviewOptions,
+    what: &str,
+    found: &mut Findings,
+) -> Claim {
+    let shown = format!("m/{path}");
+    let Some(derived) = derive(keys, path, what, found) else {
+        return Claim::Not(None);
+    };
+    if derived != *pk {
+        return Claim::Not(Some(format!(
+            "claims to be ours at {shown}, but our seed derives a different key there: treated as an external payment"
+        )));
+    }
+    let std = standard(path);
+    // Which script type our key would have here: the path's purpose, else the spent account's.
+    let types: Vec<ScriptType> = match &std {
+        Some(s) => vec![s.script],
+        None => accounts.iter().map(|a| a.1).collect(),
+    };
+    let ours = types
+        .iter()
+        .any(|t| single_sig_spk(*t, pk).as_deref() == Some(spk));
+    if !ours {
+        return Claim::Not(Some(format!(
+            "claims to be ours at {shown}, but the output script does not re-derive from our key: treated as an external payment"
+        )));
+    }
+    let network = keys.network();
+    let why = match &std {
+        None => "its path is not a standard account/branch/index path".to_string(),
+        Some(_) if coin_type_problem(path, network).is_some() => {
+            "its path is for another network".to_string()
+        }
+        Some(s) if s.index > opts.max_change_index => format!(
+            "its index {} is beyond the {} wallets are assumed to scan",
+            s.index, opts.max_change_index
+        ),
+        Some(s) if s.branch == 1 => {
+            if accounts.iter().any(|a| a.0 == s.account && a.1 == s.script) {
+                return Claim::Change(shown, s.index);
+            }
+            "it is change of an account this transaction does not spend from".to_string()
+        }
+        Some(_s) if _s.branch == 0 => return Claim::OwnReceive(shown),
+        Some(s) => format!("branch {} is neither receive (0) nor change (1)", s.branch),
+    };
+    Claim::OffBranch(shown, why)
+}
+
+/// Review every output.
+pub(super) fn review_outputs(
+    psbt: &Psbt,
+    keys: &dyn KeySource,
+    inputs: &[InputReview],
+    opts: &ReviewOptions,
+    found: &mut Findings,
+) -> Vec<OutputReview> {
+    let network = keys.network();
+    let ours = keys.fingerprint();
+    let accounts = spent_accounts(inputs);
+    let tx = &psbt.unsigned_tx;
+    let mut out = Vec::with_capacity(tx.output.len());
+    for (o_idx, (txout, output)) in tx.output.iter().zip(&psbt.outputs).enumerate() {
+        let spk = &txout.script_pubkey;
+        let what = format!("output {o_idx}");
+        let mut kind = if spk.is_op_return() {
+            OutputKind::OpReturn
+        } else {
+            OutputKind::External
+        };
+        let mut note = None;
+        let mut claims: Vec<(PublicKey, DerivationPath)> = output
+            .bip32_derivation
+            .iter()
+            .filter(|(_, (fp, _))| *fp == ours)
+            .map(|(pk, (_, path))| (*pk, path.clone()))
+            .collect();
+        for (x, (leaves, (fp, path))) in &output.tap_key_origins {
+            if *fp != ours || !leaves.is_empty() {
+                continue;
+            }
+            if let Some(d) = derive(keys, path, &what, found) {
+                if d.x_only_public_key().0 == *x {
+                    claims.push((d, path.clone()));
+                }
+            }
+        }
+        if !spk.is_op_return() {
+            for (pk, path) in &claims {
+                match classify(spk, pk, path, keys, &accounts, opts, &what, found) {
+                    Claim::Not(n) => {
+                        if let Some(n) = n {
+                            found.fact("output-claim-false", format!("{what}: {n}"));
+                            note = Some(n);
+                        }
+                        continue;
+                    }
+                    Claim::Change(path, index) => {
+                        if index > opts.warn_change_index {
+                            found.fact("change-index-high", format!("{what}: change at {path} is far past where wallets usually look (index {index} > {})", opts.warn_change_index));
+                        }
+                        kind = OutputKind::Change { path };
+                    }
+                    Claim::OwnReceive(path) => kind = OutputKind::OwnReceive { path },
+                    Claim::OffBranch(path, why) => {
+                        let n = format!("pays our own key at {path}, but {why}: no wallet will see this money, so it counts as leaving the wallet");
+                        found.fact("own-key-off-branch", format!("{what}: {n}"));
+                        note = Some(n);
+                        kind = OutputKind::OwnKeyOffBranch { path };
+                    }
+                }
+                note = note.filter(|_| matches!(kind, OutputKind::OwnKeyOffBranch { .. }));
+                break;
+            }
+        }
+        let hex = super::super::parse::hex_encode(spk.as_bytes());
+        let address = address_of(spk, network).unwrap_or_else(|| {
+            if spk.is_op_return() {
+                format!("OP_RETURN {}", escape(&hex))
+            } else {
+                format!("script {hex}")
+            }
+        });
+        out.push(OutputReview {
+            index: o_idx,
+            address,
+            amount: txout.value.to_sat(),
+            kind,
+            note,
+        });
+    }
+    out
+}

@@ -1,0 +1,102 @@
+//! The one signing decision. A [`Reviewed`] PSBT (only review can build one) goes through the
+//! policy, then — only if the policy approves and our keys own an input — the caller's
+//! confirmation, then the signer and its independent verify-after-sign. Every caller that signs
+//! (`sign`, `demo`, later the ceremony runner) goes through [`decide`]; nothing else can sign.
+//!
+//! The session renders nothing: the confirmation callback is where a command shows the review.
+use bitcoin::Psbt;
+
+use crate::bundle::review::Reviewed;
+use crate::policy::{self, Class, Policy, Reason, Refusal, Verdict};
+use crate::signer::{self, KeyChain, SignOptions, SignReport};
+use crate::Error;
+
+/// How a session ended.
+#[derive(Debug)]
+pub enum Decision {
+    /// The policy refused (or our keys own nothing); every reason is listed.
+    Refused(Refusal),
+    /// The person declined at the confirmation.
+    Declined,
+    /// Signed, and every signature verified independently.
+    Signed {
+        /// The signed PSBT.
+        psbt: Psbt,
+        /// What was signed.
+        report: SignReport,
+    },
+}
+
+/// The decision with the verdict it was made on.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The policy's verdict (shown whatever the decision).
+    pub verdict: Verdict,
+    /// The decision.
+    pub decision: Decision,
+}
+
+impl Outcome {
+    /// The decision as an error for refusals and declines, or the signed PSBT.
+    pub fn into_signed(self) -> Result<(Psbt, SignReport), Error> {
+        match self.decision {
+            Decision::Signed { psbt, report } => Ok((psbt, report)),
+            Decision::Refused(r) => Err(r.into()),
+            Decision::Declined => Err(declined().into()),
+        }
+    }
+}
+
+/// The refusal a decline is reported as (exit 3, without the "compromised" advice).
+pub fn declined() -> Refusal {
+    Refusal {
+        reasons: vec![Reason {
+            code: "declined",
+            message: "the user declined at the confirmation prompt".into(),
+            class: Class::Declined,
+            hint: None,
+        }],
+    }
+}
+
+/// Decide and, if approved and confirmed, sign. `confirm` is called only when the policy
+/// approves and there is something to sign; it returns whether to go ahead.
+pub fn decide(
+    reviewed: &Reviewed,
+    policy: &Policy,
+    keys: &KeyChain,
+    confirm: &mut dyn FnMut(&Reviewed, &Verdict) -> Result<bool, Error>,
+    opts: SignOptions,
+) -> Result<Outcome, Error> {
+    let review = reviewed.review();
+    let mut verdict = policy::evaluate(review, policy);
+    if verdict.approved() && review.ours().next().is_none() {
+        verdict.refuse.push(Reason {
+            code: "nothing-to-sign",
+            message: format!("nothing to sign: no input belongs to seed {}", review.fingerprint),
+            class: Class::Fact,
+            hint: Some("Check that this PSBT was made for this seed (compare fingerprints with `airsign seed info`) and that the right BIP39 passphrase was given.".into()),
+        });
+    }
+    if !verdict.approved() {
+        let refusal = Refusal {
+            reasons: verdict.refuse.clone(),
+        };
+        return Ok(Outcome {
+            verdict,
+            decision: Decision::Refused(refusal),
+        });
+    }
+    if !confirm(reviewed, &verdict)? {
+        return Ok(Outcome {
+            verdict,
+            decision: Decision::Declined,
+        });
+    }
+    let mut psbt = reviewed.psbt().clone();
+    let report = signer::sign::sign_psbt(&mut psbt, reviewed, keys, opts)?;
+    Ok(Outcome {
+        verdict,
+        decision: Decision::Signed { psbt, report },
+    })
+}
