@@ -36,13 +36,16 @@ fn report(e: &airsign::Error) {
     if e.is_broken_pipe() {
         return;
     }
-    eprintln!("airsign: error: {e}");
+    // Errors quote untrusted input (file names, frames, PSBT fields): escape every line, so no
+    // byte from a hostile source reaches the terminal raw.
+    let escape = airsign::sanitize::escape;
+    eprintln!("airsign: error: {}", escape(&e.to_string()));
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
-        eprintln!("  cause: {cause}");
+        eprintln!("  cause: {}", escape(&cause.to_string()));
         source = cause.source();
     }
     if let Some(hint) = e.hint() {
-        eprintln!("  hint: {hint}");
+        eprintln!("  hint: {}", escape(&hint));
     }
 }

@@ -8,7 +8,7 @@ pub mod parse;
 pub mod review;
 mod select;
 pub mod utxo;
-mod v2;
+pub mod v2;
 pub mod weight;
 
 pub use id::BundleId;

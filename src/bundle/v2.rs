@@ -33,6 +33,10 @@ const O_SCRIPT: u8 = 0x04;
 
 type Map = Vec<(Vec<u8>, Vec<u8>)>;
 
+/// Most entries one PSBT map may have. A 15-of-15 taproot multisig input has a few dozen; a
+/// map of thousands is an attack on the reader, not a wallet.
+pub const MAX_MAP_ENTRIES: usize = 10_000;
+
 fn invalid(s: impl Into<String>) -> BundleError {
     BundleError::Invalid(s.into())
 }
@@ -60,20 +64,28 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
+    /// One key-value map. Duplicate keys are found with a hash set (a linear scan per key made
+    /// 100,000 keys take minutes), and a map may hold at most [`MAX_MAP_ENTRIES`] entries.
     fn map(&mut self) -> Result<Map, BundleError> {
         let mut m: Map = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         loop {
             let klen = self.varint()?;
             if klen == 0 {
                 return Ok(m);
             }
-            let key = self.take(klen)?.to_vec();
+            let key = self.take(klen)?;
             let vlen = self.varint()?;
             let value = self.take(vlen)?.to_vec();
-            if m.iter().any(|(k, _)| *k == key) {
+            if !seen.insert(key) {
                 return Err(invalid("duplicate key in a map"));
             }
-            m.push((key, value));
+            if m.len() >= MAX_MAP_ENTRIES {
+                return Err(invalid(format!(
+                    "a map has more than {MAX_MAP_ENTRIES} entries"
+                )));
+            }
+            m.push((key.to_vec(), value));
         }
     }
 }

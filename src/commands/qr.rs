@@ -455,7 +455,10 @@ pub fn scan_inputs(a: &ScanArgs, quiet: bool) -> Result<Scanned, Error> {
         ));
         match status {
             Ok(Status::Restarted(why)) => bar.println(format!("note: {why}")),
-            Err(e) => bar.println(format!("rejected a frame: {e}")),
+            Err(e) => bar.println(format!(
+                "rejected a frame: {}",
+                crate::sanitize::escape(&e.to_string())
+            )),
             _ => {}
         }
         asm.payload().is_some()

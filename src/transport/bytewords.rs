@@ -67,6 +67,11 @@ pub enum BytewordsError {
     BadChecksum,
 }
 
+/// A word from a hostile frame as it may appear in a message: short and escaped.
+fn shown(w: &str) -> String {
+    crate::sanitize::escape(&w.chars().take(16).collect::<String>())
+}
+
 fn minimal_index() -> &'static [u16; 26 * 26] {
     use std::sync::OnceLock;
     static T: OnceLock<[u16; 26 * 26]> = OnceLock::new();
@@ -121,7 +126,7 @@ pub fn decode(text: &str, style: Style) -> Result<Vec<u8>, BytewordsError> {
             }
             for pair in b.chunks(2) {
                 all.push(lookup(pair[0], pair[1]).ok_or_else(|| {
-                    BytewordsError::InvalidWord(String::from_utf8_lossy(pair).into_owned())
+                    BytewordsError::InvalidWord(shown(&String::from_utf8_lossy(pair)))
                 })?);
             }
         }
@@ -134,7 +139,7 @@ pub fn decode(text: &str, style: Style) -> Result<Vec<u8>, BytewordsError> {
                 } else {
                     None
                 };
-                all.push(i.ok_or_else(|| BytewordsError::InvalidWord(w.to_owned()))?);
+                all.push(i.ok_or_else(|| BytewordsError::InvalidWord(shown(w)))?);
             }
         }
     }

@@ -25,7 +25,7 @@ pub use totals::MAX_MONEY;
 
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):
 /// a hostile PSBT could otherwise make us derive thousands of 255-step paths.
-pub const MAX_PATH_DEPTH: usize = 12;
+pub const MAX_PATH_DEPTH: usize = 8;
 
 /// What the review needs from the policy: the change index it believes without wallet state.
 #[derive(Debug, Clone, Copy)]
