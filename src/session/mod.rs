@@ -100,3 +100,82 @@ pub fn decide(
         decision: Decision::Signed { psbt, report },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::ReviewOptions;
+    use crate::secrets::Mnemonic;
+    use crate::wallet::fixture::TEST_MNEMONIC;
+
+    fn keys() -> KeyChain {
+        let m = Mnemonic::parse(TEST_MNEMONIC).unwrap();
+        KeyChain::from_seed(&m.to_seed("", bitcoin::Network::Regtest)).unwrap()
+    }
+
+    /// A PSBT our keys own nothing of: one foreign input, one output.
+    fn foreign_psbt() -> Psbt {
+        let tx = bitcoin::Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![bitcoin::TxIn::default()],
+            output: vec![bitcoin::TxOut {
+                value: bitcoin::Amount::from_sat(1000),
+                script_pubkey: bitcoin::ScriptBuf::new_op_return([1u8; 4]),
+            }],
+        };
+        Psbt::from_unsigned_tx(tx).unwrap()
+    }
+
+    #[test]
+    fn a_refusal_never_asks_for_confirmation() {
+        let k = keys();
+        let r = Reviewed::new(foreign_psbt(), &k, &ReviewOptions::default());
+        let mut asked = false;
+        let o = decide(
+            &r,
+            &Policy::default(),
+            &k,
+            &mut |_, _| {
+                asked = true;
+                Ok(true)
+            },
+            SignOptions::default(),
+        )
+        .unwrap();
+        assert!(!asked);
+        assert!(matches!(o.decision, Decision::Refused(_)));
+        let e = o.into_signed().unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::EXIT_REFUSED);
+    }
+
+    #[test]
+    fn declining_is_exit_3_without_the_compromise_advice() {
+        let e: Error = declined().into();
+        assert_eq!(e.exit_code(), crate::error::EXIT_REFUSED);
+        let hint = e.hint().unwrap();
+        assert!(!hint.contains("compromised"), "{hint}");
+        assert!(hint.contains("declined"), "{hint}");
+    }
+
+    #[test]
+    fn signing_a_psbt_other_than_the_reviewed_one_is_an_integrity_failure() {
+        let k = keys();
+        let r = Reviewed::new(foreign_psbt(), &k, &ReviewOptions::default());
+        let mut other = foreign_psbt();
+        other.unsigned_tx.output[0].value = bitcoin::Amount::from_sat(999);
+        let e = signer::sign::sign_psbt(&mut other, &r, &k, SignOptions::default()).unwrap_err();
+        assert!(matches!(e, signer::SignError::ReviewMismatch));
+        assert_eq!(Error::from(e).exit_code(), crate::error::EXIT_INTEGRITY);
+        // Same transaction, different PSBT fields: also not what was reviewed.
+        let mut extra = foreign_psbt();
+        extra.inputs[0].witness_utxo = Some(bitcoin::TxOut {
+            value: bitcoin::Amount::from_sat(5),
+            script_pubkey: bitcoin::ScriptBuf::new(),
+        });
+        assert!(matches!(
+            signer::sign::sign_psbt(&mut extra, &r, &k, SignOptions::default()),
+            Err(signer::SignError::ReviewMismatch)
+        ));
+    }
+}
