@@ -123,21 +123,32 @@ fn create_from_descriptor_and_from_account_json_agree() {
             b.display()
         )));
         let g = wallet_json(&b);
-        assert_eq!(g["wallet_id"], f["wallet_id"], "the id must not depend on how the descriptor was given");
+        assert_eq!(
+            g["wallet_id"], f["wallet_id"],
+            "the id must not depend on how the descriptor was given"
+        );
         assert_eq!(g["name"], "Cold storage");
         assert_eq!(g["gap_limit"], 50);
     }
 
     // Human output shows the id.
     let c = d.join("c.json");
-    let o = run(&format!("wallet create --from '{}' -o '{}'", acct.display(), c.display()));
+    let o = run(&format!(
+        "wallet create --from '{}' -o '{}'",
+        acct.display(),
+        c.display()
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains(f["wallet_id"].as_str().unwrap()));
 
     // A different script type is a different wallet.
     let (tr, _) = account(d, &seed, "tr");
     let t = d.join("t.json");
-    ok(&run(&format!("wallet create --from '{}' -o '{}' --json", tr.display(), t.display())));
+    ok(&run(&format!(
+        "wallet create --from '{}' -o '{}' --json",
+        tr.display(),
+        t.display()
+    )));
     assert_ne!(wallet_json(&t)["wallet_id"], f["wallet_id"]);
 
     // The network must match the account file's; the keys must match --network.
@@ -171,14 +182,29 @@ fn overwrite_is_refused_without_force() {
     let seed = seed(d, "regtest");
     let (acct, _) = account(d, &seed, "wpkh");
     let w = d.join("w.json");
-    ok(&run(&format!("wallet create --from '{}' -o '{}' --json", acct.display(), w.display())));
+    ok(&run(&format!(
+        "wallet create --from '{}' -o '{}' --json",
+        acct.display(),
+        w.display()
+    )));
     ok(&run(&format!("wallet receive '{}' --json", w.display())));
     let before = std::fs::read(&w).unwrap();
-    let o = run(&format!("wallet create --from '{}' -o '{}'", acct.display(), w.display()));
+    let o = run(&format!(
+        "wallet create --from '{}' -o '{}'",
+        acct.display(),
+        w.display()
+    ));
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("already exists") && err.contains("--force"), "{err}");
-    assert_eq!(std::fs::read(&w).unwrap(), before, "the file must be untouched");
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&w).unwrap(),
+        before,
+        "the file must be untouched"
+    );
     ok(&run(&format!(
         "wallet create --from '{}' -o '{}' --force --json",
         acct.display(),
@@ -195,7 +221,11 @@ fn addresses_match_miniscript_and_receive_never_repeats() {
     let (acct, e) = account(d, &seed, "tr");
     let multipath = e["multipath"].as_str().unwrap();
     let w = d.join("w.json");
-    ok(&run(&format!("wallet create --from '{}' -o '{}' --json", acct.display(), w.display())));
+    ok(&run(&format!(
+        "wallet create --from '{}' -o '{}' --json",
+        acct.display(),
+        w.display()
+    )));
 
     for (flag, branch) in [("", 0usize), ("--change", 1)] {
         let v = ok(&run(&format!(
@@ -207,7 +237,10 @@ fn addresses_match_miniscript_and_receive_never_repeats() {
         for (k, a) in list.iter().enumerate() {
             let i = 5 + k as u32;
             assert_eq!(a["index"], i);
-            assert_eq!(a["address"], derive(multipath, branch, i, Network::Regtest).as_str());
+            assert_eq!(
+                a["address"],
+                derive(multipath, branch, i, Network::Regtest).as_str()
+            );
             assert_eq!(a["paths"][0], format!("m/86'/1'/0'/{branch}/{i}").as_str());
         }
     }
@@ -216,7 +249,11 @@ fn addresses_match_miniscript_and_receive_never_repeats() {
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(text.lines().count(), 20);
     let first = text.lines().next().unwrap();
-    assert!(first.contains(&derive(multipath, 0, 0, Network::Regtest)) && first.contains("m/86'/1'/0'/0/0"), "{first}");
+    assert!(
+        first.contains(&derive(multipath, 0, 0, Network::Regtest))
+            && first.contains("m/86'/1'/0'/0/0"),
+        "{first}"
+    );
     // Listing records nothing.
     assert_eq!(wallet_json(&w)["next_index"]["receive"], 0);
 
@@ -224,7 +261,10 @@ fn addresses_match_miniscript_and_receive_never_repeats() {
     for i in 0..3u32 {
         let r = ok(&run(&format!("wallet receive '{}' --json", w.display())));
         assert_eq!(r["index"], i);
-        assert_eq!(r["address"], derive(multipath, 0, i, Network::Regtest).as_str());
+        assert_eq!(
+            r["address"],
+            derive(multipath, 0, i, Network::Regtest).as_str()
+        );
         assert_eq!(r["paths"][0], format!("m/86'/1'/0'/0/{i}").as_str());
         assert_eq!(r["next_receive"], i + 1);
         assert_eq!(wallet_json(&w)["next_index"]["receive"], i + 1);
@@ -240,10 +280,17 @@ fn addresses_match_miniscript_and_receive_never_repeats() {
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), seen.len(), "an address was handed out twice: {seen:?}");
+    assert_eq!(
+        unique.len(),
+        seen.len(),
+        "an address was handed out twice: {seen:?}"
+    );
     assert_eq!(wallet_json(&w)["next_index"]["receive"], 4);
     // The updated file is still a valid wallet with the same id.
-    let v = ok(&run(&format!("wallet addresses '{}' --count 1 --json", w.display())));
+    let v = ok(&run(&format!(
+        "wallet addresses '{}' --count 1 --json",
+        w.display()
+    )));
     assert_eq!(v["wallet_id"], wallet_json(&w)["wallet_id"]);
     assert_eq!(v["next_index"], 4);
 }
@@ -255,14 +302,22 @@ fn an_edited_wallet_file_is_refused() {
     let seed = seed(d, "regtest");
     let (acct, _) = account(d, &seed, "wpkh");
     let w = d.join("w.json");
-    ok(&run(&format!("wallet create --from '{}' -o '{}' --json", acct.display(), w.display())));
+    ok(&run(&format!(
+        "wallet create --from '{}' -o '{}' --json",
+        acct.display(),
+        w.display()
+    )));
     let mut f = wallet_json(&w);
     // Swap the change branch for the receive branch: change would go to receive addresses.
     f["change"] = f["receive"].clone();
     std::fs::write(&w, serde_json::to_vec(&f).unwrap()).unwrap();
     let o = run(&format!("wallet receive '{}'", w.display()));
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("does not match its descriptors"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not match its descriptors"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Fund the wallet's receive addresses 0 and 3 and write the UTXO snapshot and previous txs.
@@ -310,7 +365,11 @@ fn consecutive_bundles_from_a_wallet_file_never_share_a_change_address() {
     let (acct, e) = account(d, &seed, "wpkh");
     let multipath = e["multipath"].as_str().unwrap().to_string();
     let w = d.join("w.json");
-    ok(&run(&format!("wallet create --from '{}' -o '{}' --json", acct.display(), w.display())));
+    ok(&run(&format!(
+        "wallet create --from '{}' -o '{}' --json",
+        acct.display(),
+        w.display()
+    )));
     let (utxos, prev) = fund(d, &multipath);
     let payee = common::payee();
     let create = |n: &str, extra: &str| {
@@ -335,10 +394,17 @@ fn consecutive_bundles_from_a_wallet_file_never_share_a_change_address() {
     assert_eq!(ch1[0].1, "m/84'/1'/0'/1/0");
     assert_eq!(ch2[0].1, "m/84'/1'/0'/1/1");
     assert_eq!(ch1[0].0, derive(&multipath, 1, 0, Network::Regtest));
-    assert_eq!((c1["change_index"].clone(), c2["change_index"].clone()), (0.into(), 1.into()));
+    assert_eq!(
+        (c1["change_index"].clone(), c2["change_index"].clone()),
+        (0.into(), 1.into())
+    );
     assert_eq!(c2["next_change_index"], 2);
     assert_eq!(wallet_json(&w)["next_index"]["change"], 2);
-    assert_eq!(wallet_json(&w)["next_index"]["receive"], 0, "receive untouched");
+    assert_eq!(
+        wallet_json(&w)["next_index"]["receive"],
+        0,
+        "receive untouched"
+    );
 
     // An explicit --change-index is used and moves the next index past it.
     let c3 = ok(&create("three", "--change-index 7"));
@@ -372,7 +438,10 @@ fn consecutive_bundles_from_a_wallet_file_never_share_a_change_address() {
     ));
     ok(&o);
     let err = stderr(&o);
-    assert!(err.contains("warning") && err.contains("nothing records"), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("nothing records"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -383,7 +452,11 @@ fn paying_the_wallets_own_receive_address_is_a_self_transfer() {
     let (acct, e) = account(d, &seed, "wpkh");
     let multipath = e["multipath"].as_str().unwrap().to_string();
     let w = d.join("w.json");
-    ok(&run(&format!("wallet create --from '{}' -o '{}' --json", acct.display(), w.display())));
+    ok(&run(&format!(
+        "wallet create --from '{}' -o '{}' --json",
+        acct.display(),
+        w.display()
+    )));
     let (utxos, prev) = fund(d, &multipath);
     // Hand out receive 0, 1: the next receive address (2) is unused and ours.
     for _ in 0..2 {
@@ -427,7 +500,10 @@ fn paying_the_wallets_own_receive_address_is_a_self_transfer() {
     )));
     assert_eq!(find(&s["review"])["kind"], "own_receive");
     // Without a wallet the same output is external.
-    let i = ok(&run(&format!("bundle inspect --json '{}' --network regtest", psbt.display())));
+    let i = ok(&run(&format!(
+        "bundle inspect --json '{}' --network regtest",
+        psbt.display()
+    )));
     assert_eq!(find(&i["review"])["kind"], "external");
 }
 
@@ -446,9 +522,24 @@ fn address_verify_finds_the_bip84_and_bip86_vectors() {
     let seed = seed(d, "bitcoin");
     // BIP84's and BIP86's published vectors for this mnemonic.
     for (addr, path, script, change) in [
-        ("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", "m/84'/0'/0'/0/0", "wpkh", false),
-        ("bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr", "m/86'/0'/0'/0/0", "tr", false),
-        ("bc1p3qkhfews2uk44qtvauqyr2ttdsw7svhkl9nkm9s9c3x4ax5h60wqwruhk7", "m/86'/0'/0'/1/0", "tr", true),
+        (
+            "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu",
+            "m/84'/0'/0'/0/0",
+            "wpkh",
+            false,
+        ),
+        (
+            "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr",
+            "m/86'/0'/0'/0/0",
+            "tr",
+            false,
+        ),
+        (
+            "bc1p3qkhfews2uk44qtvauqyr2ttdsw7svhkl9nkm9s9c3x4ax5h60wqwruhk7",
+            "m/86'/0'/0'/1/0",
+            "tr",
+            true,
+        ),
     ] {
         let v = ok(&verify(d, &seed, &format!("{addr} --json")));
         assert_eq!(v["found"], true);
@@ -461,16 +552,28 @@ fn address_verify_finds_the_bip84_and_bip86_vectors() {
     let o = verify(d, &seed, "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu");
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("found:") && text.contains("m/84'/0'/0'/0/0") && text.contains("wpkh"), "{text}");
+    assert!(
+        text.contains("found:") && text.contains("m/84'/0'/0'/0/0") && text.contains("wpkh"),
+        "{text}"
+    );
 
     // Deep in the chain, and in other script types: addresses from the account export's
     // descriptors, derived by miniscript.
     for (script, branch, index) in [("sh-wpkh", 1usize, 777u32), ("pkh", 0, 999), ("tr", 1, 998)] {
         let (_, e) = account(d, &seed, script);
-        let addr = derive(e["multipath"].as_str().unwrap(), branch, index, Network::Bitcoin);
+        let addr = derive(
+            e["multipath"].as_str().unwrap(),
+            branch,
+            index,
+            Network::Bitcoin,
+        );
         let started = std::time::Instant::now();
         let v = ok(&verify(d, &seed, &format!("{addr} --json")));
-        assert!(started.elapsed().as_secs() < 20, "too slow: {:?}", started.elapsed());
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "too slow: {:?}",
+            started.elapsed()
+        );
         assert_eq!(v["script"], script);
         assert_eq!(v["index"], index);
         assert_eq!(v["change"], branch == 1);
@@ -495,8 +598,9 @@ fn address_verify_says_not_found_and_rejects_other_networks() {
     assert_eq!(o.status.code(), Some(3), "not found has its own exit code");
     let err = stderr(&o);
     assert!(
-        err.contains(&format!("not found: {foreign} is not derived by seed 73c5da0a"))
-            && err.contains("m/84'/0'/0'/{0,1}/0..999")
+        err.contains(&format!(
+            "not found: {foreign} is not derived by seed 73c5da0a"
+        )) && err.contains("m/84'/0'/0'/{0,1}/0..999")
             && err.contains("hint:"),
         "{err}"
     );
@@ -506,10 +610,18 @@ fn address_verify_says_not_found_and_rejects_other_networks() {
     assert_eq!(v["found"], false);
 
     // --script that cannot produce this kind of address searches nothing.
-    let o = verify(d, &seed, "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu --script tr");
+    let o = verify(
+        d,
+        &seed,
+        "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu --script tr",
+    );
     assert_eq!(o.status.code(), Some(3));
     // Another account does not hold it.
-    let o = verify(d, &seed, "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu --account 1 --gap 20");
+    let o = verify(
+        d,
+        &seed,
+        "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu --account 1 --gap 20",
+    );
     assert_eq!(o.status.code(), Some(3));
 
     // The same key's testnet address: wrong network for a mainnet seed.
@@ -520,7 +632,11 @@ fn address_verify_says_not_found_and_rejects_other_networks() {
     assert!(testnet.to_string().starts_with("tb1q"));
     let o = verify(d, &seed, &testnet.to_string());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a valid bitcoin address"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a valid bitcoin address"),
+        "{}",
+        stderr(&o)
+    );
     // Untrusted text is escaped before it reaches the terminal.
     let o = verify(d, &seed, "$'bc1q\\e[2Jevil'");
     assert_eq!(o.status.code(), Some(1));

@@ -66,13 +66,7 @@ fn verify(a: AddressVerifyArgs) -> Result<(), Error> {
         })?;
     let scripts = ownership::candidates(&address, a.script.map(script_type));
     let searched = ownership::describe(&keys, &scripts, a.account, a.gap);
-    let found = ownership::find(
-        &keys,
-        &address.script_pubkey(),
-        &scripts,
-        a.account,
-        a.gap,
-    )?;
+    let found = ownership::find(&keys, &address.script_pubkey(), &scripts, a.account, a.gap)?;
     let fingerprint = keys.fingerprint().to_string();
     drop(keys);
     if a.json {

@@ -87,7 +87,9 @@ fn multipath(w: &WatchOnly) -> Option<String> {
     if a != b || a == ext {
         return None;
     }
-    super::descriptor::parse_public(&a).ok().map(|d| d.to_string())
+    super::descriptor::parse_public(&a)
+        .ok()
+        .map(|d| d.to_string())
 }
 
 /// The short wallet id of a watch-only wallet: bytewords of SHA-256(canonical descriptor)[..4].
@@ -224,11 +226,10 @@ pub fn reserve_receive(path: &Path) -> Result<(WalletFile, Handed), Error> {
     update(path, |file| {
         let w = file.watch_only()?;
         let index = file.next_index.receive;
-        let next = index.checked_add(1).filter(|n| *n < 1 << 31).ok_or(
-            WalletError::IndexExhausted {
-                branch: "receive",
-            },
-        )?;
+        let next = index
+            .checked_add(1)
+            .filter(|n| *n < 1 << 31)
+            .ok_or(WalletError::IndexExhausted { branch: "receive" })?;
         let handed = Handed {
             address: w.address(false, index)?.to_string(),
             index,
@@ -306,7 +307,13 @@ mod tests {
         );
         let f = WalletFile::parse(v1.as_bytes()).unwrap();
         assert_eq!(f.version, VERSION);
-        assert_eq!(f.next_index, NextIndex { receive: 3, change: 7 });
+        assert_eq!(
+            f.next_index,
+            NextIndex {
+                receive: 3,
+                change: 7
+            }
+        );
         assert_eq!(f.wallet_id, wallet_id(&w));
         assert_eq!(f.watch_only().unwrap().next_change, 7);
         assert!(WalletFile::parse(br#"{"version":9}"#).is_err());
@@ -332,7 +339,13 @@ mod tests {
         assert_eq!(record_change(&p, 4).unwrap(), 5);
         assert_eq!(record_change(&p, 2).unwrap(), 5);
         let f = WalletFile::load(&p).unwrap();
-        assert_eq!(f.next_index, NextIndex { receive: 2, change: 5 });
+        assert_eq!(
+            f.next_index,
+            NextIndex {
+                receive: 2,
+                change: 5
+            }
+        );
     }
 
     #[test]
