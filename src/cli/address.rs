@@ -13,7 +13,7 @@ pub enum AddressCmd {
     /// Use it to confirm, on the offline machine, a receive address the online side showed.
     ///
     ///   airsign address verify --seed seed.age bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu
-    ///   found: … at m/84'/0'/0'/0/0 (wpkh, receive, index 0) of seed 73c5da0a
+    ///   found: bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu is m/84'/0'/0'/0/0 (wpkh, receive, index 0) of seed 73c5da0a
     ///
     /// Exit codes: 0 found; 3 not found (the address is not this seed's within the search;
     /// the message says what was searched); 1 unreadable or wrong-network address or seed

@@ -8,7 +8,7 @@ use super::NetworkArg;
 /// Watch-only wallet commands.
 #[derive(Debug, Subcommand)]
 pub enum WalletCmd {
-    /// Write a watch-only wallet file from a public descriptor or an account export.
+    /// Write a watch-only wallet file from a public descriptor or an account export
     ///
     /// The file (JSON, docs/formats.md) records the receive and change descriptors with key
     /// origins and checksums, the next unused receive and change index, the gap limit, and a

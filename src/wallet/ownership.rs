@@ -130,6 +130,7 @@ pub fn find(
 mod tests {
     use super::*;
     use bitcoin::bip32::{Fingerprint, Xpriv, Xpub};
+    use bitcoin::hashes::Hash;
     use bitcoin::Network;
     use std::str::FromStr;
 
@@ -166,6 +167,25 @@ mod tests {
         assert_eq!(find(&keys, &spk, &SINGLE_SIG, 0, 3).unwrap(), None);
         assert_eq!(find(&keys, &spk, &SINGLE_SIG, 1, 5).unwrap(), None);
         assert_eq!(find(&keys, &spk, &[ScriptType::Wpkh], 0, 5).unwrap(), None);
+    }
+
+    /// The worst case of `address verify` with every type allowed: 4 types × 2 branches × 1000
+    /// through the signer's key chain (branch keys cached, one public step per address).
+    #[test]
+    fn eight_thousand_derivations_through_the_key_chain_are_fast() {
+        let xprv = Xpriv::from_str("xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi").unwrap();
+        let keys = crate::signer::KeyChain::from_master(xprv, Network::Bitcoin);
+        let nobody = ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array([0; 20]));
+        let started = std::time::Instant::now();
+        assert_eq!(find(&keys, &nobody, &SINGLE_SIG, 0, 1000).unwrap(), None);
+        let took = started.elapsed();
+        eprintln!("8000 derivations: {took:?}");
+        // Generous for a loaded debug build; a release build takes a small fraction of this.
+        assert!(took.as_secs() < 10, "{took:?}");
+        // And the key chain agrees with the test key source (m/44'/0'/0'/0/7).
+        let path = DerivationPath::from_str("m/44'/0'/0'/0/7").unwrap();
+        let expect = TestKeys(Xpub::from_priv(&Secp256k1::new(), &xprv)).public_key(&path);
+        assert_eq!(keys.public_key(&path), expect);
     }
 
     #[test]
