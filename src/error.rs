@@ -76,6 +76,9 @@ impl Error {
                 | SecretError::EmptyPassphrase,
             ) => EXIT_SECRET,
             Error::Secret(_) => EXIT_RUNTIME,
+            // `address verify`: the address is not the seed's. A safety check's "no", distinct from
+            // "could not check" (1).
+            Error::Wallet(WalletError::NotMine { .. }) => EXIT_REFUSED,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
             Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
                 EXIT_INTEGRITY
@@ -93,6 +96,7 @@ impl Error {
         match self {
             Error::Secret(e) => e.hint().map(str::to_owned),
             Error::Bundle(e) => e.hint().map(str::to_owned),
+            Error::Wallet(e) => e.hint().map(str::to_owned),
             Error::Refused(r) => Some(r.hint()),
             Error::Sign(e) => e.hint().map(str::to_owned),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {

@@ -13,6 +13,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         out.write_all(bytes).map_err(Error::Output)?;
         return out.flush().map_err(Error::Output);
     }
+    write_file(path, bytes, true)
+}
+
+/// Write `bytes` to a new file at `path` atomically; if `path` exists (even if it appears
+/// meanwhile), nothing is replaced and the error's OS error kind is `AlreadyExists`.
+pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_file(path, bytes, false)
+}
+
+fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -25,8 +35,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io("write", path, e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("replace", path, e.error))?;
+    if replace {
+        tmp.persist(path)
+            .map_err(|e| Error::io("replace", path, e.error))?;
+    } else {
+        tmp.persist_noclobber(path)
+            .map_err(|e| Error::io("create", path, e.error))?;
+    }
     // Make the rename itself durable.
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
@@ -75,6 +90,19 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"second");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "temp files left behind");
+    }
+
+    #[test]
+    fn atomic_new_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.bin");
+        write_atomic_new(&p, b"first").unwrap();
+        let e = write_atomic_new(&p, b"second").unwrap_err();
+        assert!(
+            matches!(&e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists)
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"first");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

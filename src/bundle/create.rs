@@ -294,6 +294,19 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
         psbt.update_output_with_descriptor(pos, &desc)
             .map_err(|e| BundleError::Invalid(format!("change output: {e}")))?;
     }
+    // A payment to one of the wallet's own addresses carries its derivation too, so every review
+    // (here and on the signer) can re-derive it and show a self-transfer, not money leaving.
+    for pos in 0..psbt.outputs.len() {
+        if Some(pos) == change_pos {
+            continue;
+        }
+        let spk = &psbt.unsigned_tx.output[pos].script_pubkey;
+        if let Some(&(change, idx)) = index.get(spk) {
+            let desc = w.derive(change, idx)?;
+            psbt.update_output_with_descriptor(pos, &desc)
+                .map_err(|e| BundleError::Invalid(format!("output {pos}: {e}")))?;
+        }
+    }
     let shapes = vec![in_shape; chosen.len()];
     let wgt = weight::tx_weight(&shapes, &psbt.unsigned_tx.output);
     let total_in: u64 = chosen.iter().map(|&i| coins[i].txout.value.to_sat()).sum();

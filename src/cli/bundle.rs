@@ -23,9 +23,11 @@ pub enum BundleCmd {
 #[derive(Debug, Args)]
 pub struct WalletArgs {
     /// Public output descriptor: multipath /<0;1>/* or a receive descriptor ending in /0/*.
+    /// Nothing records which change index `bundle create` used with it: prefer --wallet.
     #[arg(long, conflicts_with = "wallet")]
     pub descriptor: Option<String>,
-    /// Watch-only wallet file (JSON).
+    /// Watch-only wallet file (`airsign wallet create`); `bundle create` takes its next change
+    /// index and records the one used.
     #[arg(long)]
     pub wallet: Option<PathBuf>,
     /// Network (for --descriptor; a wallet file records its own).
@@ -54,7 +56,8 @@ pub struct CreateArgs {
     /// Fee rate in sat/vB.
     #[arg(long)]
     pub fee_rate: f64,
-    /// Change address index (default: next unused).
+    /// Change address index (default: the wallet file's next change index, or past any change
+    /// being spent). With --wallet, the file's next index moves past it.
     #[arg(long)]
     pub change_index: Option<u32>,
     /// Current block height, for anti-fee-sniping locktime.

@@ -3,16 +3,20 @@
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod account;
+pub mod address;
 pub mod bundle;
 pub mod qr;
 pub mod seed;
 pub mod sign;
+pub mod wallet;
 
 pub use account::AccountCmd;
+pub use address::AddressCmd;
 pub use bundle::BundleCmd;
 pub use qr::QrCmd;
 pub use seed::{SeedCmd, SeedUnlock};
 pub use sign::{DemoArgs, SignArgs};
+pub use wallet::WalletCmd;
 
 const ABOUT: &str = "Air-gapped Bitcoin signing over animated QR codes";
 
@@ -20,7 +24,9 @@ const LONG_ABOUT: &str = "\
 airsign runs on both sides of an air gap.
 
 ONLINE (watch-only, no keys):
-  airsign bundle create   build an unsigned PSBT from a descriptor and its UTXOs
+  airsign wallet create   watch-only wallet file from a descriptor or account export
+  airsign wallet receive  hand out the next unused receive address (recorded)
+  airsign bundle create   build an unsigned PSBT from a wallet file and its UTXOs
   airsign bundle inspect  review any PSBT (also from Sparrow, Bitcoin Core, Electrum)
   airsign bundle finalize finalize the signed PSBT and extract the raw transaction
 
@@ -28,6 +34,7 @@ OFFLINE (air-gapped laptop, holds the encrypted seed):
   airsign seed new|import create the age-encrypted seed file
   airsign account export  descriptors / xpub to set up the watch-only side
   airsign sign            review, check against the strict policy, sign, verify, write
+  airsign address verify  is this address mine, and at which path?
 
 Try `airsign demo` for a full round trip on a regtest test wallet.
 
@@ -35,8 +42,9 @@ Secrets never go on the command line or in the environment: passphrases and
 mnemonics are typed without echo, or passed on a file descriptor for scripts
 (--passphrase-fd 3 3<passfile).
 
-Exit codes: 0 ok, 1 runtime error, 2 usage, 3 refused, 4 integrity failure,
-5 secret unavailable (wrong passphrase, no terminal), 130 interrupted.";
+Exit codes: 0 ok, 1 runtime error, 2 usage, 3 refused (and `address verify`:
+not found), 4 integrity failure, 5 secret unavailable (wrong passphrase, no
+terminal), 130 interrupted.";
 
 /// airsign: air-gapped Bitcoin signing.
 #[derive(Debug, Parser)]
@@ -59,6 +67,12 @@ pub enum Command {
     /// Export account descriptors and xpubs for the watch-only side.
     #[command(subcommand)]
     Account(AccountCmd),
+    /// Watch-only wallet files: create, list addresses, hand out receive addresses (online side).
+    #[command(subcommand)]
+    Wallet(WalletCmd),
+    /// Check that an address belongs to the seed, and at which path (offline side).
+    #[command(subcommand)]
+    Address(AddressCmd),
     /// Build, inspect and finalize PSBT bundles (online side).
     #[command(subcommand)]
     Bundle(BundleCmd),

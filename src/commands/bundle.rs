@@ -17,6 +17,7 @@ use crate::cli::bundle::{CreateArgs, FinalizeArgs, InspectArgs, WalletArgs};
 use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
 use crate::fsutil::{read_limited, write_atomic};
+use crate::wallet::file as wallet_file;
 use crate::wallet::{WalletError, WatchOnly};
 use crate::Error;
 
@@ -34,10 +35,7 @@ fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
         return Ok(Some(WatchOnly::from_descriptor(d, network(a.network))?));
     }
     if let Some(p) = &a.wallet {
-        return Ok(Some(WatchOnly::from_wallet_file(&read_limited(
-            p,
-            1024 * 1024,
-        )?)?));
+        return Ok(Some(wallet_file::WalletFile::load(p)?.watch_only()?));
     }
     Ok(None)
 }
@@ -172,6 +170,11 @@ struct CreateOut<'a> {
     out: String,
     fee: u64,
     vsize: u64,
+    /// Change branch index used, if the bundle has change.
+    change_index: Option<u32>,
+    /// With --wallet: the next change index now recorded in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_change_index: Option<u32>,
     review: &'a Review,
 }
 
@@ -210,6 +213,17 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
         )?;
     }
     super::qr::show_outputs(&created.psbt.serialize(), super::qr::Kind::Psbt, &a.qr)?;
+    let change_index = created.change.map(|(_, i)| i);
+    // The PSBT exists now: record its change index so the next bundle takes a fresh one.
+    let next_change = match (&a.wallet.wallet, change_index) {
+        (Some(path), Some(i)) => Some(wallet_file::record_change(path, i)?),
+        _ => None,
+    };
+    if let (Some(_), Some(i)) = (&a.wallet.descriptor, change_index) {
+        eprintln!(
+            "airsign: warning: change went to index {i} of the change branch, and nothing records that with --descriptor: a later run may reuse this change address. Use a wallet file (airsign wallet create, then bundle create --wallet W.json)."
+        );
+    }
     if a.json {
         return print_json(&CreateOut {
             out: a
@@ -219,8 +233,16 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
                 .unwrap_or_default(),
             fee: created.fee,
             vsize: created.vsize,
+            change_index,
+            next_change_index: next_change,
             review: &review,
         });
+    }
+    if let (Some(path), Some(n)) = (&a.wallet.wallet, next_change) {
+        eprintln!(
+            "next change index {n} recorded in {}",
+            crate::sanitize::escape(&path.display().to_string())
+        );
     }
     eprint!("{}", review_text(&review, None));
     eprintln!(

@@ -1,5 +1,6 @@
 //! One handler per subcommand: read inputs, call the library, render human text or `--json`.
 mod account;
+mod address;
 mod bundle;
 mod demo;
 pub mod qr;
@@ -7,6 +8,7 @@ mod render;
 mod seed;
 mod sign;
 mod unlock;
+mod wallet;
 
 use std::io::Write;
 
@@ -20,6 +22,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Seed(cmd) => seed::run(cmd),
         Command::Account(cmd) => account::run(cmd),
+        Command::Wallet(cmd) => wallet::run(cmd),
+        Command::Address(cmd) => address::run(cmd),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Sign(args) => sign::run(args),
         Command::Qr(cmd) => qr::run(cmd),

@@ -5,12 +5,12 @@ use std::str::FromStr;
 use bitcoin::bip32::{DerivationPath, Fingerprint, Xpub};
 use bitcoin::Network;
 use miniscript::descriptor::{Descriptor, DescriptorPublicKey};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ScriptType, WalletError};
 
 /// What `airsign account export` prints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountExport {
     /// Master key fingerprint (8 hex).
     pub fingerprint: String,
@@ -38,6 +38,26 @@ pub struct AccountExport {
     /// First receive address (index 0); single-sig only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_address: Option<String>,
+}
+
+impl AccountExport {
+    /// Read what `airsign account export --json` wrote, for `wallet create --from`.
+    pub fn parse(bytes: &[u8]) -> Result<Self, WalletError> {
+        serde_json::from_slice(bytes).map_err(|e| WalletError::BadAccountFile(e.to_string()))
+    }
+
+    /// The wallet descriptor: multipath when present, else the receive descriptor.
+    pub fn wallet_descriptor(&self) -> Result<&str, WalletError> {
+        self.multipath
+            .as_deref()
+            .or(self.receive.as_deref())
+            .ok_or_else(|| {
+                WalletError::BadAccountFile(format!(
+                    "a {} export is one cosigner's key, not a wallet: build the multisig descriptor with every cosigner's key and give it with --descriptor",
+                    self.script
+                ))
+            })
+    }
 }
 
 /// Wrap `key` in the descriptor for `script` and return it with its checksum.

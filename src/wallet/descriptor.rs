@@ -8,7 +8,6 @@ use miniscript::descriptor::{
     DefiniteDescriptorKey, Descriptor, DescriptorPublicKey, DescriptorType, XKeyNetwork,
 };
 use miniscript::ForEachKey;
-use serde::{Deserialize, Serialize};
 
 use super::{ScriptType, WalletError};
 
@@ -24,35 +23,10 @@ pub struct WatchOnly {
     pub external: Descriptor<DescriptorPublicKey>,
     /// Change descriptor.
     pub internal: Descriptor<DescriptorPublicKey>,
+    /// Next unused receive index (from a wallet file; 0 otherwise).
+    pub next_receive: u32,
     /// Next unused change index.
     pub next_change: u32,
-}
-
-/// The watch-only wallet file (DESIGN.md §3), version 1.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct WalletFile {
-    /// Format version, 1.
-    pub version: u64,
-    /// Network.
-    pub network: Network,
-    /// Receive descriptor with checksum.
-    pub external: String,
-    /// Change descriptor with checksum.
-    pub internal: String,
-    /// Next unused indexes.
-    #[serde(default)]
-    pub next_index: NextIndex,
-}
-
-/// Next unused derivation indexes.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct NextIndex {
-    /// Receive branch.
-    #[serde(default)]
-    pub receive: u32,
-    /// Change branch.
-    #[serde(default)]
-    pub change: u32,
 }
 
 /// Parse a public descriptor, refusing private keys and checking the checksum when present.
@@ -131,22 +105,18 @@ impl WatchOnly {
         Self::new(external, internal, network, 0)
     }
 
-    /// From the JSON wallet file.
+    /// From a receive and a change descriptor (as a wallet file stores them).
+    pub fn from_descriptors(
+        external: &str,
+        internal: &str,
+        network: Network,
+    ) -> Result<Self, WalletError> {
+        Self::new(parse_public(external)?, parse_public(internal)?, network, 0)
+    }
+
+    /// From the JSON wallet file (version 1 or 2; see [`super::file`]).
     pub fn from_wallet_file(bytes: &[u8]) -> Result<Self, WalletError> {
-        let f: WalletFile =
-            serde_json::from_slice(bytes).map_err(|e| WalletError::BadWalletFile(e.to_string()))?;
-        if f.version != 1 {
-            return Err(WalletError::BadWalletFile(format!(
-                "version {} is not supported",
-                f.version
-            )));
-        }
-        Self::new(
-            parse_public(&f.external)?,
-            parse_public(&f.internal)?,
-            f.network,
-            f.next_index.change,
-        )
+        super::file::WalletFile::parse(bytes)?.watch_only()
     }
 
     fn new(
@@ -166,22 +136,9 @@ impl WatchOnly {
             network,
             external,
             internal,
+            next_receive: 0,
             next_change,
         })
-    }
-
-    /// The wallet file for this wallet.
-    pub fn to_file(&self) -> WalletFile {
-        WalletFile {
-            version: 1,
-            network: self.network,
-            external: self.external.to_string(),
-            internal: self.internal.to_string(),
-            next_index: NextIndex {
-                receive: 0,
-                change: self.next_change,
-            },
-        }
     }
 
     /// The single-sig script type, if this is one of the four standard ones.
@@ -215,6 +172,31 @@ impl WatchOnly {
         self.derive(change, index)?
             .address(self.network)
             .map_err(|e| WalletError::Derivation(e.to_string()))
+    }
+
+    /// The full derivation path of each key at `index` (`m/84'/0'/0'/0/5`); with several keys,
+    /// each is prefixed by its master fingerprint (`73c5da0a:m/48'/…`).
+    pub fn paths(&self, change: bool, index: u32) -> Result<Vec<String>, WalletError> {
+        let d = self.derive(change, index)?;
+        let mut keys = Vec::new();
+        d.for_each_key(|k| {
+            keys.push(k.clone());
+            true
+        });
+        let several = keys.len() > 1;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let path = k
+                    .full_derivation_path()
+                    .map_or_else(|| "?".to_string(), |p| format!("m/{p}"));
+                if several {
+                    format!("{}:{path}", k.master_fingerprint())
+                } else {
+                    path
+                }
+            })
+            .collect())
     }
 
     /// A lookup from scriptPubKey to (is_change, index) for the first `lookahead` indexes.

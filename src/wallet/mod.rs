@@ -2,11 +2,14 @@
 //! addresses they derive. Nothing here touches a private key.
 pub mod account;
 pub mod descriptor;
+pub mod file;
 pub mod fixture;
+pub mod ownership;
 pub mod script_type;
 pub mod ur_account;
 
 pub use descriptor::WatchOnly;
+pub use file::WalletFile;
 pub use script_type::ScriptType;
 
 /// Errors about descriptors, keys, paths and addresses.
@@ -36,4 +39,55 @@ pub enum WalletError {
     /// Deriving a key failed.
     #[error("key derivation failed: {0}")]
     Derivation(String),
+    /// A wallet file's recorded id is not the id of its descriptors.
+    #[error("the wallet file's id \"{recorded}\" does not match its descriptors (id {computed}): the file was edited or damaged")]
+    WalletIdMismatch {
+        /// Id in the file (escaped).
+        recorded: String,
+        /// Id computed from the descriptors.
+        computed: String,
+    },
+    /// Refusing to replace an existing wallet file.
+    #[error("{0} already exists; it may hold indexes already handed out")]
+    FileExists(String),
+    /// A wallet name that is empty, too long or holds control characters.
+    #[error("wallet name \"{0}\" is not usable: give 1 to 64 printable characters")]
+    BadName(String),
+    /// Every index on a branch is used.
+    #[error("every {branch} index below 2^31 has been handed out")]
+    IndexExhausted {
+        /// "receive" or "change".
+        branch: &'static str,
+    },
+    /// An account file (`airsign account export --format json`) is not usable.
+    #[error("not an account export: {0}")]
+    BadAccountFile(String),
+    /// The address is not derived by the seed within the searched range.
+    #[error("not found: {address} is not derived by seed {fingerprint} within {gap} receive and {gap} change addresses of account {account} (searched {searched})")]
+    NotMine {
+        /// The address (escaped).
+        address: String,
+        /// The seed's master fingerprint.
+        fingerprint: String,
+        /// Addresses per branch searched.
+        gap: u32,
+        /// Account number.
+        account: u32,
+        /// What was searched, e.g. `wpkh m/84'/0'/0'/{0,1}/0..999`.
+        searched: String,
+    },
+}
+
+impl WalletError {
+    /// What to do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            WalletError::NotMine { .. } => Some("another account (--account N), a BIP39 passphrase (--bip39-passphrase) or a larger --gap may find it; otherwise the address is not yours: do not pay to it believing it is"),
+            WalletError::FileExists(_) => Some("give --force to replace it, or another -o path"),
+            WalletError::WalletIdMismatch { .. } => Some("create the wallet file again from the descriptor (airsign wallet create), then compare its id with the other machines"),
+            WalletError::WrongNetwork(_) => Some("give the network the keys are for with --network (xpub is mainnet; tpub is testnet, signet or regtest)"),
+            WalletError::BadAddress { .. } => Some("check the address was copied whole and is for the seed's network"),
+            _ => None,
+        }
+    }
 }

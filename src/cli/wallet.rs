@@ -1,0 +1,86 @@
+//! `wallet` subcommand types (online side, watch-only).
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Subcommand};
+
+use super::NetworkArg;
+
+/// Watch-only wallet commands.
+#[derive(Debug, Subcommand)]
+pub enum WalletCmd {
+    /// Write a watch-only wallet file from a public descriptor or an account export
+    ///
+    /// The file (JSON, docs/formats.md) records the receive and change descriptors with key
+    /// origins and checksums, the next unused receive and change index, the gap limit, and a
+    /// short wallet id (bytewords of a hash of the descriptor). Compare the id on every machine
+    /// that holds the wallet: the same id means the same descriptor.
+    ///
+    ///   airsign account export --script wpkh --seed seed.age --json > account.json   (offline)
+    ///   airsign wallet create --from account.json -o savings.json                    (online)
+    #[command(verbatim_doc_comment)]
+    Create(WalletCreateArgs),
+    /// List addresses with their index and full derivation path (nothing is recorded).
+    Addresses(WalletAddressesArgs),
+    /// Hand out the next unused receive address and record it in the file, so no later run
+    /// gives it out again.
+    Receive(WalletReceiveArgs),
+}
+
+/// `wallet create`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["descriptor", "from"])))]
+pub struct WalletCreateArgs {
+    /// Public descriptor: multipath /<0;1>/* or a receive descriptor ending in /0/*.
+    #[arg(long)]
+    pub descriptor: Option<String>,
+    /// Account export JSON (`airsign account export --json`).
+    #[arg(long, value_name = "ACCOUNT.JSON")]
+    pub from: Option<PathBuf>,
+    /// Network (default: the account file's, else bitcoin).
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkArg>,
+    /// A label for people (default: the output file's name without extension).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Unused addresses past the last used one that a restoring wallet scans.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub gap_limit: u32,
+    /// The wallet file to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Replace an existing wallet file (its indexes are lost: addresses may be handed out twice).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the wallet file's summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wallet addresses`.
+#[derive(Debug, Args)]
+pub struct WalletAddressesArgs {
+    /// The wallet file.
+    pub wallet: PathBuf,
+    /// List change addresses (/1/*) instead of receive addresses (/0/*).
+    #[arg(long)]
+    pub change: bool,
+    /// First index.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..(1 << 31)))]
+    pub from: u32,
+    /// How many (default: the wallet's gap limit).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub count: Option<u32>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wallet receive`.
+#[derive(Debug, Args)]
+pub struct WalletReceiveArgs {
+    /// The wallet file (updated in place, atomically).
+    pub wallet: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,362 @@
+//! The watch-only wallet file (DESIGN.md §3, `docs/formats.md`): the descriptors, the next unused
+//! receive and change index, the gap limit and a short wallet id people compare across laptops.
+//!
+//! Version 2 is written; version 1 (`external`/`internal`, no name or id) is still read. The online
+//! side hands out addresses through [`reserve_receive`] and [`record_change`], which re-read the
+//! file, move the index forward only, and replace the file atomically.
+use std::path::Path;
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::Network;
+use serde::{Deserialize, Serialize};
+
+use super::{WalletError, WatchOnly};
+use crate::fsutil::{read_limited, write_atomic, write_atomic_new};
+use crate::Error;
+
+/// The version this code writes.
+pub const VERSION: u64 = 2;
+/// Gap limit recorded when none is given (BIP44's).
+pub const DEFAULT_GAP_LIMIT: u32 = 20;
+/// Largest wallet file read.
+pub const MAX_WALLET_FILE_BYTES: u64 = 1024 * 1024;
+/// Longest wallet name accepted.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// The wallet file, version 2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalletFile {
+    /// Format version, 2.
+    pub version: u64,
+    /// A label for people; never used to find keys. Untrusted when printed.
+    pub name: String,
+    /// Network.
+    pub network: Network,
+    /// Short id: the first 4 bytes of SHA-256 of [`WalletFile::canonical`], as bytewords.
+    pub wallet_id: String,
+    /// BIP389 multipath descriptor `/<0;1>/*` with checksum, when receive and change are the
+    /// `/0/*` and `/1/*` branches of one descriptor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub descriptor: Option<String>,
+    /// Receive descriptor with key origins and checksum.
+    pub receive: String,
+    /// Change descriptor with key origins and checksum.
+    pub change: String,
+    /// Next unused indexes.
+    pub next_index: NextIndex,
+    /// How many unused addresses past the last used one a restoring wallet scans.
+    pub gap_limit: u32,
+}
+
+/// Version 1 as it was written before names and ids.
+#[derive(Deserialize)]
+struct WalletFileV1 {
+    network: Network,
+    external: String,
+    internal: String,
+    #[serde(default)]
+    next_index: NextIndex,
+}
+
+/// Next unused derivation indexes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextIndex {
+    /// Receive branch.
+    #[serde(default)]
+    pub receive: u32,
+    /// Change branch.
+    #[serde(default)]
+    pub change: u32,
+}
+
+/// The text the wallet id hashes: the multipath descriptor when there is one, else the receive
+/// and change descriptors on two lines.
+fn canonical(w: &WatchOnly) -> String {
+    multipath(w).unwrap_or_else(|| format!("{}\n{}", w.external, w.internal))
+}
+
+/// `…/<0;1>/*` with checksum, if receive and change are the `/0/*` and `/1/*` of one descriptor.
+fn multipath(w: &WatchOnly) -> Option<String> {
+    let ext = w.external.to_string();
+    let int = w.internal.to_string();
+    let ext = ext.split('#').next()?;
+    let int = int.split('#').next()?;
+    let a = ext.replace("/0/*", "/<0;1>/*");
+    let b = int.replace("/1/*", "/<0;1>/*");
+    if a != b || a == ext {
+        return None;
+    }
+    super::descriptor::parse_public(&a)
+        .ok()
+        .map(|d| d.to_string())
+}
+
+/// The short wallet id of a watch-only wallet: bytewords of SHA-256(canonical descriptor)[..4].
+pub fn wallet_id(w: &WatchOnly) -> String {
+    let h = sha256::Hash::hash(canonical(w).as_bytes());
+    crate::transport::bytewords::encode_words(&h.to_byte_array()[..4])
+}
+
+/// Check a name: printable, short, not empty.
+pub fn check_name(name: &str) -> Result<(), WalletError> {
+    let ok = !name.trim().is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && crate::sanitize::escape(name) == name;
+    if ok {
+        Ok(())
+    } else {
+        Err(WalletError::BadName(crate::sanitize::escape(name)))
+    }
+}
+
+impl WalletFile {
+    /// A new file for `w` with both indexes at `w`'s.
+    pub fn new(w: &WatchOnly, name: &str, gap_limit: u32) -> Result<Self, WalletError> {
+        check_name(name)?;
+        if gap_limit == 0 {
+            return Err(WalletError::BadWalletFile(
+                "the gap limit must be at least 1".into(),
+            ));
+        }
+        Ok(WalletFile {
+            version: VERSION,
+            name: name.to_owned(),
+            network: w.network,
+            wallet_id: wallet_id(w),
+            descriptor: multipath(w),
+            receive: w.external.to_string(),
+            change: w.internal.to_string(),
+            next_index: NextIndex {
+                receive: w.next_receive,
+                change: w.next_change,
+            },
+            gap_limit,
+        })
+    }
+
+    /// Parse a version 2 or version 1 file. The descriptors are checked (public keys only, the
+    /// file's network) and a version 2 file's wallet id must match them.
+    pub fn parse(bytes: &[u8]) -> Result<Self, WalletError> {
+        let bad = |e: serde_json::Error| WalletError::BadWalletFile(e.to_string());
+        let v: serde_json::Value = serde_json::from_slice(bytes).map_err(bad)?;
+        match v.get("version").and_then(serde_json::Value::as_u64) {
+            Some(VERSION) => {
+                let f: WalletFile = serde_json::from_value(v).map_err(bad)?;
+                check_name(&f.name)?;
+                let w = f.watch_only()?;
+                let id = wallet_id(&w);
+                if id != f.wallet_id {
+                    return Err(WalletError::WalletIdMismatch {
+                        recorded: crate::sanitize::escape(&f.wallet_id),
+                        computed: id,
+                    });
+                }
+                Ok(f)
+            }
+            Some(1) => {
+                let old: WalletFileV1 = serde_json::from_value(v).map_err(bad)?;
+                let mut w = WatchOnly::from_descriptors(&old.external, &old.internal, old.network)?;
+                w.next_receive = old.next_index.receive;
+                w.next_change = old.next_index.change;
+                WalletFile::new(&w, "wallet", DEFAULT_GAP_LIMIT)
+            }
+            Some(n) => Err(WalletError::BadWalletFile(format!(
+                "version {n} is not supported (this airsign reads versions 1 and 2)"
+            ))),
+            None => Err(WalletError::BadWalletFile("no \"version\" field".into())),
+        }
+    }
+
+    /// The watch-only wallet this file describes, with its next indexes.
+    pub fn watch_only(&self) -> Result<WatchOnly, WalletError> {
+        let mut w = WatchOnly::from_descriptors(&self.receive, &self.change, self.network)?;
+        w.next_receive = self.next_index.receive;
+        w.next_change = self.next_index.change;
+        Ok(w)
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("plain data serializes");
+        v.push(b'\n');
+        v
+    }
+
+    /// Read and parse the file at `path`.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        Ok(Self::parse(&read_limited(path, MAX_WALLET_FILE_BYTES)?)?)
+    }
+
+    /// Write a new file; refuses to replace an existing one unless `force`.
+    pub fn write_new(&self, path: &Path, force: bool) -> Result<(), Error> {
+        if force {
+            return write_atomic(path, &self.to_json());
+        }
+        write_atomic_new(path, &self.to_json()).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                WalletError::FileExists(crate::sanitize::escape(&path.display().to_string())).into()
+            }
+            e => e,
+        })
+    }
+}
+
+/// Re-read the file, apply `f`, and replace the file atomically (written as version 2).
+pub fn update<T>(
+    path: &Path,
+    f: impl FnOnce(&mut WalletFile) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut file = WalletFile::load(path)?;
+    let out = f(&mut file)?;
+    write_atomic(path, &file.to_json())?;
+    Ok(out)
+}
+
+/// A receive address handed out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Handed {
+    /// The address.
+    pub address: String,
+    /// Its index on the receive branch.
+    pub index: u32,
+    /// Full derivation path of each key (`m/84'/0'/0'/0/5`), prefixed with the fingerprint
+    /// when the descriptor has several keys.
+    pub paths: Vec<String>,
+}
+
+/// Hand out the next unused receive address and record it: the file's next receive index moves
+/// past it before the address is returned, so no run hands it out again.
+pub fn reserve_receive(path: &Path) -> Result<(WalletFile, Handed), Error> {
+    update(path, |file| {
+        let w = file.watch_only()?;
+        let index = file.next_index.receive;
+        let next = index
+            .checked_add(1)
+            .filter(|n| *n < 1 << 31)
+            .ok_or(WalletError::IndexExhausted { branch: "receive" })?;
+        let handed = Handed {
+            address: w.address(false, index)?.to_string(),
+            index,
+            paths: w.paths(false, index)?,
+        };
+        file.next_index.receive = next;
+        Ok((file.clone(), handed))
+    })
+}
+
+/// Record that change index `used` is taken: the next change index becomes at least `used + 1`
+/// (never moves back). Returns the new next change index.
+pub fn record_change(path: &Path, used: u32) -> Result<u32, Error> {
+    update(path, |file| {
+        let next = used.saturating_add(1);
+        file.next_index.change = file.next_index.change.max(next);
+        Ok(file.next_index.change)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TPUB: &str = "[73c5da0a/84'/1'/0']tpubDC8msFGeGuwnKG9Upg7DM2b4DaRqg3CUZa5g8v2SRQ6K4NSkxUgd7HsL2XVWbVm39yBA4LAxysQAm397zwQSQoQgewGiYZqrA9DsP4zbQ1M";
+
+    fn wallet() -> WatchOnly {
+        WatchOnly::from_descriptor(&format!("wpkh({TPUB}/<0;1>/*)"), Network::Regtest).unwrap()
+    }
+
+    #[test]
+    fn id_is_the_same_for_multipath_and_receive_forms() {
+        let a = wallet();
+        let b = WatchOnly::from_descriptor(&format!("wpkh({TPUB}/0/*)"), Network::Regtest).unwrap();
+        // `h` and `'` spell the same hardened step: the canonical text is the same.
+        let c = WatchOnly::from_descriptor(
+            &format!("wpkh({})", TPUB.replace('\'', "h") + "/0/*"),
+            Network::Regtest,
+        )
+        .unwrap();
+        assert_eq!(wallet_id(&a), wallet_id(&b));
+        assert_eq!(wallet_id(&b), wallet_id(&c));
+        assert_eq!(wallet_id(&a).split(' ').count(), 4);
+        // The id is SHA-256 of the multipath descriptor text, as `account export` prints it.
+        let text = multipath(&a).unwrap();
+        assert!(text.contains("/<0;1>/*)#"), "{text}");
+        let h = sha256::Hash::hash(text.as_bytes());
+        assert_eq!(
+            wallet_id(&a),
+            crate::transport::bytewords::encode_words(&h.to_byte_array()[..4])
+        );
+        let other = WatchOnly::from_descriptor(&format!("tr({TPUB}/<0;1>/*)"), Network::Regtest);
+        assert_ne!(wallet_id(&a), wallet_id(&other.unwrap()));
+    }
+
+    #[test]
+    fn round_trip_and_tamper_detection() {
+        let f = WalletFile::new(&wallet(), "savings", 20).unwrap();
+        let back = WalletFile::parse(&f.to_json()).unwrap();
+        assert_eq!(back, f);
+        let mut edited = f.clone();
+        edited.change = edited.receive.clone();
+        assert!(matches!(
+            WalletFile::parse(&edited.to_json()),
+            Err(WalletError::WalletIdMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn version_1_files_are_still_read() {
+        let w = wallet();
+        let v1 = format!(
+            r#"{{"version":1,"network":"regtest","external":"{}","internal":"{}","next_index":{{"receive":3,"change":7}}}}"#,
+            w.external, w.internal
+        );
+        let f = WalletFile::parse(v1.as_bytes()).unwrap();
+        assert_eq!(f.version, VERSION);
+        assert_eq!(
+            f.next_index,
+            NextIndex {
+                receive: 3,
+                change: 7
+            }
+        );
+        assert_eq!(f.wallet_id, wallet_id(&w));
+        assert_eq!(f.watch_only().unwrap().next_change, 7);
+        assert!(WalletFile::parse(br#"{"version":9}"#).is_err());
+    }
+
+    #[test]
+    fn indexes_only_move_forward_and_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.json");
+        WalletFile::new(&wallet(), "w", 20)
+            .unwrap()
+            .write_new(&p, false)
+            .unwrap();
+        assert!(WalletFile::new(&wallet(), "w", 20)
+            .unwrap()
+            .write_new(&p, false)
+            .is_err());
+        let (_, a) = reserve_receive(&p).unwrap();
+        let (_, b) = reserve_receive(&p).unwrap();
+        assert_eq!((a.index, b.index), (0, 1));
+        assert_ne!(a.address, b.address);
+        assert_eq!(a.paths, vec!["m/84'/1'/0'/0/0".to_string()]);
+        assert_eq!(record_change(&p, 4).unwrap(), 5);
+        assert_eq!(record_change(&p, 2).unwrap(), 5);
+        let f = WalletFile::load(&p).unwrap();
+        assert_eq!(
+            f.next_index,
+            NextIndex {
+                receive: 2,
+                change: 5
+            }
+        );
+    }
+
+    #[test]
+    fn names_with_terminal_controls_are_refused() {
+        assert!(check_name("savings").is_ok());
+        assert!(check_name("a\x1b[2Jb").is_err());
+        assert!(check_name("").is_err());
+    }
+}
