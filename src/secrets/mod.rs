@@ -6,6 +6,7 @@ pub mod harden;
 mod mnemonic;
 pub mod prompt;
 pub mod seedfile;
+pub mod unlock;
 
 pub use error::SecretError;
 pub use mnemonic::{Mnemonic, Seed};
