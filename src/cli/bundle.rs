@@ -30,9 +30,10 @@ pub struct WalletArgs {
     /// index and records the one used.
     #[arg(long)]
     pub wallet: Option<PathBuf>,
-    /// Network (for --descriptor; a wallet file records its own).
-    #[arg(long, value_enum, default_value = "bitcoin")]
-    pub network: NetworkArg,
+    /// Network: for --descriptor (default bitcoin; a wallet file records its own). `bundle
+    /// inspect` without it infers the network from the PSBT (xpubs, coin types) and says so.
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkArg>,
 }
 
 /// `bundle create`.

@@ -2,17 +2,13 @@
 use std::path::Path;
 
 use bitcoin::address::NetworkUnchecked;
-use bitcoin::bip32::{DerivationPath, Fingerprint, Xpub};
-use bitcoin::secp256k1::{PublicKey, Secp256k1};
 use bitcoin::{Address, Amount, Denomination, Network};
-use miniscript::descriptor::DescriptorPublicKey;
-use miniscript::ForEachKey;
 use serde::Serialize;
 
 use super::render::review_text;
 use super::{encoding, network, print_json, println_out};
 use crate::bundle::parse::MAX_PSBT_BYTES;
-use crate::bundle::{self, create, finalize, utxo, KeySource, Review, ReviewOptions, Version};
+use crate::bundle::{self, create, finalize, utxo, Review, Version};
 use crate::cli::bundle::{CreateArgs, FinalizeArgs, InspectArgs, WalletArgs};
 use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
@@ -32,92 +28,13 @@ pub fn run(cmd: BundleCmd) -> Result<(), Error> {
 /// The watch-only wallet from --descriptor or --wallet, if given.
 fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
     if let Some(d) = &a.descriptor {
-        return Ok(Some(WatchOnly::from_descriptor(d, network(a.network))?));
+        let net = network(a.network.unwrap_or(crate::cli::NetworkArg::Bitcoin));
+        return Ok(Some(WatchOnly::from_descriptor(d, net)?));
     }
     if let Some(p) = &a.wallet {
         return Ok(Some(wallet_file::WalletFile::load(p)?.watch_only()?));
     }
     Ok(None)
-}
-
-/// A watch-only key source: the descriptor's account xpub with its origin.
-pub struct XpubSource {
-    fingerprint: Fingerprint,
-    origin: DerivationPath,
-    xpub: Xpub,
-    network: Network,
-}
-
-impl XpubSource {
-    /// From the wallet's receive descriptor (single-key descriptors only).
-    pub fn from_wallet(w: &WatchOnly) -> Option<Self> {
-        let mut found = None;
-        w.external.for_each_key(|k| {
-            if let DescriptorPublicKey::XPub(x) = k {
-                if let Some((fp, path)) = &x.origin {
-                    found = Some(XpubSource {
-                        fingerprint: *fp,
-                        origin: path.clone(),
-                        xpub: x.xkey,
-                        network: w.network,
-                    });
-                }
-            }
-            true
-        });
-        found
-    }
-}
-
-impl KeySource for XpubSource {
-    fn fingerprint(&self) -> Fingerprint {
-        self.fingerprint
-    }
-    fn network(&self) -> Network {
-        self.network
-    }
-    fn public_key(&self, path: &DerivationPath) -> Option<PublicKey> {
-        let full: Vec<_> = path.into_iter().copied().collect();
-        let origin: Vec<_> = self.origin.into_iter().copied().collect();
-        if !full.starts_with(&origin) || full[origin.len()..].iter().any(|c| c.is_hardened()) {
-            return None;
-        }
-        let rest = DerivationPath::from(&full[origin.len()..]);
-        self.xpub
-            .derive_pub(&Secp256k1::verification_only(), &rest)
-            .ok()
-            .map(|x| x.public_key)
-    }
-}
-
-/// A key source that knows no keys: reviews without a wallet.
-struct NoKeys(Network);
-
-impl KeySource for NoKeys {
-    fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::default()
-    }
-    fn network(&self) -> Network {
-        self.0
-    }
-    fn public_key(&self, _: &DerivationPath) -> Option<PublicKey> {
-        None
-    }
-}
-
-pub(crate) fn review_with_wallet(
-    psbt: &bitcoin::Psbt,
-    w: Option<&WatchOnly>,
-    net: Network,
-) -> Review {
-    match w.and_then(XpubSource::from_wallet) {
-        Some(src) => bundle::review(psbt, &src, &ReviewOptions::default()),
-        None => bundle::review(
-            psbt,
-            &NoKeys(w.map_or(net, |w| w.network)),
-            &ReviewOptions::default(),
-        ),
-    }
 }
 
 /// Parse `ADDR:AMOUNT` with sats or a `btc` suffix, checking the address's network.
@@ -205,7 +122,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
         height: a.height,
         entropy,
     })?;
-    let review = review_with_wallet(&created.psbt, Some(&w), w.network);
+    let review = bundle::review::watch_only(&created.psbt, Some(&w), w.network);
     if let Some(out) = &a.out {
         write_atomic(
             out,
@@ -259,25 +176,47 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
 fn inspect(a: InspectArgs) -> Result<(), Error> {
     let (psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let w = wallet(&a.wallet)?;
-    let review = review_with_wallet(&psbt, w.as_ref(), network(a.wallet.network));
+    // The network: as given, else the wallet's, else what the PSBT itself says.
+    let (net, net_source) = match (a.wallet.network, &w) {
+        (Some(n), _) => (network(n), "given with --network".to_string()),
+        (None, Some(w)) => (w.network, "the wallet's".to_string()),
+        (None, None) => {
+            let inferred = bundle::review::infer_network(&psbt);
+            match inferred.network {
+                Some(n) => (n, inferred.why),
+                None => (
+                    bitcoin::Network::Bitcoin,
+                    format!(
+                        "{}; addresses shown as mainnet — give --network",
+                        inferred.why
+                    ),
+                ),
+            }
+        }
+    };
+    let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
     if a.json {
         #[derive(Serialize)]
         struct Out<'a> {
             psbt_version: Version,
             encoding: bundle::Encoding,
+            network_source: &'a str,
             review: &'a Review,
         }
         return print_json(&Out {
             psbt_version: version,
             encoding: enc,
+            network_source: &net_source,
             review: &review,
         });
     }
     println_out(&format!("PSBT version {:?}, {:?}", version, enc))?;
+    println_out(&format!("network {net}: {net_source}"))?;
     println_out(review_text(&review, None).trim_end())
 }
 
 fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
+    super::json_owns_stdout(a.json, a.out.as_deref())?;
     let (mut psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let tx = finalize::finalize(&mut psbt)?;
     let hex = bitcoin::consensus::encode::serialize_hex(&tx);

@@ -7,7 +7,6 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::account::export_for;
-use super::bundle::review_with_wallet;
 use super::render::review_text;
 use super::{print_json, println_out, qr};
 use crate::bundle::Reviewed;
@@ -117,7 +116,7 @@ fn trip(
         &unsigned,
         &bundle::encode(&created.psbt, Version::V0, Encoding::Binary)?,
     )?;
-    let online_review = review_with_wallet(&created.psbt, Some(&w), w.network);
+    let online_review = bundle::review::watch_only(&created.psbt, Some(&w), w.network);
     step(
         json,
         &format!(

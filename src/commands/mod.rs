@@ -81,3 +81,14 @@ pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Error> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Error::Output(std::io::Error::other(e)))?;
     println_out(&s)
 }
+
+/// `--json` owns stdout: a PSBT written to `-` would corrupt the document. Chosen over putting
+/// the PSBT inside the JSON so that the JSON stays small and the file stays a plain PSBT.
+pub(crate) fn json_owns_stdout(json: bool, out: Option<&std::path::Path>) -> Result<(), Error> {
+    if json && out == Some(std::path::Path::new("-")) {
+        return Err(Error::Usage(
+            "--json prints one JSON document on stdout, so the output cannot go there too: give -o FILE".into(),
+        ));
+    }
+    Ok(())
+}

@@ -337,7 +337,13 @@ fn show(a: ShowArgs) -> Result<(), Error> {
     if let Some(p) = &a.html {
         outputs.push(Output::Html(p.clone()));
     }
-    if a.text {
+    // One JSON document on stdout: with --json the part strings go inside it, never beside it.
+    if a.json && a.terminal {
+        return Err(Error::Usage(
+            "--terminal draws on stdout, which --json needs for its document: use one".into(),
+        ));
+    }
+    if a.text && !a.json {
         outputs.push(Output::Text(PathBuf::from("-")));
     }
     if outputs.is_empty() && !a.json {
@@ -356,6 +362,8 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             fragments: u32,
             qr_version: i16,
             bytes: usize,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            parts: Option<&'a [String]>,
         }
         print_json(&Out {
             format: &f.format,
@@ -363,6 +371,7 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             fragments: f.fragments,
             qr_version: f.qr_version,
             bytes: payload.len(),
+            parts: a.text.then_some(&f.parts[..]),
         })?;
     }
     Ok(())

@@ -50,6 +50,7 @@ fn policy(a: &SignArgs) -> Policy {
 }
 
 pub fn run(a: SignArgs) -> Result<(), Error> {
+    super::json_owns_stdout(a.json, a.out.as_deref())?;
     let (psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;

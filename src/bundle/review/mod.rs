@@ -11,6 +11,7 @@ mod network;
 mod outputs;
 mod reviewed;
 mod totals;
+mod watch_only;
 
 use bitcoin::bip32::DerivationPath;
 use bitcoin::secp256k1::PublicKey;
@@ -22,6 +23,7 @@ use super::{BundleId, KeySource};
 pub use network::{infer_network, InferredNetwork};
 pub use reviewed::Reviewed;
 pub use totals::MAX_MONEY;
+pub use watch_only::{review_watch_only as watch_only, NoKeys, XpubSource};
 
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):
 /// a hostile PSBT could otherwise make us derive thousands of 255-step paths.
