@@ -15,7 +15,8 @@ pub enum BundleCmd {
     Import(InspectArgs),
     /// Review a PSBT: inputs, outputs (change or not, and why), fee, signatures, bundle id.
     Inspect(InspectArgs),
-    /// Finalize a signed PSBT, check every input's script, and print the raw transaction hex.
+    /// Finalize a signed PSBT, check every input's script, print the bundle id and txid, print the
+    /// raw transaction hex on stdout (or write it with --extract -o FILE) and how to broadcast it.
     Finalize(FinalizeArgs),
 }
 
@@ -23,12 +24,14 @@ pub enum BundleCmd {
 #[derive(Debug, Args)]
 pub struct WalletArgs {
     /// Public output descriptor: multipath /<0;1>/* or a receive descriptor ending in /0/*.
+    /// SLIP-132 keys (zpub, vpub, …) are read as the xpub/tpub they encode.
     #[arg(long, conflicts_with = "wallet")]
     pub descriptor: Option<String>,
     /// Watch-only wallet file (JSON).
     #[arg(long)]
     pub wallet: Option<PathBuf>,
-    /// Network (for --descriptor; a wallet file records its own).
+    /// Network (for --descriptor; a wallet file records its own). tpub/vpub keys need testnet,
+    /// testnet4, signet or regtest.
     #[arg(long, value_enum, default_value = "bitcoin")]
     pub network: NetworkArg,
 }
@@ -39,10 +42,12 @@ pub struct CreateArgs {
     /// Wallet.
     #[command(flatten)]
     pub wallet: WalletArgs,
-    /// UTXO snapshot: Bitcoin Core `listunspent` JSON or Esplora `/utxo` JSON.
+    /// UTXO snapshot, auto-detected: Bitcoin Core `listunspent` (plain or the JSON-RPC reply
+    /// `{"result": […]}`), Esplora `/address/ADDR/utxo`, or Electrum `listunspent` JSON.
     #[arg(long)]
     pub utxos: PathBuf,
-    /// Previous transactions as raw hex: a file with one per line, or a folder of files.
+    /// Previous transactions as raw hex: a file with one per line, or a folder of files (from
+    /// `bitcoin-cli getrawtransaction TXID` or an Esplora server's `/tx/TXID/hex`).
     #[arg(long)]
     pub prev_txs: PathBuf,
     /// Pay ADDR:AMOUNT (sats, or with a btc suffix: bc1q…:0.001btc); repeatable.
@@ -51,8 +56,9 @@ pub struct CreateArgs {
     /// Send everything to ADDR (no change).
     #[arg(long, value_name = "ADDR", conflicts_with = "to")]
     pub send_all: Option<String>,
-    /// Fee rate in sat/vB.
-    #[arg(long)]
+    /// Fee rate in sat/vB, fractions allowed (0.1 to 10000; 0.1 is Bitcoin Core 30's minimum
+    /// relay fee). The fee is rounded up, so the real rate is never below this.
+    #[arg(long, value_parser = fee_rate, value_name = "SAT/VB")]
     pub fee_rate: f64,
     /// Change address index (default: next unused).
     #[arg(long)]
@@ -63,6 +69,9 @@ pub struct CreateArgs {
     /// Output PSBT file (`-` for stdout); optional with --qr.
     #[arg(long, short, required_unless_present = "qr")]
     pub out: Option<PathBuf>,
+    /// Replace the output file if it already exists (never a FIFO, device or the seed file).
+    #[arg(long)]
+    pub force: bool,
     /// QR output of the unsigned PSBT.
     #[command(flatten)]
     pub qr: QrOut,
@@ -103,16 +112,35 @@ pub struct FinalizeArgs {
     /// QR output of the final transaction (BBQr `T` or UR `bytes`).
     #[command(flatten)]
     pub qr: QrOut,
-    /// Print (or write with -o) the raw transaction hex.
+    /// With -o: write the raw transaction hex to that file instead of the finalized PSBT (then
+    /// stdout stays empty). Without -o the hex is printed on stdout either way.
     #[arg(long)]
     pub extract: bool,
-    /// Write the finalized PSBT (or with --extract, the transaction hex) here.
+    /// Write the finalized PSBT here (with --extract: the raw transaction hex); the hex is still
+    /// printed on stdout unless it went to this file or this is `-`.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// PSBT version on output.
     #[arg(long, value_enum, default_value = "same")]
     pub psbt_version: PsbtVersionArg,
+    /// Replace the output file if it already exists (never a FIFO, device or the seed file).
+    #[arg(long)]
+    pub force: bool,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--fee-rate`: a number of sat/vB from 0.1 to 10000.
+fn fee_rate(s: &str) -> Result<f64, String> {
+    let r: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a number of sat/vB: {s:?}"))?;
+    if !(r.is_finite() && (0.1..=10_000.0).contains(&r)) {
+        return Err(format!(
+            "{r} sat/vB is outside 0.1..=10000 (0.1 sat/vB is the lowest rate Bitcoin Core 30 relays)"
+        ));
+    }
+    Ok(r)
 }

@@ -12,11 +12,11 @@ use serde::Serialize;
 use super::render::review_text;
 use super::{encoding, network, print_json, println_out};
 use crate::bundle::parse::MAX_PSBT_BYTES;
-use crate::bundle::{self, create, finalize, utxo, KeySource, Review, Version};
+use crate::bundle::{self, create, finalize, utxo, BundleId, KeySource, Review, Version};
 use crate::cli::bundle::{CreateArgs, FinalizeArgs, InspectArgs, WalletArgs};
 use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
-use crate::fsutil::{read_limited, write_atomic};
+use crate::fsutil::{check_output, read_limited, write_output};
 use crate::wallet::{WalletError, WatchOnly};
 use crate::Error;
 
@@ -31,7 +31,12 @@ pub fn run(cmd: BundleCmd) -> Result<(), Error> {
 /// The watch-only wallet from --descriptor or --wallet, if given.
 fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
     if let Some(d) = &a.descriptor {
-        return Ok(Some(WatchOnly::from_descriptor(d, network(a.network))?));
+        let (d, rewritten) = crate::wallet::slip132::normalize(d);
+        for prefix in rewritten {
+            let standard = if prefix.starts_with(['u', 'U', 'v', 'V']) { "tpub" } else { "xpub" };
+            eprintln!("note: read the SLIP-132 {prefix} key as the {standard} it encodes");
+        }
+        return Ok(Some(WatchOnly::from_descriptor(&d, network(a.network))?));
     }
     if let Some(p) = &a.wallet {
         return Ok(Some(WatchOnly::from_wallet_file(&read_limited(
@@ -172,6 +177,9 @@ struct CreateOut<'a> {
 }
 
 fn create_cmd(a: CreateArgs) -> Result<(), Error> {
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
     let w =
         wallet(&a.wallet)?.ok_or_else(|| Error::Usage("give --descriptor or --wallet".into()))?;
     let utxos = utxo::parse_snapshot(&read_limited(&a.utxos, 64 * 1024 * 1024)?)?;
@@ -200,9 +208,10 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     })?;
     let review = review_with_wallet(&created.psbt, Some(&w), w.network);
     if let Some(out) = &a.out {
-        write_atomic(
+        write_output(
             out,
             &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?,
+            a.force,
         )?;
     }
     super::qr::show_outputs(&created.psbt.serialize(), super::qr::Kind::Psbt, &a.qr)?;
@@ -252,9 +261,14 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
 }
 
 fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
     let (mut psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
+    let bundle_id = BundleId::of(&psbt.unsigned_tx.compute_txid());
     let tx = finalize::finalize(&mut psbt)?;
     let hex = bitcoin::consensus::encode::serialize_hex(&tx);
+    let txid = tx.compute_txid();
     let out_version = match a.psbt_version {
         PsbtVersionArg::Same => version,
         PsbtVersionArg::V0 => Version::V0,
@@ -265,33 +279,70 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
         super::qr::Kind::Transaction,
         &a.qr,
     )?;
-    if let Some(out) = &a.out {
-        if a.extract {
-            write_atomic(out, format!("{hex}\n").as_bytes())?;
-        } else {
-            write_atomic(out, &bundle::encode(&psbt, out_version, enc)?)?;
+    // Where the hex goes: the -o file with --extract, else stdout (unless -o - holds the PSBT).
+    let hex_file = a.out.as_deref().filter(|_| a.extract);
+    match (&a.out, hex_file) {
+        (Some(out), Some(_)) => write_output(out, format!("{hex}\n").as_bytes(), a.force)?,
+        (Some(out), None) => {
+            write_output(out, &bundle::encode(&psbt, out_version, enc)?, a.force)?;
         }
+        (None, _) => {}
     }
     if a.json {
         #[derive(Serialize)]
         struct Out {
+            bundle_id: BundleId,
             txid: String,
             vsize: usize,
             weight: u64,
             hex: String,
         }
         return print_json(&Out {
-            txid: tx.compute_txid().to_string(),
+            bundle_id,
+            txid: txid.to_string(),
             vsize: tx.vsize(),
             weight: tx.weight().to_wu(),
             hex,
         });
     }
-    if a.extract || a.out.is_none() {
+    let stdout_taken = a.out.as_deref() == Some(Path::new("-"));
+    if hex_file.is_none() && !stdout_taken {
         println_out(&hex)?;
     }
-    eprintln!("finalized: txid {} ({} vB); every input passed the script interpreter. Broadcasting is your choice.", tx.compute_txid(), tx.vsize());
+    eprintln!(
+        "finalized bundle {bundle_id}\ntxid {txid} ({} vB); every input passed the script interpreter.",
+        tx.vsize()
+    );
+    if let Some(out) = &a.out {
+        eprintln!(
+            "wrote the {} to {}",
+            if hex_file.is_some() { "raw transaction hex" } else { "finalized PSBT" },
+            crate::sanitize::escape(&out.display().to_string())
+        );
+    }
+    eprint!("{}", broadcast_help(hex_file.filter(|p| *p != Path::new("-"))));
     Ok(())
+}
+
+/// How to broadcast the raw transaction (airsign never goes online itself).
+fn broadcast_help(hex_file: Option<&Path>) -> String {
+    let (core, curl) = match hex_file {
+        Some(f) => {
+            let f = crate::sanitize::escape(&f.display().to_string());
+            (format!("\"$(cat '{f}')\""), format!("@'{f}'"))
+        }
+        None => ("<hex printed above>".to_owned(), "@tx.hex".to_owned()),
+    };
+    let save = if hex_file.is_none() {
+        "  (save the hex first: airsign bundle finalize FILE --extract -o tx.hex)\n"
+    } else {
+        ""
+    };
+    format!(
+        "Broadcasting is your choice, from an online machine:\n  \
+         bitcoin-cli sendrawtransaction {core}\n  \
+         curl -X POST --data {curl} <your-esplora>/api/tx\n{save}"
+    )
 }
 
 #[cfg(test)]

@@ -251,15 +251,18 @@ pub fn emit(f: &Frames, out: &Output, r: &RenderArgs) -> Result<(), Error> {
             }
             Ok(())
         }
-        Output::Gif(p) => write_atomic(p, &qr::gif(&f.matrices, r.module_px.max(1), r.fps)?),
-        Output::Html(p) => write_atomic(
+        Output::Gif(p) => Ok(write_atomic(
+            p,
+            &qr::gif(&f.matrices, r.module_px.max(1), r.fps)?,
+        )?),
+        Output::Html(p) => Ok(write_atomic(
             p,
             qr::html(&f.matrices, r.fps, &format!("airsign — {}", f.format))?.as_bytes(),
-        ),
+        )?),
         Output::Text(p) => {
             let mut s = f.parts.join("\n");
             s.push('\n');
-            write_atomic(p, s.as_bytes())
+            Ok(write_atomic(p, s.as_bytes())?)
         }
     }
 }
@@ -579,7 +582,7 @@ pub fn read_input(
             );
             Ok(s.data)
         }
-        (None, Some(f)) => read_limited(f, limit),
+        (None, Some(f)) => Ok(read_limited(f, limit)?),
         (None, None) => Err(Error::Usage("give an input file or --scan".into())),
     }
 }

@@ -5,7 +5,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::{network, print_json, println_out, unlock};
 use crate::cli::seed::{SeedImportArgs, SeedInfoArgs, SeedNewArgs, SeedWrite};
 use crate::cli::SeedCmd;
-use crate::fsutil::{read_limited, write_atomic};
+use crate::fsutil::{check_output, read_limited, write_output};
 use crate::secrets::prompt::{self, Source};
 use crate::secrets::seedfile::{self, Protection, SeedInfo};
 use crate::secrets::{Mnemonic, SecretError};
@@ -49,19 +49,13 @@ fn protection(w: &SeedWrite) -> Result<Protection, Error> {
 }
 
 fn check_target(w: &SeedWrite) -> Result<(), Error> {
-    if w.out.exists() && !w.force {
-        return Err(Error::Usage(format!(
-            "{} already exists; refusing to overwrite a seed file (use --force)",
-            w.out.display()
-        )));
-    }
-    Ok(())
+    Ok(check_output(&w.out, w.force)?)
 }
 
 fn write_and_report(m: &Mnemonic, w: &SeedWrite) -> Result<(), Error> {
     let prot = protection(w)?;
     let (bytes, info) = seedfile::seal(m, network(w.network), &seedfile::now_rfc3339(), &prot)?;
-    write_atomic(&w.out, &bytes)?;
+    write_output(&w.out, &bytes, w.force)?;
     report(&info, w.json, Some(&w.out))
 }
 

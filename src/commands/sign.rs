@@ -8,7 +8,7 @@ use super::render::review_text;
 use super::{encoding, print_json, unlock};
 use crate::bundle::{self, Review};
 use crate::cli::SignArgs;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{self, write_output};
 use crate::policy::{self, Defaults, Refusal, Verdict};
 use crate::secrets::SecretError;
 use crate::signer::{self, KeyChain, SignError, SignOptions};
@@ -36,6 +36,11 @@ fn confirm(bundle_id: &str) -> Result<bool, Error> {
 }
 
 pub fn run(a: SignArgs) -> Result<(), Error> {
+    // The seed file is never an output, even with --force; refuse before any prompt.
+    fsutil::protect(&a.unlock.seed, "the seed file");
+    if let Some(out) = &a.out {
+        fsutil::check_output(out, a.force)?;
+    }
     let (mut psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;
@@ -100,7 +105,8 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         bundle::minimal::strip_for_return(&mut psbt);
     }
     if let Some(out) = &a.out {
-        write_atomic(out, &bundle::encode(&psbt, version, encoding(a.encoding))?)?;
+        let bytes = bundle::encode(&psbt, version, encoding(a.encoding))?;
+        write_output(out, &bytes, a.force)?;
     }
     super::qr::show_outputs(
         &bundle::encode(&psbt, version, bundle::Encoding::Binary)?,

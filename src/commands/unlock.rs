@@ -9,6 +9,11 @@ use crate::Error;
 
 /// Decrypt the seed file named in `u`.
 pub fn open(u: &SeedUnlock) -> Result<Unlocked, Error> {
+    // No output of this run may land on the seed or identity file, even with --force.
+    crate::fsutil::protect(&u.seed, "the seed file");
+    if let Some(path) = &u.identity {
+        crate::fsutil::protect(path, "the age identity file");
+    }
     let bytes = read_limited(&u.seed, MAX_SEED_FILE_BYTES)?;
     if bytes.is_empty() {
         return Err(SecretError::Corrupt("the file is empty".into()).into());

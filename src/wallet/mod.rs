@@ -4,6 +4,7 @@ pub mod account;
 pub mod descriptor;
 pub mod fixture;
 pub mod script_type;
+pub mod slip132;
 pub mod ur_account;
 
 pub use descriptor::WatchOnly;
