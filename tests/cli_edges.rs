@@ -424,3 +424,103 @@ fn test_network_keys_on_mainnet_suggest_the_network_option() {
     ))));
     assert!(v["fee"].as_u64().unwrap() > 0);
 }
+
+// ---- E. bundle import and man pages ----------------------------------------------------------
+
+#[test]
+fn bundle_import_normalises_another_wallets_psbt() {
+    use airsign::bundle::{decode, encode, Encoding, Version};
+    let t = tempfile::tempdir().unwrap();
+    let id = bundle_id(&d("wpkh-unsigned.psbt"));
+    let (psbt, _, _) = decode(&std::fs::read(d("wpkh-unsigned.psbt")).unwrap()).unwrap();
+    // As another wallet might hand it over: PSBT v2 in base64, on stdin.
+    let v2 = t.path().join("from-wallet.txt");
+    std::fs::write(&v2, encode(&psbt, Version::V2, Encoding::Base64).unwrap()).unwrap();
+    let out = t.path().join("imported.psbt");
+    let o = ok(sh(&format!(
+        "'{}' bundle import --json --network regtest - -o '{}' < '{}'",
+        b(),
+        out.display(),
+        v2.display()
+    )));
+    let v = json(&o);
+    assert_eq!(v["input_psbt_version"], "V2", "{v}");
+    assert_eq!(v["review"]["bundle_id"], id.as_str());
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"psbt\xff"), "not binary");
+    let (back, version, enc) = decode(&bytes).unwrap();
+    assert_eq!((version, enc), (Version::V0, Encoding::Binary));
+    assert_eq!(back.unsigned_tx, psbt.unsigned_tx);
+    // --encoding / --psbt-version choose the output form.
+    let out2 = t.path().join("imported.b64");
+    ok(sh(&format!(
+        "'{}' bundle import '{}' --encoding base64 --psbt-version v2 -o '{}'",
+        b(),
+        d("wpkh-unsigned.psbt"),
+        out2.display()
+    )));
+    let (_, version, enc) = decode(&std::fs::read(&out2).unwrap()).unwrap();
+    assert_eq!((version, enc), (Version::V2, Encoding::Base64));
+    // Without -o it is shown as QR, and the QR names the bundle.
+    let html = t.path().join("q.html");
+    ok(sh(&format!(
+        "'{}' bundle import '{}' --qr 'html:{}'",
+        b(),
+        v2.display(),
+        html.display()
+    )));
+    assert!(std::fs::read_to_string(&html).unwrap().contains(&id));
+    // Neither -o nor --qr: usage error.
+    let o = sh(&format!("'{}' bundle import '{}'", b(), v2.display()));
+    assert_eq!(o.status.code(), Some(2));
+    // A PSBT the signer would refuse (no previous output for an input) is not written.
+    let mut broken = psbt.clone();
+    broken.inputs[0].witness_utxo = None;
+    broken.inputs[0].non_witness_utxo = None;
+    let bad = t.path().join("bad.psbt");
+    std::fs::write(&bad, encode(&broken, Version::V0, Encoding::Hex).unwrap()).unwrap();
+    let out3 = t.path().join("never.psbt");
+    let o = sh(&format!(
+        "'{}' bundle import '{}' -o '{}'",
+        b(),
+        bad.display(),
+        out3.display()
+    ));
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("nothing was written"), "{}", err(&o));
+    assert!(!out3.exists());
+}
+
+/// Every visible subcommand path, as `airsign-a-b` names.
+fn page_names(cmd: &clap::Command, name: &str, out: &mut Vec<String>) {
+    out.push(name.to_owned());
+    for s in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        page_names(s, &format!("{name}-{}", s.get_name()), out);
+    }
+}
+
+#[test]
+fn man_dir_has_a_page_for_every_subcommand() {
+    use clap::CommandFactory;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("man1");
+    ok(sh(&format!("'{}' man --dir '{}'", b(), dir.display())));
+    let mut names = Vec::new();
+    page_names(&airsign::cli::Cli::command(), "airsign", &mut names);
+    assert!(names.contains(&"airsign-bundle-create".to_owned()));
+    assert!(names.len() > 10);
+    for n in &names {
+        let page = std::fs::read_to_string(dir.join(format!("{n}.1")))
+            .unwrap_or_else(|e| panic!("{n}.1: {e}"));
+        let unescaped = page.replace("\\-", "-");
+        assert!(
+            unescaped.contains(&format!(".TH {n} 1")),
+            "{n}.1 does not name itself"
+        );
+    }
+    let files = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(files, names.len(), "unexpected extra pages");
+    // Without --dir: the top page on stdout.
+    let o = ok(sh(&format!("'{}' man", b())));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(".TH airsign 1"));
+}

@@ -11,8 +11,11 @@ use super::{NetworkArg, PsbtEncodingArg, PsbtVersionArg};
 pub enum BundleCmd {
     /// Build an unsigned PSBT from a descriptor (or wallet file), UTXOs and previous transactions.
     Create(CreateArgs),
-    /// Take a PSBT made by another wallet (binary, base64 or hex; v0 or v2), validate and review it.
-    Import(InspectArgs),
+    /// The on-ramp for PSBTs from Sparrow, Bitcoin Core, Electrum and other wallets: read one
+    /// (binary, base64 or hex; v0 or v2; file, stdin or --scan), check it and print the review,
+    /// then write it normalised (-o, PSBT v0 binary by default) and/or show it as QR (--qr) for
+    /// the offline signer. Nothing is written when the review finds a problem.
+    Import(ImportArgs),
     /// Review a PSBT: inputs, outputs (change or not, and why), fee, signatures, bundle id.
     Inspect(InspectArgs),
     /// Finalize a signed PSBT, check every input's script, print the bundle id and txid, print the
@@ -83,7 +86,7 @@ pub struct CreateArgs {
     pub json: bool,
 }
 
-/// `bundle inspect` / `bundle import`.
+/// `bundle inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// PSBT file, or `-` for stdin; or use --scan.
@@ -96,6 +99,39 @@ pub struct InspectArgs {
     #[command(flatten)]
     pub wallet: WalletArgs,
     /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `bundle import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The PSBT from the other wallet (`-` for stdin); or use --scan.
+    #[arg(required_unless_present = "scan")]
+    pub file: Option<PathBuf>,
+    /// QR input.
+    #[command(flatten)]
+    pub scan: ScanIn,
+    /// Wallet whose inputs and change to recognise (optional; without it outputs are shown as
+    /// external).
+    #[command(flatten)]
+    pub wallet: WalletArgs,
+    /// Where to write the normalised PSBT (`-` for stdout); optional with --qr.
+    #[arg(long, short, required_unless_present = "qr")]
+    pub out: Option<PathBuf>,
+    /// Output encoding.
+    #[arg(long, value_enum, default_value = "binary")]
+    pub encoding: PsbtEncodingArg,
+    /// PSBT version on output (v0 is what every signer reads).
+    #[arg(long, value_enum, default_value = "v0")]
+    pub psbt_version: PsbtVersionArg,
+    /// Replace the output file if it already exists.
+    #[arg(long)]
+    pub force: bool,
+    /// QR output of the normalised PSBT.
+    #[command(flatten)]
+    pub qr: QrOut,
+    /// Print the result and review as JSON.
     #[arg(long)]
     pub json: bool,
 }

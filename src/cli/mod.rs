@@ -21,7 +21,9 @@ airsign runs on both sides of an air gap.
 
 ONLINE (watch-only, no keys):
   airsign bundle create   build an unsigned PSBT from a descriptor and its UTXOs
-  airsign bundle inspect  review any PSBT (also from Sparrow, Bitcoin Core, Electrum)
+  airsign bundle import   take a PSBT from Sparrow, Bitcoin Core or Electrum: check it,
+                          write it as PSBT v0 (-o) or show it as QR (--qr) for the signer
+  airsign bundle inspect  review any PSBT
   airsign bundle finalize finalize the signed PSBT and extract the raw transaction
 
 OFFLINE (air-gapped laptop, holds the encrypted seed):
@@ -75,8 +77,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout.
-    Man,
+    /// Print the man page (roff) to stdout, or write one page per subcommand with --dir.
+    Man {
+        /// Write airsign.1, airsign-bundle-create.1, … (every subcommand) into this folder
+        /// (created if missing), e.g. for /usr/local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Bitcoin networks.

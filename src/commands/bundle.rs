@@ -13,7 +13,7 @@ use super::render::review_text;
 use super::{encoding, network, print_json, println_out};
 use crate::bundle::parse::MAX_PSBT_BYTES;
 use crate::bundle::{self, create, finalize, utxo, BundleId, KeySource, Review, Version};
-use crate::cli::bundle::{CreateArgs, FinalizeArgs, InspectArgs, WalletArgs};
+use crate::cli::bundle::{CreateArgs, FinalizeArgs, ImportArgs, InspectArgs, WalletArgs};
 use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
 use crate::fsutil::{check_output, read_limited, write_output};
@@ -23,7 +23,8 @@ use crate::Error;
 pub fn run(cmd: BundleCmd) -> Result<(), Error> {
     match cmd {
         BundleCmd::Create(a) => create_cmd(a),
-        BundleCmd::Import(a) | BundleCmd::Inspect(a) => inspect(a),
+        BundleCmd::Import(a) => import(a),
+        BundleCmd::Inspect(a) => inspect(a),
         BundleCmd::Finalize(a) => finalize_cmd(a),
     }
 }
@@ -258,6 +259,78 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
     }
     println_out(&format!("PSBT version {:?}, {:?}", version, enc))?;
     println_out(review_text(&review, None).trim_end())
+}
+
+/// `bundle import`: another wallet's PSBT, checked, reviewed and written the way airsign's
+/// signer reads it.
+fn import(a: ImportArgs) -> Result<(), Error> {
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
+    let (psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
+    let w = wallet(&a.wallet)?;
+    let review = review_with_wallet(&psbt, w.as_ref(), network(a.wallet.network));
+    if !a.json {
+        eprint!("{}", review_text(&review, None));
+    }
+    if !review.problems.is_empty() {
+        let reasons: Vec<String> = review
+            .problems
+            .iter()
+            .map(|p| format!("{} ({})", p.message, p.code))
+            .collect();
+        return Err(bundle::BundleError::Invalid(format!(
+            "the review found problems, nothing was written: {}",
+            reasons.join("; ")
+        ))
+        .into());
+    }
+    let out_version = match a.psbt_version {
+        PsbtVersionArg::Same => version,
+        PsbtVersionArg::V0 => Version::V0,
+        PsbtVersionArg::V2 => Version::V2,
+    };
+    let out_enc = encoding(a.encoding);
+    if let Some(out) = &a.out {
+        write_output(out, &bundle::encode(&psbt, out_version, out_enc)?, a.force)?;
+    }
+    super::qr::show_outputs(
+        &bundle::encode(&psbt, out_version, bundle::Encoding::Binary)?,
+        super::qr::Kind::Psbt,
+        &a.qr,
+    )?;
+    if a.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            input_psbt_version: Version,
+            input_encoding: bundle::Encoding,
+            out: String,
+            psbt_version: Version,
+            encoding: bundle::Encoding,
+            review: &'a Review,
+        }
+        return print_json(&Out {
+            input_psbt_version: version,
+            input_encoding: enc,
+            out: a
+                .out
+                .as_ref()
+                .map(|o| o.display().to_string())
+                .unwrap_or_default(),
+            psbt_version: out_version,
+            encoding: out_enc,
+            review: &review,
+        });
+    }
+    eprintln!(
+        "imported a PSBT {version:?} ({enc:?}); {} as PSBT {out_version:?} ({out_enc:?}) — carry it to the offline signer; compare the bundle id there: {}",
+        a.out
+            .as_ref()
+            .map(|o| format!("wrote {}", crate::sanitize::escape(&o.display().to_string())))
+            .unwrap_or_else(|| "shown as QR".into()),
+        review.bundle_id
+    );
+    Ok(())
 }
 
 fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
