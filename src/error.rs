@@ -104,11 +104,13 @@ impl Error {
             Error::Fs(FsError::Protected { .. }) => {
                 Some("write the output to a different file; --force never replaces the seed".into())
             }
-            Error::Wallet(WalletError::WrongNetwork(n)) => Some(if *n == bitcoin::Network::Bitcoin {
-                "the keys are for a test network (tpub/vpub/upub): add --network testnet, signet or regtest".into()
-            } else {
-                "the keys are mainnet keys (xpub/zpub/ypub): use --network bitcoin, or give the test network's tpub".into()
-            }),
+            Error::Wallet(WalletError::WrongNetwork(n)) => {
+                Some(if *n == bitcoin::Network::Bitcoin {
+                    "the keys are for a test network (tpub/vpub/upub): add --network testnet, signet or regtest".into()
+                } else {
+                    "the keys are mainnet keys (xpub/zpub/ypub): use --network bitcoin, or give the test network's tpub".into()
+                })
+            }
             Error::Usage(_) => Some("see `airsign help` for the options".into()),
             _ => None,
         }

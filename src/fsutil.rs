@@ -251,7 +251,11 @@ mod tests {
         std::os::unix::fs::symlink(&fifo, &link).unwrap();
         for p in [&fifo, &link, &dir.path().to_owned()] {
             let e = write_output(p, b"x", true).unwrap_err();
-            assert!(matches!(e, FsError::NotRegular { .. }), "{}: {e}", p.display());
+            assert!(
+                matches!(e, FsError::NotRegular { .. }),
+                "{}: {e}",
+                p.display()
+            );
         }
         assert!(std::fs::symlink_metadata(&fifo)
             .unwrap()

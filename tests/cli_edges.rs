@@ -56,7 +56,10 @@ fn json(o: &Output) -> serde_json::Value {
 }
 
 fn bundle_id(psbt: &str) -> String {
-    let v = json(&ok(sh(&format!("'{}' bundle inspect --json '{psbt}'", b()))));
+    let v = json(&ok(sh(&format!(
+        "'{}' bundle inspect --json '{psbt}'",
+        b()
+    ))));
     v["review"]["bundle_id"].as_str().unwrap().to_owned()
 }
 
@@ -133,7 +136,11 @@ fn sign_output_onto_seed_file_is_refused() {
         let o = sh(&cmd);
         assert_eq!(o.status.code(), Some(3), "{}", err(&o));
         assert!(err(&o).contains("seed file"), "{}", err(&o));
-        assert_eq!(std::fs::read(&seed).unwrap(), before, "the seed was touched");
+        assert_eq!(
+            std::fs::read(&seed).unwrap(),
+            before,
+            "the seed was touched"
+        );
     }
     // A --qr file output onto the seed is refused too (after signing, before anything is written).
     let o = sh(&format!(
@@ -164,7 +171,10 @@ fn output_onto_fifo_is_refused() {
             d("wpkh-signed.psbt"),
             fifo.display()
         ),
-        format!("timeout 20 {}", sign_cmd(&fifo.display().to_string(), "--force")),
+        format!(
+            "timeout 20 {}",
+            sign_cmd(&fifo.display().to_string(), "--force")
+        ),
     ] {
         let o = sh(&cmd);
         assert_eq!(o.status.code(), Some(3), "{cmd}: {}", err(&o));
@@ -176,7 +186,9 @@ fn output_onto_fifo_is_refused() {
         b(),
         d("wpkh-signed.psbt")
     )));
-    assert!(String::from_utf8_lossy(&o.stdout).trim().starts_with("02000000"));
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .starts_with("02000000"));
 }
 
 // ---- C. finalize and QR captions -------------------------------------------------------------
@@ -195,7 +207,10 @@ fn finalize_prints_bundle_id_txid_hex_and_how_to_broadcast() {
     assert!(e.contains(&id), "{e}");
     assert!(e.contains(&tx.compute_txid().to_string()), "{e}");
     assert!(e.contains("bitcoin-cli sendrawtransaction"), "{e}");
-    assert!(e.contains("curl -X POST --data @") && e.contains("/api/tx"), "{e}");
+    assert!(
+        e.contains("curl -X POST --data @") && e.contains("/api/tx"),
+        "{e}"
+    );
 
     let v = json(&ok(sh(&format!(
         "'{}' bundle finalize --json '{}'",
@@ -216,7 +231,11 @@ fn finalize_prints_bundle_id_txid_hex_and_how_to_broadcast() {
     )));
     assert!(o.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&f).unwrap().trim(), hex);
-    assert!(err(&o).contains(&format!("$(cat '{}')", f.display())), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!("$(cat '{}')", f.display())),
+        "{}",
+        err(&o)
+    );
     // -o FILE without --extract: the finalized PSBT in the file, the hex still on stdout.
     let p = t.path().join("final.psbt");
     let o = ok(sh(&format!(
@@ -232,7 +251,12 @@ fn finalize_prints_bundle_id_txid_hex_and_how_to_broadcast() {
 #[test]
 fn every_qr_surface_names_the_bundle() {
     let id = bundle_id(&d("tr-unsigned.psbt"));
-    let hex_id = id.split('(').nth(1).unwrap().trim_end_matches(')').to_owned();
+    let hex_id = id
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
     let t = tempfile::tempdir().unwrap();
     let html = t.path().join("q.html");
     let gif = t.path().join("q.gif");
@@ -243,10 +267,20 @@ fn every_qr_surface_names_the_bundle() {
         html.display(),
         gif.display()
     )));
-    assert!(err(&o).contains(&format!("airsign bundle {id}")), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!("airsign bundle {id}")),
+        "{}",
+        err(&o)
+    );
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains(&format!("<title>airsign bundle {id}")), "title");
-    assert!(page.contains(&format!("<span id=\"cap\">airsign bundle {id}")), "caption");
+    assert!(
+        page.contains(&format!("<title>airsign bundle {id}")),
+        "title"
+    );
+    assert!(
+        page.contains(&format!("<span id=\"cap\">airsign bundle {id}")),
+        "caption"
+    );
     let g = std::fs::read(&gif).unwrap();
     assert!(
         g.windows(hex_id.len()).any(|w| w == hex_id.as_bytes()),
@@ -291,7 +325,10 @@ fn terminal_qr_shows_the_bundle_id() {
     let id = bundle_id(&d("wpkh-unsigned.psbt"));
     let session = format!("airsign-qrterm-{}", std::process::id());
     let tmux = |args: &[&str]| {
-        let o = std::process::Command::new("tmux").args(args).output().unwrap();
+        let o = std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
     tmux(&[
@@ -374,8 +411,14 @@ fn create_reads_electrum_and_json_rpc_snapshots_at_fractional_fee_rates() {
         let fee = v["fee"].as_u64().unwrap() as f64;
         let vsize = v["vsize"].as_u64().unwrap() as f64;
         let asked: f64 = rate.parse().unwrap();
-        assert!(fee >= vsize * asked, "{rate}: fee {fee} for {vsize} vB is below the asked rate");
-        assert!(fee < vsize * asked + 2.0, "{rate}: fee {fee} for {vsize} vB overshoots");
+        assert!(
+            fee >= vsize * asked,
+            "{rate}: fee {fee} for {vsize} vB is below the asked rate"
+        );
+        assert!(
+            fee < vsize * asked + 2.0,
+            "{rate}: fee {fee} for {vsize} vB overshoots"
+        );
     }
     for bad in ["0.09", "0", "-1", "nan", "20000"] {
         let o = sh(&format!(
@@ -397,7 +440,10 @@ fn missing_previous_transaction_hint_names_core_and_esplora() {
     ));
     assert_eq!(o.status.code(), Some(1));
     let e = err(&o);
-    assert!(e.contains("bitcoin-cli getrawtransaction") && e.contains("/tx/TXID/hex"), "{e}");
+    assert!(
+        e.contains("bitcoin-cli getrawtransaction") && e.contains("/tx/TXID/hex"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -415,7 +461,10 @@ fn test_network_keys_on_mainnet_suggest_the_network_option() {
         ));
         assert_eq!(o.status.code(), Some(1), "{}", err(&o));
         let e = err(&o);
-        assert!(e.contains("--network testnet, signet or regtest"), "{key}: {e}");
+        assert!(
+            e.contains("--network testnet, signet or regtest"),
+            "{key}: {e}"
+        );
     }
     // With the right network the vpub descriptor works like the tpub one.
     let v = json(&ok(sh(&format!(

@@ -55,7 +55,9 @@ pub fn parse_snapshot(bytes: &[u8]) -> Result<Vec<Utxo>, BundleError> {
     let v = match v.as_object() {
         Some(o) if o.contains_key("result") => {
             if let Some(err) = o.get("error").filter(|e| !e.is_null()) {
-                let msg = err["message"].as_str().map_or_else(|| err.to_string(), str::to_owned);
+                let msg = err["message"]
+                    .as_str()
+                    .map_or_else(|| err.to_string(), str::to_owned);
                 return Err(BundleError::Utxo(format!(
                     "the JSON-RPC reply is an error: {}",
                     crate::sanitize::escape(&msg)

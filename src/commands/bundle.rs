@@ -34,7 +34,11 @@ fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
     if let Some(d) = &a.descriptor {
         let (d, rewritten) = crate::wallet::slip132::normalize(d);
         for prefix in rewritten {
-            let standard = if prefix.starts_with(['u', 'U', 'v', 'V']) { "tpub" } else { "xpub" };
+            let standard = if prefix.starts_with(['u', 'U', 'v', 'V']) {
+                "tpub"
+            } else {
+                "xpub"
+            };
             eprintln!("note: read the SLIP-132 {prefix} key as the {standard} it encodes");
         }
         return Ok(Some(WatchOnly::from_descriptor(&d, network(a.network))?));
@@ -389,11 +393,18 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
     if let Some(out) = &a.out {
         eprintln!(
             "wrote the {} to {}",
-            if hex_file.is_some() { "raw transaction hex" } else { "finalized PSBT" },
+            if hex_file.is_some() {
+                "raw transaction hex"
+            } else {
+                "finalized PSBT"
+            },
             crate::sanitize::escape(&out.display().to_string())
         );
     }
-    eprint!("{}", broadcast_help(hex_file.filter(|p| *p != Path::new("-"))));
+    eprint!(
+        "{}",
+        broadcast_help(hex_file.filter(|p| *p != Path::new("-")))
+    );
     Ok(())
 }
 

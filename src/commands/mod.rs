@@ -41,7 +41,10 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let mut cmd = Cli::command();
             cmd.build();
             let n = man_pages(&cmd, "airsign", &dir)?;
-            eprintln!("wrote {n} man pages to {}", crate::sanitize::escape(&dir.display().to_string()));
+            eprintln!(
+                "wrote {n} man pages to {}",
+                crate::sanitize::escape(&dir.display().to_string())
+            );
             Ok(())
         }
     }

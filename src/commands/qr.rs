@@ -7,8 +7,8 @@ use qrcode::EcLevel;
 use serde::Serialize;
 
 use super::{print_json, println_out};
-use crate::cli::qr::{EcArg, QrCmd, QrFormat, RenderArgs, ScanArgs, ShowArgs, UrTypeArg};
 use crate::bundle::BundleId;
+use crate::cli::qr::{EcArg, QrCmd, QrFormat, RenderArgs, ScanArgs, ShowArgs, UrTypeArg};
 use crate::fsutil::{read_limited, write_atomic};
 use crate::transport::assemble::{Assembler, Counters, Payload, Source, Status};
 use crate::transport::qr::{self, Matrix};
@@ -291,7 +291,11 @@ pub fn emit(f: &Frames, out: &Output, r: &RenderArgs) -> Result<(), Error> {
 
 /// `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc) · ur:crypto-psbt`, or `airsign · base64`.
 fn title(f: &Frames) -> String {
-    format!("{} · {}", f.caption.as_deref().unwrap_or("airsign"), f.format)
+    format!(
+        "{} · {}",
+        f.caption.as_deref().unwrap_or("airsign"),
+        f.format
+    )
 }
 
 /// Cycle the frames in the terminal until q, Esc or Ctrl-C; the screen is restored after.

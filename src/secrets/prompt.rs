@@ -199,8 +199,7 @@ pub fn backup_check(m: &Mnemonic, positions: &[usize], source: Source) -> Result
                 let mut tries = 0;
                 loop {
                     tries += 1;
-                    let w =
-                        tty_prompt(&format!("Backup check: type word #{p}: "), "backup check")?;
+                    let w = tty_prompt(&format!("Backup check: type word #{p}: "), "backup check")?;
                     match check(*p, &Zeroizing::new(w.trim().to_lowercase())) {
                         Ok(()) => break,
                         Err(e) if tries >= BACKUP_CHECK_TRIES => return Err(e),
