@@ -265,11 +265,13 @@ mod tests {
 
     #[test]
     fn protected_file_is_never_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let seed = dir.path().join("seed.age");
+        // Kept on disk after the test: the protection is process-wide, and a deleted file's inode
+        // could be reused by another test's output in this process.
+        let dir = tempfile::tempdir().unwrap().keep();
+        let seed = dir.join("seed.age");
         std::fs::write(&seed, b"secret").unwrap();
         protect(&seed, "the seed file");
-        let link = dir.path().join("alias");
+        let link = dir.join("alias");
         std::os::unix::fs::symlink(&seed, &link).unwrap();
         for p in [&seed, &link] {
             let e = write_output(p, b"x", true).unwrap_err();
