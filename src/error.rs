@@ -3,6 +3,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::bundle::BundleError;
+use crate::fsutil::FsError;
 use crate::policy::Refusal;
 use crate::secrets::SecretError;
 use crate::signer::SignError;
@@ -45,6 +46,9 @@ pub enum Error {
     /// The signer refused the transaction.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// A file could not be read or written, or an output was refused (exists, FIFO, seed file).
+    #[error(transparent)]
+    Fs(#[from] FsError),
     /// Reading or writing a file failed.
     #[error("cannot {action} {}", path.display())]
     Io {
@@ -86,7 +90,9 @@ impl Error {
             Error::Sign(SignError::NothingToSign { .. }) => EXIT_REFUSED,
             Error::Sign(_) => EXIT_RUNTIME,
             Error::Refused(_) => EXIT_REFUSED,
-            Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
+            Error::Fs(FsError::Exists { .. }) => EXIT_USAGE,
+            Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
+            Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
             Error::Usage(_) => EXIT_USAGE,
         }
     }
@@ -96,11 +102,29 @@ impl Error {
         match self {
             Error::Secret(e) => e.hint().map(str::to_owned),
             Error::Bundle(e) => e.hint().map(str::to_owned),
+            Error::Wallet(WalletError::WrongNetwork(n)) => {
+                Some(if *n == bitcoin::Network::Bitcoin {
+                    "the keys are for a test network (tpub/vpub/upub): add --network testnet, signet or regtest".into()
+                } else {
+                    "the keys are mainnet keys (xpub/zpub/ypub): use --network bitcoin, or give the test network's tpub".into()
+                })
+            }
             Error::Wallet(e) => e.hint().map(str::to_owned),
             Error::Refused(r) => Some(r.hint()),
             Error::Sign(e) => e.hint().map(str::to_owned),
-            Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+            Error::Io { source, .. } | Error::Fs(FsError::Io { source, .. })
+                if source.kind() == io::ErrorKind::NotFound =>
+            {
                 Some("check the path; airsign does not create missing folders".into())
+            }
+            Error::Fs(FsError::Exists { .. }) => {
+                Some("choose another file name, or add --force to replace it".into())
+            }
+            Error::Fs(FsError::NotRegular { .. }) => {
+                Some("write to a regular file (or `-` for stdout)".into())
+            }
+            Error::Fs(FsError::Protected { .. }) => {
+                Some("write the output to a different file; --force never replaces the seed".into())
             }
             Error::Usage(_) => Some("see `airsign help` for the options".into()),
             _ => None,
@@ -109,7 +133,8 @@ impl Error {
 
     /// A closed stdout (e.g. `airsign … | head`) is not worth reporting.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+        matches!(self, Error::Output(e) | Error::Fs(FsError::Stdout(e))
+            if e.kind() == io::ErrorKind::BrokenPipe)
     }
 
     /// Helper for file errors.

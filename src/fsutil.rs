@@ -1,28 +1,157 @@
 //! Atomic file writes: temp file in the same folder, fsync, rename, fsync the folder.
 //!
-//! An interrupted run leaves either the old file or the new one, never half of one.
+//! An interrupted run leaves either the old file or the new one, never half of one. Outputs are
+//! written only onto regular files (never into a FIFO, a device or a directory), never onto a file
+//! this process read a secret from (the seed file), and existing files are replaced only when the
+//! caller says so (`--force`).
 use std::io::Write;
-use std::path::Path;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use crate::Error;
+/// Errors of reading and writing files.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FsError {
+    /// The output file exists and overwriting was not asked for.
+    #[error("{} already exists; refusing to overwrite it", path.display())]
+    Exists {
+        /// The output.
+        path: PathBuf,
+    },
+    /// The output is a FIFO, a device, a socket or a directory (or a symlink to one).
+    #[error("{} is {kind}, not a regular file; refusing to write onto it", path.display())]
+    NotRegular {
+        /// The output.
+        path: PathBuf,
+        /// What it is instead ("a FIFO", "a directory", …).
+        kind: &'static str,
+    },
+    /// The output is a file this run read a secret from (the seed file); `--force` does not help.
+    #[error("{} is {what} this command reads; refusing to write output onto it", path.display())]
+    Protected {
+        /// The output.
+        path: PathBuf,
+        /// What the protected file is ("the seed file").
+        what: &'static str,
+    },
+    /// The file is larger than the limit for its kind.
+    #[error("{} is larger than the {limit}-byte limit", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An OS error while reading or writing.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was being done ("read", "write", …).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing to stdout failed.
+    #[error("cannot write output")]
+    Stdout(#[source] std::io::Error),
+}
 
-/// Write `bytes` to `path` atomically. `-` writes to stdout.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if path == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        out.write_all(bytes).map_err(Error::Output)?;
-        return out.flush().map_err(Error::Output);
+impl FsError {
+    fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        FsError::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
     }
-    write_file(path, bytes, true)
 }
 
-/// Write `bytes` to a new file at `path` atomically; if `path` exists (even if it appears
-/// meanwhile), nothing is replaced and the error's OS error kind is `AlreadyExists`.
-pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_file(path, bytes, false)
+/// Files (device, inode) this process must never write onto, with what they are.
+static PROTECTED: Mutex<Vec<(u64, u64, &'static str)>> = Mutex::new(Vec::new());
+
+/// Never write any output onto `path` in this process, even with `--force` (call it for the
+/// seed file and identity files before they are read). A missing file is ignored.
+pub fn protect(path: &Path, what: &'static str) {
+    if let Ok(m) = std::fs::metadata(path) {
+        if let Ok(mut list) = PROTECTED.lock() {
+            list.push((m.dev(), m.ino(), what));
+        }
+    }
 }
 
-fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
+fn is_stdout(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+fn kind_of(ft: std::fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "a device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Check that `path` may receive output: `-` (stdout), a missing file, or (with `overwrite`) a
+/// regular file that is not protected. Call it before prompting or signing, so a refusal comes
+/// first; the write checks again.
+pub fn check_output(path: &Path, overwrite: bool) -> Result<(), FsError> {
+    if is_stdout(path) {
+        return Ok(());
+    }
+    // `metadata` follows symlinks: a link to a FIFO or to the seed file is what it points at.
+    let m = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(FsError::io("check", path, e)),
+    };
+    if let Ok(list) = PROTECTED.lock() {
+        if let Some((_, _, what)) = list
+            .iter()
+            .find(|(dev, ino, _)| *dev == m.dev() && *ino == m.ino())
+        {
+            return Err(FsError::Protected {
+                path: path.to_owned(),
+                what,
+            });
+        }
+    }
+    if !m.file_type().is_file() {
+        return Err(FsError::NotRegular {
+            path: path.to_owned(),
+            kind: kind_of(m.file_type()),
+        });
+    }
+    if !overwrite {
+        return Err(FsError::Exists {
+            path: path.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Write `bytes` to `path` atomically, replacing an existing regular file. `-` writes to stdout.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    write_output(path, bytes, true)
+}
+
+/// Write `bytes` to `path` atomically; an existing file is replaced only with `overwrite`
+/// (`--force`), and never a FIFO, device, directory or protected file. `-` writes to stdout.
+pub fn write_output(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), FsError> {
+    if is_stdout(path) {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes).map_err(FsError::Stdout)?;
+        return out.flush().map_err(FsError::Stdout);
+    }
+    check_output(path, overwrite)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -31,16 +160,24 @@ fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
         .prefix(".airsign-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| Error::io("create a temporary file in", dir, e))?;
+        .map_err(|e| FsError::io("create a temporary file in", dir, e))?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("write", path, e))?;
-    if replace {
+        .map_err(|e| FsError::io("write", path, e))?;
+    if overwrite {
         tmp.persist(path)
-            .map_err(|e| Error::io("replace", path, e.error))?;
+            .map_err(|e| FsError::io("replace", path, e.error))?;
     } else {
-        tmp.persist_noclobber(path)
-            .map_err(|e| Error::io("create", path, e.error))?;
+        // A file that appeared since the check is not replaced either.
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                FsError::Exists {
+                    path: path.to_owned(),
+                }
+            } else {
+                FsError::io("create", path, e.error)
+            }
+        })?;
     }
     // Make the rename itself durable.
     if let Ok(d) = std::fs::File::open(dir) {
@@ -50,29 +187,25 @@ fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
 }
 
 /// Read a whole file (`-` reads stdin), with a size limit so hostile input cannot exhaust memory.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FsError> {
     use std::io::Read;
     let mut buf = Vec::new();
-    let n = if path == Path::new("-") {
+    let n = if is_stdout(path) {
         std::io::stdin()
             .lock()
             .take(limit + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| Error::io("read", "stdin", e))?
+            .map_err(|e| FsError::io("read", Path::new("stdin"), e))?
     } else {
         std::fs::File::open(path)
             .and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
-            .map_err(|e| Error::io("read", path, e))?
+            .map_err(|e| FsError::io("read", path, e))?
     };
     if n as u64 > limit {
-        return Err(Error::io(
-            "read",
-            path,
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("file is larger than the {limit}-byte limit"),
-            ),
-        ));
+        return Err(FsError::TooLarge {
+            path: path.to_owned(),
+            limit,
+        });
     }
     Ok(buf)
 }
@@ -93,16 +226,58 @@ mod tests {
     }
 
     #[test]
-    fn atomic_new_never_replaces() {
+    fn existing_file_is_kept_without_overwrite() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("out.bin");
-        write_atomic_new(&p, b"first").unwrap();
-        let e = write_atomic_new(&p, b"second").unwrap_err();
-        assert!(
-            matches!(&e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists)
-        );
+        write_output(&p, b"first", false).unwrap();
+        let e = write_output(&p, b"second", false).unwrap_err();
+        assert!(matches!(e, FsError::Exists { .. }), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), b"first");
+        write_output(&p, b"second", true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"second");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn output_onto_fifo_or_directory_is_refused_even_with_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let st = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&fifo, &link).unwrap();
+        for p in [&fifo, &link, &dir.path().to_owned()] {
+            let e = write_output(p, b"x", true).unwrap_err();
+            assert!(
+                matches!(e, FsError::NotRegular { .. }),
+                "{}: {e}",
+                p.display()
+            );
+        }
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
+    }
+
+    #[test]
+    fn protected_file_is_never_written() {
+        // Kept on disk after the test: the protection is process-wide, and a deleted file's inode
+        // could be reused by another test's output in this process.
+        let dir = tempfile::tempdir().unwrap().keep();
+        let seed = dir.join("seed.age");
+        std::fs::write(&seed, b"secret").unwrap();
+        protect(&seed, "the seed file");
+        let link = dir.join("alias");
+        std::os::unix::fs::symlink(&seed, &link).unwrap();
+        for p in [&seed, &link] {
+            let e = write_output(p, b"x", true).unwrap_err();
+            assert!(matches!(e, FsError::Protected { .. }), "{e}");
+        }
+        assert_eq!(std::fs::read(&seed).unwrap(), b"secret");
     }
 
     #[test]

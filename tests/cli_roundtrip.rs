@@ -68,8 +68,10 @@ fn create_inspect_sign_finalize_through_the_cli() {
             .unwrap()
             .iter()
             .any(|o| o["kind"] == "change"));
+        let imported = d.join(format!("{script}-imported.psbt"));
         let i = ok(&sh(&format!(
-            "'{b}' bundle import --json - --network regtest < '{}'",
+            "'{b}' bundle import --json - --network regtest -o '{}' < '{}'",
+            imported.display(),
             unsigned.display()
         )));
         assert_eq!(i["review"]["bundle_id"], id.as_str());

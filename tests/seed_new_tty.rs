@@ -1,6 +1,7 @@
 //! `seed new` as a person uses it, on a real terminal (tmux): the words appear once on the TTY
-//! (never on stdout), the screen is cleared, three positions are asked back, and a wrong answer
-//! writes nothing. Also `--dice` mixes die rolls in.
+//! (never on stdout), the screen is cleared, three positions are asked back; a wrong answer is
+//! asked again (up to three tries per position), and only three wrong answers in a row end the
+//! run, writing nothing. Also `--dice` mixes die rolls in.
 use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -36,8 +37,46 @@ fn wait_for(session: &str, needle: &str) -> String {
     }
 }
 
-/// Run `seed new` in tmux; answer the backup check correctly or not. Returns (exit code, stdout).
-fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, String) {
+/// How the person answers the backup check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answers {
+    /// Every word right the first time.
+    Right,
+    /// A typo at the first position, then the right word; the rest right.
+    SlipThenRight,
+    /// Wrong every time.
+    Wrong,
+}
+
+/// Run `seed new` in tmux and answer the backup check. Returns (stdout+stderr, file, words).
+fn run(name: &str, extra: &str, answers: Answers) -> (String, std::path::PathBuf, String) {
+    run_with(name, extra, answers, false)
+}
+
+/// Wait until `needle` is on the screen at least `n` times.
+fn wait_count(session: &str, needle: &str, n: usize) -> String {
+    let t = Instant::now();
+    loop {
+        let screen = tmux(&["capture-pane", "-p", "-t", session]);
+        if screen.matches(needle).count() >= n {
+            return screen;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {n}× {needle:?}; screen:\n{screen}"
+        );
+        sleep(Duration::from_millis(50));
+    }
+}
+
+/// As `run`; with `tty_pass` the file passphrase is typed on the terminal, with two slips first
+/// (entries that differ, then an empty one), each of which must ask again.
+fn run_with(
+    name: &str,
+    extra: &str,
+    answers: Answers,
+    tty_pass: bool,
+) -> (String, std::path::PathBuf, String) {
     let dir = tempfile::tempdir().unwrap().keep();
     let out = dir.join("seed.age");
     std::fs::write(dir.join("pw"), "pw\n").unwrap();
@@ -45,9 +84,10 @@ fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, S
     let bin = assert_cmd::cargo::cargo_bin("airsign");
     let session = format!("airsign-{name}-{}", std::process::id());
     let cmd = format!(
-        "'{}' seed new --words 12 --network regtest --kdf-work-factor 10 --out '{}' --passphrase-fd 3 {extra} 3<'{}' 5<'{}' > '{}/stdout' 2>&1; echo EXIT=$? >> '{}/stdout'; sleep 30",
+        "'{}' seed new --words 12 --network regtest --kdf-work-factor 10 --out '{}' {} {extra} 3<'{}' 5<'{}' > '{}/stdout' 2>&1; echo EXIT=$? >> '{}/stdout'; sleep 30",
         bin.display(),
         out.display(),
+        if tty_pass { "" } else { "--passphrase-fd 3" },
         dir.join("pw").display(),
         dir.join("dice").display(),
         dir.display(),
@@ -64,6 +104,22 @@ fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, S
         "40",
         &cmd,
     ]);
+    if tty_pass {
+        let enter = "Enter seed file passphrase";
+        let repeat = "Repeat seed file passphrase";
+        wait_count(&session, enter, 1);
+        tmux(&["send-keys", "-t", &session, "one", "Enter"]);
+        wait_count(&session, repeat, 1);
+        tmux(&["send-keys", "-t", &session, "other", "Enter"]);
+        wait_count(&session, "differ; try again", 1);
+        wait_count(&session, enter, 2);
+        tmux(&["send-keys", "-t", &session, "Enter"]);
+        wait_count(&session, "empty; try again", 1);
+        wait_count(&session, enter, 3);
+        tmux(&["send-keys", "-t", &session, "pw", "Enter"]);
+        wait_count(&session, repeat, 2);
+        tmux(&["send-keys", "-t", &session, "pw", "Enter"]);
+    }
     let screen = wait_for(&session, "Press Enter");
     // "   1. abandon     2. ability …"
     let mut words = vec![String::new(); 12];
@@ -80,20 +136,32 @@ fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, S
         "words not shown: {screen}"
     );
     tmux(&["send-keys", "-t", &session, "Enter"]);
-    for k in 1..=3 {
-        // Wait for the k-th prompt (earlier ones stay on the screen).
+    let stdout_path = dir.join("stdout");
+    let finished = || {
+        std::fs::read_to_string(&stdout_path)
+            .unwrap_or_default()
+            .contains("EXIT=")
+    };
+    let mut sent = 0;
+    let mut slipped = false;
+    loop {
+        // Wait for the next prompt (earlier ones stay on the screen) or for the end.
         let t = Instant::now();
         let screen = loop {
             let screen = tmux(&["capture-pane", "-p", "-t", &session]);
-            if screen.matches("type word #").count() >= k {
+            if screen.matches("type word #").count() > sent || finished() {
                 break screen;
             }
             assert!(
                 t.elapsed() < Duration::from_secs(20),
-                "no prompt {k}; screen:\n{screen}"
+                "no prompt {}; screen:\n{screen}",
+                sent + 1
             );
             sleep(Duration::from_millis(50));
         };
+        if screen.matches("type word #").count() <= sent {
+            break;
+        }
         let pos: usize = screen
             .rsplit("type word #")
             .next()
@@ -109,17 +177,26 @@ fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, S
             !screen.contains(&format!("{pos}. {}", words[pos - 1])),
             "words still on screen"
         );
-        let answer = if correct {
-            words[pos - 1].clone()
-        } else {
-            "wrong".into()
+        let answer = match answers {
+            Answers::Wrong => "wrong".to_owned(),
+            Answers::SlipThenRight if !slipped => {
+                slipped = true;
+                "wrong".to_owned()
+            }
+            _ => words[pos - 1].clone(),
         };
         tmux(&["send-keys", "-t", &session, &answer, "Enter"]);
-        if !correct {
-            break;
-        }
+        sent += 1;
+        assert!(sent <= 10, "too many prompts:\n{screen}");
     }
-    let stdout_path = dir.join("stdout");
+    if answers == Answers::SlipThenRight {
+        let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+        assert!(screen.contains("2 tries left"), "no retry note:\n{screen}");
+        assert_eq!(sent, 4, "one slip, three right answers");
+    }
+    if answers == Answers::Wrong {
+        assert_eq!(sent, 3, "three tries at the first position, then the end");
+    }
     let t = Instant::now();
     while !std::fs::read_to_string(&stdout_path)
         .unwrap_or_default()
@@ -133,9 +210,21 @@ fn run(name: &str, extra: &str, correct: bool) -> (String, std::path::PathBuf, S
     }
     tmux(&["kill-session", "-t", &session]);
     let stdout = std::fs::read_to_string(&stdout_path).unwrap();
+    // The fixed error and hint lines of a failed check hold no secret (only a position number),
+    // but ordinary English there ("again", "paper") may also be a BIP39 word: leave them out.
+    let fixed = |l: &str| {
+        let t: String = l.chars().filter(|c| !c.is_ascii_digit()).collect();
+        t == "airsign: error: word  was not confirmed after  tries: the backup check failed; the words were not confirmed and nothing was written"
+            || t == "  hint: run `airsign seed new` again; it makes new words, so destroy the paper with these ones (no file holds them)"
+    };
+    let checked: String = stdout
+        .lines()
+        .filter(|l| !fixed(l))
+        .collect::<Vec<_>>()
+        .join("\n");
     for w in &words {
         assert!(
-            !stdout.split_whitespace().any(|t| t == w),
+            !checked.split_whitespace().any(|t| t == w),
             "a mnemonic word reached stdout/stderr: {w}"
         );
     }
@@ -147,7 +236,7 @@ fn seed_new_shows_words_on_the_tty_checks_the_backup_and_writes_the_file() {
     if !have_tmux() {
         return;
     }
-    let (stdout, out, words) = run("ok", "", true);
+    let (stdout, out, words) = run("ok", "", Answers::Right);
     assert!(stdout.contains("EXIT=0"), "{stdout}");
     assert!(stdout.contains("fingerprint"));
     // The file opens and holds exactly the words that were shown.
@@ -169,13 +258,53 @@ fn seed_new_shows_words_on_the_tty_checks_the_backup_and_writes_the_file() {
 }
 
 #[test]
-fn a_wrong_backup_answer_writes_nothing() {
+fn a_slip_in_the_backup_check_is_asked_again() {
     if !have_tmux() {
         return;
     }
-    let (stdout, out, _) = run("wrong", "", false);
+    let (stdout, out, words) = run("slip", "", Answers::SlipThenRight);
+    assert!(stdout.contains("EXIT=0"), "{stdout}");
+    let bytes = std::fs::read(&out).unwrap();
+    let u = airsign::secrets::seedfile::open(
+        &bytes,
+        &airsign::secrets::seedfile::Unlock::Passphrase("pw".into()),
+    )
+    .unwrap();
+    let shown = airsign::secrets::Mnemonic::parse(&words).unwrap();
+    assert_eq!(
+        u.info.fingerprint,
+        shown
+            .to_seed("", bitcoin::Network::Regtest)
+            .fingerprint()
+            .to_string()
+    );
+}
+
+#[test]
+fn passphrase_slips_are_asked_again() {
+    if !have_tmux() {
+        return;
+    }
+    let (stdout, out, _) = run_with("pass", "", Answers::Right, true);
+    assert!(stdout.contains("EXIT=0"), "{stdout}");
+    let bytes = std::fs::read(&out).unwrap();
+    airsign::secrets::seedfile::open(
+        &bytes,
+        &airsign::secrets::seedfile::Unlock::Passphrase("pw".into()),
+    )
+    .expect("the file opens with the passphrase typed the third time");
+}
+
+#[test]
+fn three_wrong_backup_answers_write_nothing() {
+    if !have_tmux() {
+        return;
+    }
+    let (stdout, out, _) = run("wrong", "", Answers::Wrong);
     assert!(stdout.contains("EXIT=1"), "{stdout}");
-    assert!(stdout.contains("backup check failed"));
+    assert!(stdout.contains("backup check failed"), "{stdout}");
+    assert!(stdout.contains("nothing was written"), "{stdout}");
+    assert!(stdout.contains("seed new` again"), "{stdout}");
     assert!(!out.exists());
 }
 
@@ -184,9 +313,9 @@ fn dice_rolls_are_mixed_in() {
     if !have_tmux() {
         return;
     }
-    let (stdout, _, words) = run("dice", "--dice --dice-fd 5", true);
+    let (stdout, _, words) = run("dice", "--dice --dice-fd 5", Answers::Right);
     assert!(stdout.contains("EXIT=0"), "{stdout}");
     // 60 ones alone would give the same mnemonic every time; OS entropy is mixed in.
-    let (_, _, words2) = run("dice2", "--dice --dice-fd 5", true);
+    let (_, _, words2) = run("dice2", "--dice --dice-fd 5", Answers::Right);
     assert_ne!(words, words2);
 }

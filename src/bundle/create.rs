@@ -69,6 +69,10 @@ fn shape(t: ScriptType) -> InputShape {
     }
 }
 
+/// Lowest fee rate accepted, in sat/vB: Bitcoin Core 30's default minimum relay fee.
+pub const MIN_FEE_RATE: f64 = 0.1;
+
+/// The fee at `rate` sat/vB, rounded up so the real rate is never below the one asked for.
 fn fee_for(weight: u64, rate: f64) -> u64 {
     (weight::vsize(weight) as f64 * rate).ceil() as u64
 }
@@ -81,9 +85,9 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
             "bundle create supports single-sig pkh, sh(wpkh), wpkh and tr descriptors".into(),
         )
     })?;
-    if !(req.fee_rate.is_finite() && req.fee_rate >= 1.0 && req.fee_rate <= 10_000.0) {
+    if !(req.fee_rate.is_finite() && req.fee_rate >= MIN_FEE_RATE && req.fee_rate <= 10_000.0) {
         return Err(BundleError::BadRequest(
-            "the fee rate must be between 1 and 10000 sat/vB".into(),
+            "the fee rate must be between 0.1 and 10000 sat/vB".into(),
         ));
     }
     if req.recipients.is_empty() == req.send_all.is_none() {

@@ -19,6 +19,17 @@ impl BundleId {
         BundleId(b)
     }
 
+    /// The id of a transaction before or after signing: scriptSigs and witnesses are emptied
+    /// first, which gives back the PSBT's unsigned transaction and so the same id.
+    pub fn of_transaction(tx: &bitcoin::Transaction) -> Self {
+        let mut unsigned = tx.clone();
+        for input in &mut unsigned.input {
+            input.script_sig = bitcoin::ScriptBuf::new();
+            input.witness = bitcoin::Witness::new();
+        }
+        Self::of(&unsigned.compute_txid())
+    }
+
     /// `LAVA GYRO TUNA ZERO`
     pub fn words(&self) -> String {
         self.0

@@ -86,7 +86,7 @@ impl BundleError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             BundleError::Finalize { .. } => Some("every input needs its signatures first: sign on the offline side, then finalize"),
-            BundleError::PrevTx(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID`)"),
+            BundleError::PrevTx(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID` or an Esplora server's /tx/TXID/hex)"),
             BundleError::NotPsbt(_) => Some("export the PSBT from your wallet as a file (binary or base64)"),
             _ => None,
         }

@@ -32,34 +32,76 @@ fn btc_to_sats(v: &serde_json::Value) -> Option<u64> {
     Some((f * 1e8).round() as u64)
 }
 
-/// Parse a snapshot: a JSON array of objects with `txid`, `vout`, and `amount` (BTC, Core) or
-/// `value` (sats, Esplora).
+/// Electrum's `value`: a BTC amount as a decimal string (Electrum 4) or whole sats (older).
+fn electrum_value(v: &serde_json::Value) -> Option<u64> {
+    match v {
+        serde_json::Value::String(s) => {
+            bitcoin::Amount::from_str_in(s.trim(), bitcoin::Denomination::Bitcoin)
+                .ok()
+                .map(bitcoin::Amount::to_sat)
+        }
+        other => other.as_u64(),
+    }
+}
+
+/// Parse a snapshot, auto-detecting the form:
+/// - Bitcoin Core `listunspent`: `txid`, `vout`, `amount` (BTC number); also wrapped in a
+///   JSON-RPC reply `{"result": [...], "error": null, "id": …}`;
+/// - Esplora `/address/:addr/utxo`: `txid`, `vout`, `value` (sats);
+/// - Electrum `listunspent`: `prevout_hash`, `prevout_n`, `value` (BTC string), `address`, `height`.
 pub fn parse_snapshot(bytes: &[u8]) -> Result<Vec<Utxo>, BundleError> {
     let v: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| BundleError::Utxo(format!("not JSON: {e}")))?;
-    let arr = v
-        .as_array()
-        .ok_or_else(|| BundleError::Utxo("expected a JSON array of UTXOs".into()))?;
+    let v = match v.as_object() {
+        Some(o) if o.contains_key("result") => {
+            if let Some(err) = o.get("error").filter(|e| !e.is_null()) {
+                let msg = err["message"]
+                    .as_str()
+                    .map_or_else(|| err.to_string(), str::to_owned);
+                return Err(BundleError::Utxo(format!(
+                    "the JSON-RPC reply is an error: {}",
+                    crate::sanitize::escape(&msg)
+                )));
+            }
+            &o["result"]
+        }
+        _ => &v,
+    };
+    let arr = v.as_array().ok_or_else(|| {
+        BundleError::Utxo(
+            "expected a JSON array of UTXOs (or a JSON-RPC reply whose result is one)".into(),
+        )
+    })?;
     arr.iter()
         .enumerate()
         .map(|(n, u)| {
             let bad = |what: &str| BundleError::Utxo(format!("entry {n}: {what}"));
-            let txid = u["txid"].as_str().ok_or_else(|| bad("missing txid"))?;
-            let txid = Txid::from_str(txid).map_err(|_| bad("txid is not 64 hex digits"))?;
-            let vout = u["vout"]
+            let electrum = u.get("prevout_hash").is_some();
+            let (txid_key, vout_key) = if electrum {
+                ("prevout_hash", "prevout_n")
+            } else {
+                ("txid", "vout")
+            };
+            let txid = u[txid_key]
+                .as_str()
+                .ok_or_else(|| bad(&format!("missing {txid_key}")))?;
+            let txid = Txid::from_str(txid)
+                .map_err(|_| bad(&format!("{txid_key} is not 64 hex digits")))?;
+            let vout = u[vout_key]
                 .as_u64()
                 .and_then(|x| u32::try_from(x).ok())
-                .ok_or_else(|| bad("missing vout"))?;
-            let claimed_sats = if u.get("value").is_some() {
-                Some(
-                    u["value"]
-                        .as_u64()
-                        .ok_or_else(|| bad("value must be whole sats"))?,
-                )
-            } else if u.get("amount").is_some() {
-                Some(btc_to_sats(&u["amount"]).ok_or_else(|| bad("amount must be a BTC number"))?)
-            } else {
-                None
+                .ok_or_else(|| bad(&format!("missing {vout_key}")))?;
+            let claimed_sats = match (u.get("value"), u.get("amount")) {
+                (Some(serde_json::Value::Null), _) if electrum => None,
+                (Some(v), _) if electrum => Some(
+                    electrum_value(v)
+                        .ok_or_else(|| bad("value must be a BTC string such as \"0.0008\""))?,
+                ),
+                (Some(v), _) => Some(v.as_u64().ok_or_else(|| bad("value must be whole sats"))?),
+                (None, Some(a)) => {
+                    Some(btc_to_sats(a).ok_or_else(|| bad("amount must be a BTC number"))?)
+                }
+                (None, None) => None,
             };
             Ok(Utxo {
                 outpoint: OutPoint { txid, vout },
@@ -91,7 +133,7 @@ pub fn load_prev_txs(path: &Path) -> Result<HashMap<Txid, Transaction>, BundleEr
         }
         Ok(())
     };
-    let io = |e: crate::Error| BundleError::PrevTx(e.to_string());
+    let io = |e: crate::fsutil::FsError| BundleError::PrevTx(e.to_string());
     if path.is_dir() {
         let entries = std::fs::read_dir(path)
             .map_err(|e| BundleError::PrevTx(format!("{}: {e}", path.display())))?;
@@ -130,6 +172,45 @@ mod tests {
         );
         assert_eq!(parse_snapshot(core).unwrap()[0].claimed_sats, Some(12345));
         assert!(parse_snapshot(b"{}").is_err());
+        assert!(parse_snapshot(br#"{"result": null, "error": {"code": -18, "message": "Requested wallet does not exist"}, "id": 1}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("Requested wallet does not exist"));
         assert!(parse_snapshot(br#"[{"txid":"zz","vout":0}]"#).is_err());
+    }
+
+    const TXID: &str = "75ddabb27b8845f5247975c8a5ba7c6f336c4570708ebe230caf6db5217ae858";
+
+    #[test]
+    fn electrum_listunspent_is_read() {
+        // As `electrum listunspent` prints it (Electrum 4: value is a BTC decimal string).
+        let electrum = format!(
+            r#"[{{"address":"bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu","coinbase":false,"height":840000,"nsequence":4294967293,"prevout_hash":"{TXID}","prevout_n":1,"value":"0.00012345"}},
+               {{"prevout_hash":"{TXID}","prevout_n":2,"value":12345,"height":0}}]"#
+        );
+        let u = parse_snapshot(electrum.as_bytes()).unwrap();
+        assert_eq!(u.len(), 2);
+        assert_eq!(u[0].outpoint.to_string(), format!("{TXID}:1"));
+        assert_eq!(u[0].claimed_sats, Some(12345));
+        // Older Electrum printed whole sats.
+        assert_eq!(u[1].claimed_sats, Some(12345));
+        let bad = format!(r#"[{{"prevout_hash":"{TXID}","prevout_n":0,"value":"1.2.3"}}]"#);
+        assert!(parse_snapshot(bad.as_bytes()).is_err());
+        let no_n = format!(r#"[{{"prevout_hash":"{TXID}","value":"0.1"}}]"#);
+        assert!(parse_snapshot(no_n.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("prevout_n"));
+    }
+
+    #[test]
+    fn core_json_rpc_reply_is_unwrapped() {
+        let plain = format!(r#"[{{"txid":"{TXID}","vout":0,"amount":0.00012345}}]"#);
+        let wrapped = format!(r#"{{"result":{plain},"error":null,"id":"curltest"}}"#);
+        assert_eq!(
+            parse_snapshot(wrapped.as_bytes()).unwrap(),
+            parse_snapshot(plain.as_bytes()).unwrap()
+        );
+        assert!(parse_snapshot(br#"{"result":{},"error":null,"id":1}"#).is_err());
     }
 }

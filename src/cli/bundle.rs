@@ -11,11 +11,15 @@ use super::{NetworkArg, PsbtEncodingArg, PsbtVersionArg};
 pub enum BundleCmd {
     /// Build an unsigned PSBT from a descriptor (or wallet file), UTXOs and previous transactions.
     Create(CreateArgs),
-    /// Take a PSBT made by another wallet (binary, base64 or hex; v0 or v2), validate and review it.
-    Import(InspectArgs),
+    /// The on-ramp for PSBTs from Sparrow, Bitcoin Core, Electrum and other wallets: read one
+    /// (binary, base64 or hex; v0 or v2; file, stdin or --scan), check it and print the review,
+    /// then write it normalised (-o, PSBT v0 binary by default) and/or show it as QR (--qr) for
+    /// the offline signer. Nothing is written when the review finds a problem.
+    Import(ImportArgs),
     /// Review a PSBT: inputs, outputs (change or not, and why), fee, signatures, bundle id.
     Inspect(InspectArgs),
-    /// Finalize a signed PSBT, check every input's script, and print the raw transaction hex.
+    /// Finalize a signed PSBT, check every input's script, print the bundle id and txid, print the
+    /// raw transaction hex on stdout (or write it with --extract -o FILE) and how to broadcast it.
     Finalize(FinalizeArgs),
 }
 
@@ -24,14 +28,16 @@ pub enum BundleCmd {
 pub struct WalletArgs {
     /// Public output descriptor: multipath /<0;1>/* or a receive descriptor ending in /0/*.
     /// Nothing records which change index `bundle create` used with it: prefer --wallet.
+    /// SLIP-132 keys (zpub, vpub, …) are read as the xpub/tpub they encode.
     #[arg(long, conflicts_with = "wallet")]
     pub descriptor: Option<String>,
     /// Watch-only wallet file (`airsign wallet create`); `bundle create` takes its next change
     /// index and records the one used.
     #[arg(long)]
     pub wallet: Option<PathBuf>,
-    /// Network: for --descriptor (default bitcoin; a wallet file records its own). `bundle
-    /// inspect` without it infers the network from the PSBT (xpubs, coin types) and says so.
+    /// Network: for --descriptor (default bitcoin; tpub/vpub keys need testnet, testnet4,
+    /// signet or regtest; a wallet file records its own). `bundle inspect` without it infers
+    /// the network from the PSBT (xpubs, coin types) and says so.
     #[arg(long, value_enum)]
     pub network: Option<NetworkArg>,
 }
@@ -42,10 +48,12 @@ pub struct CreateArgs {
     /// Wallet.
     #[command(flatten)]
     pub wallet: WalletArgs,
-    /// UTXO snapshot: Bitcoin Core `listunspent` JSON or Esplora `/utxo` JSON.
+    /// UTXO snapshot, auto-detected: Bitcoin Core `listunspent` (plain or the JSON-RPC reply
+    /// `{"result": […]}`), Esplora `/address/ADDR/utxo`, or Electrum `listunspent` JSON.
     #[arg(long)]
     pub utxos: PathBuf,
-    /// Previous transactions as raw hex: a file with one per line, or a folder of files.
+    /// Previous transactions as raw hex: a file with one per line, or a folder of files (from
+    /// `bitcoin-cli getrawtransaction TXID` or an Esplora server's `/tx/TXID/hex`).
     #[arg(long)]
     pub prev_txs: PathBuf,
     /// Pay ADDR:AMOUNT (sats, or with a btc suffix: bc1q…:0.001btc); repeatable.
@@ -54,8 +62,9 @@ pub struct CreateArgs {
     /// Send everything to ADDR (no change).
     #[arg(long, value_name = "ADDR", conflicts_with = "to")]
     pub send_all: Option<String>,
-    /// Fee rate in sat/vB.
-    #[arg(long)]
+    /// Fee rate in sat/vB, fractions allowed (0.1 to 10000; 0.1 is Bitcoin Core 30's minimum
+    /// relay fee). The fee is rounded up, so the real rate is never below this.
+    #[arg(long, value_parser = fee_rate, value_name = "SAT/VB")]
     pub fee_rate: f64,
     /// Change address index (default: the wallet file's next change index, or past any change
     /// being spent). With --wallet, the file's next index moves past it.
@@ -67,6 +76,9 @@ pub struct CreateArgs {
     /// Output PSBT file (`-` for stdout); optional with --qr.
     #[arg(long, short, required_unless_present = "qr")]
     pub out: Option<PathBuf>,
+    /// Replace the output file if it already exists (never a FIFO, device or the seed file).
+    #[arg(long)]
+    pub force: bool,
     /// QR output of the unsigned PSBT.
     #[command(flatten)]
     pub qr: QrOut,
@@ -78,7 +90,7 @@ pub struct CreateArgs {
     pub json: bool,
 }
 
-/// `bundle inspect` / `bundle import`.
+/// `bundle inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// PSBT file, or `-` for stdin; or use --scan.
@@ -95,6 +107,39 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
+/// `bundle import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The PSBT from the other wallet (`-` for stdin); or use --scan.
+    #[arg(required_unless_present = "scan")]
+    pub file: Option<PathBuf>,
+    /// QR input.
+    #[command(flatten)]
+    pub scan: ScanIn,
+    /// Wallet whose inputs and change to recognise (optional; without it outputs are shown as
+    /// external).
+    #[command(flatten)]
+    pub wallet: WalletArgs,
+    /// Where to write the normalised PSBT (`-` for stdout); optional with --qr.
+    #[arg(long, short, required_unless_present = "qr")]
+    pub out: Option<PathBuf>,
+    /// Output encoding.
+    #[arg(long, value_enum, default_value = "binary")]
+    pub encoding: PsbtEncodingArg,
+    /// PSBT version on output (v0 is what every signer reads).
+    #[arg(long, value_enum, default_value = "v0")]
+    pub psbt_version: PsbtVersionArg,
+    /// Replace the output file if it already exists.
+    #[arg(long)]
+    pub force: bool,
+    /// QR output of the normalised PSBT.
+    #[command(flatten)]
+    pub qr: QrOut,
+    /// Print the result and review as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `bundle finalize`.
 #[derive(Debug, Args)]
 pub struct FinalizeArgs {
@@ -107,16 +152,35 @@ pub struct FinalizeArgs {
     /// QR output of the final transaction (BBQr `T` or UR `bytes`).
     #[command(flatten)]
     pub qr: QrOut,
-    /// Print (or write with -o) the raw transaction hex.
+    /// With -o: write the raw transaction hex to that file instead of the finalized PSBT (then
+    /// stdout stays empty). Without -o the hex is printed on stdout either way.
     #[arg(long)]
     pub extract: bool,
-    /// Write the finalized PSBT (or with --extract, the transaction hex) here.
+    /// Write the finalized PSBT here (with --extract: the raw transaction hex); the hex is still
+    /// printed on stdout unless it went to this file or this is `-`.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// PSBT version on output.
     #[arg(long, value_enum, default_value = "same")]
     pub psbt_version: PsbtVersionArg,
+    /// Replace the output file if it already exists (never a FIFO, device or the seed file).
+    #[arg(long)]
+    pub force: bool,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--fee-rate`: a number of sat/vB from 0.1 to 10000.
+fn fee_rate(s: &str) -> Result<f64, String> {
+    let r: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a number of sat/vB: {s:?}"))?;
+    if !(r.is_finite() && (0.1..=10_000.0).contains(&r)) {
+        return Err(format!(
+            "{r} sat/vB is outside 0.1..=10000 (0.1 sat/vB is the lowest rate Bitcoin Core 30 relays)"
+        ));
+    }
+    Ok(r)
 }

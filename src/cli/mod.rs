@@ -27,7 +27,9 @@ ONLINE (watch-only, no keys):
   airsign wallet create   watch-only wallet file from a descriptor or account export
   airsign wallet receive  hand out the next unused receive address (recorded)
   airsign bundle create   build an unsigned PSBT from a wallet file and its UTXOs
-  airsign bundle inspect  review any PSBT (also from Sparrow, Bitcoin Core, Electrum)
+  airsign bundle import   take a PSBT from Sparrow, Bitcoin Core or Electrum: check it,
+                          write it as PSBT v0 (-o) or show it as QR (--qr) for the signer
+  airsign bundle inspect  review any PSBT
   airsign bundle finalize finalize the signed PSBT and extract the raw transaction
 
 OFFLINE (air-gapped laptop, holds the encrypted seed):
@@ -89,8 +91,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout.
-    Man,
+    /// Print the man page (roff) to stdout, or write one page per subcommand with --dir.
+    Man {
+        /// Write airsign.1, airsign-bundle-create.1, … (every subcommand) into this folder
+        /// (created if missing), e.g. for /usr/local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Bitcoin networks.

@@ -109,6 +109,10 @@ pub struct ShowArgs {
     /// Print the part strings, one per line (default when stdout is not a terminal).
     #[arg(long)]
     pub text: bool,
+    /// Caption shown with the frames (terminal line, GIF comment, HTML title and caption).
+    /// Default for a PSBT or transaction: `airsign bundle <bundle id>`.
+    #[arg(long, value_name = "TEXT")]
+    pub caption: Option<String>,
     /// Print a JSON summary (frames, QR version, format) on stdout.
     #[arg(long)]
     pub json: bool,

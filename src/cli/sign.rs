@@ -21,6 +21,9 @@ pub struct SignArgs {
     /// Where to write the signed PSBT (`-` for stdout); optional with --qr.
     #[arg(long, short, required_unless_present = "qr")]
     pub out: Option<PathBuf>,
+    /// Replace the output file if it already exists (never a FIFO, device, nor the seed file itself).
+    #[arg(long)]
+    pub force: bool,
     /// QR output of the signed PSBT.
     #[command(flatten)]
     pub qr: QrOut,

@@ -8,11 +8,11 @@ use serde::Serialize;
 use super::render::review_text;
 use super::{encoding, network, print_json, println_out};
 use crate::bundle::parse::MAX_PSBT_BYTES;
-use crate::bundle::{self, create, finalize, utxo, Review, Version};
-use crate::cli::bundle::{CreateArgs, FinalizeArgs, InspectArgs, WalletArgs};
+use crate::bundle::{self, create, finalize, utxo, BundleId, Review, Version};
+use crate::cli::bundle::{CreateArgs, FinalizeArgs, ImportArgs, InspectArgs, WalletArgs};
 use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
-use crate::fsutil::{read_limited, write_atomic};
+use crate::fsutil::{check_output, read_limited, write_output};
 use crate::wallet::file as wallet_file;
 use crate::wallet::{WalletError, WatchOnly};
 use crate::Error;
@@ -20,7 +20,8 @@ use crate::Error;
 pub fn run(cmd: BundleCmd) -> Result<(), Error> {
     match cmd {
         BundleCmd::Create(a) => create_cmd(a),
-        BundleCmd::Import(a) | BundleCmd::Inspect(a) => inspect(a),
+        BundleCmd::Import(a) => import(a),
+        BundleCmd::Inspect(a) => inspect(a),
         BundleCmd::Finalize(a) => finalize_cmd(a),
     }
 }
@@ -28,8 +29,17 @@ pub fn run(cmd: BundleCmd) -> Result<(), Error> {
 /// The watch-only wallet from --descriptor or --wallet, if given.
 fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
     if let Some(d) = &a.descriptor {
+        let (d, rewritten) = crate::wallet::slip132::normalize(d);
+        for prefix in rewritten {
+            let standard = if prefix.starts_with(['u', 'U', 'v', 'V']) {
+                "tpub"
+            } else {
+                "xpub"
+            };
+            eprintln!("note: read the SLIP-132 {prefix} key as the {standard} it encodes");
+        }
         let net = network(a.network.unwrap_or(crate::cli::NetworkArg::Bitcoin));
-        return Ok(Some(WatchOnly::from_descriptor(d, net)?));
+        return Ok(Some(WatchOnly::from_descriptor(&d, net)?));
     }
     if let Some(p) = &a.wallet {
         return Ok(Some(wallet_file::WalletFile::load(p)?.watch_only()?));
@@ -96,6 +106,9 @@ struct CreateOut<'a> {
 }
 
 fn create_cmd(a: CreateArgs) -> Result<(), Error> {
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
     let w =
         wallet(&a.wallet)?.ok_or_else(|| Error::Usage("give --descriptor or --wallet".into()))?;
     let utxos = utxo::parse_snapshot(&read_limited(&a.utxos, 64 * 1024 * 1024)?)?;
@@ -124,9 +137,10 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     })?;
     let review = bundle::review::watch_only(&created.psbt, Some(&w), w.network);
     if let Some(out) = &a.out {
-        write_atomic(
+        write_output(
             out,
             &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?,
+            a.force,
         )?;
     }
     super::qr::show_outputs(&created.psbt.serialize(), super::qr::Kind::Psbt, &a.qr)?;
@@ -176,24 +190,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
 fn inspect(a: InspectArgs) -> Result<(), Error> {
     let (psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let w = wallet(&a.wallet)?;
-    // The network: as given, else the wallet's, else what the PSBT itself says.
-    let (net, net_source) = match (a.wallet.network, &w) {
-        (Some(n), _) => (network(n), "given with --network".to_string()),
-        (None, Some(w)) => (w.network, "the wallet's".to_string()),
-        (None, None) => {
-            let inferred = bundle::review::infer_network(&psbt);
-            match inferred.network {
-                Some(n) => (n, inferred.why),
-                None => (
-                    bitcoin::Network::Bitcoin,
-                    format!(
-                        "{}; addresses shown as mainnet — give --network",
-                        inferred.why
-                    ),
-                ),
-            }
-        }
-    };
+    let (net, net_source) = review_network(&a.wallet, w.as_ref(), &psbt);
     let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
     if a.json {
         #[derive(Serialize)]
@@ -215,11 +212,117 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
     println_out(review_text(&review, None).trim_end())
 }
 
+/// The network to review on: as given, else the wallet's, else what the PSBT itself says (with
+/// how it was decided, for the user).
+fn review_network(
+    a: &WalletArgs,
+    w: Option<&WatchOnly>,
+    psbt: &bitcoin::Psbt,
+) -> (Network, String) {
+    match (a.network, w) {
+        (Some(n), _) => (network(n), "given with --network".to_string()),
+        (None, Some(w)) => (w.network, "the wallet's".to_string()),
+        (None, None) => {
+            let inferred = bundle::review::infer_network(psbt);
+            match inferred.network {
+                Some(n) => (n, inferred.why),
+                None => (
+                    Network::Bitcoin,
+                    format!(
+                        "{}; addresses shown as mainnet — give --network",
+                        inferred.why
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// `bundle import`: another wallet's PSBT, checked, reviewed and written the way airsign's
+/// signer reads it.
+fn import(a: ImportArgs) -> Result<(), Error> {
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
+    let (psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
+    let w = wallet(&a.wallet)?;
+    let (net, net_source) = review_network(&a.wallet, w.as_ref(), &psbt);
+    let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
+    if !a.json {
+        eprintln!("network {net}: {net_source}");
+        eprint!("{}", review_text(&review, None));
+    }
+    // Integrity failures make the PSBT useless to any signer; facts are for the signer's policy.
+    if !review.integrity.is_empty() {
+        let reasons: Vec<String> = review
+            .integrity
+            .iter()
+            .map(|p| format!("{} ({})", p.message, p.code))
+            .collect();
+        return Err(bundle::BundleError::Invalid(format!(
+            "the review found problems, nothing was written: {}",
+            reasons.join("; ")
+        ))
+        .into());
+    }
+    let out_version = match a.psbt_version {
+        PsbtVersionArg::Same => version,
+        PsbtVersionArg::V0 => Version::V0,
+        PsbtVersionArg::V2 => Version::V2,
+    };
+    let out_enc = encoding(a.encoding);
+    if let Some(out) = &a.out {
+        write_output(out, &bundle::encode(&psbt, out_version, out_enc)?, a.force)?;
+    }
+    super::qr::show_outputs(
+        &bundle::encode(&psbt, out_version, bundle::Encoding::Binary)?,
+        super::qr::Kind::Psbt,
+        &a.qr,
+    )?;
+    if a.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            input_psbt_version: Version,
+            input_encoding: bundle::Encoding,
+            out: String,
+            psbt_version: Version,
+            encoding: bundle::Encoding,
+            review: &'a Review,
+        }
+        return print_json(&Out {
+            input_psbt_version: version,
+            input_encoding: enc,
+            out: a
+                .out
+                .as_ref()
+                .map(|o| o.display().to_string())
+                .unwrap_or_default(),
+            psbt_version: out_version,
+            encoding: out_enc,
+            review: &review,
+        });
+    }
+    eprintln!(
+        "imported a PSBT {version:?} ({enc:?}); {} as PSBT {out_version:?} ({out_enc:?}) — carry it to the offline signer; compare the bundle id there: {}",
+        a.out
+            .as_ref()
+            .map(|o| format!("wrote {}", crate::sanitize::escape(&o.display().to_string())))
+            .unwrap_or_else(|| "shown as QR".into()),
+        review.bundle_id
+    );
+    Ok(())
+}
+
 fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
     super::json_owns_stdout(a.json, a.out.as_deref())?;
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
     let (mut psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
+    let bundle_id = BundleId::of(&psbt.unsigned_tx.compute_txid());
     let tx = finalize::finalize(&mut psbt)?;
     let hex = bitcoin::consensus::encode::serialize_hex(&tx);
+    let txid = tx.compute_txid();
     let out_version = match a.psbt_version {
         PsbtVersionArg::Same => version,
         PsbtVersionArg::V0 => Version::V0,
@@ -230,33 +333,77 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
         super::qr::Kind::Transaction,
         &a.qr,
     )?;
-    if let Some(out) = &a.out {
-        if a.extract {
-            write_atomic(out, format!("{hex}\n").as_bytes())?;
-        } else {
-            write_atomic(out, &bundle::encode(&psbt, out_version, enc)?)?;
+    // Where the hex goes: the -o file with --extract, else stdout (unless -o - holds the PSBT).
+    let hex_file = a.out.as_deref().filter(|_| a.extract);
+    match (&a.out, hex_file) {
+        (Some(out), Some(_)) => write_output(out, format!("{hex}\n").as_bytes(), a.force)?,
+        (Some(out), None) => {
+            write_output(out, &bundle::encode(&psbt, out_version, enc)?, a.force)?;
         }
+        (None, _) => {}
     }
     if a.json {
         #[derive(Serialize)]
         struct Out {
+            bundle_id: BundleId,
             txid: String,
             vsize: usize,
             weight: u64,
             hex: String,
         }
         return print_json(&Out {
-            txid: tx.compute_txid().to_string(),
+            bundle_id,
+            txid: txid.to_string(),
             vsize: tx.vsize(),
             weight: tx.weight().to_wu(),
             hex,
         });
     }
-    if a.extract || a.out.is_none() {
+    let stdout_taken = a.out.as_deref() == Some(Path::new("-"));
+    if hex_file.is_none() && !stdout_taken {
         println_out(&hex)?;
     }
-    eprintln!("finalized: txid {} ({} vB); every input passed the script interpreter. Broadcasting is your choice.", tx.compute_txid(), tx.vsize());
+    eprintln!(
+        "finalized bundle {bundle_id}\ntxid {txid} ({} vB); every input passed the script interpreter.",
+        tx.vsize()
+    );
+    if let Some(out) = &a.out {
+        eprintln!(
+            "wrote the {} to {}",
+            if hex_file.is_some() {
+                "raw transaction hex"
+            } else {
+                "finalized PSBT"
+            },
+            crate::sanitize::escape(&out.display().to_string())
+        );
+    }
+    eprint!(
+        "{}",
+        broadcast_help(hex_file.filter(|p| *p != Path::new("-")))
+    );
     Ok(())
+}
+
+/// How to broadcast the raw transaction (airsign never goes online itself).
+fn broadcast_help(hex_file: Option<&Path>) -> String {
+    let (core, curl) = match hex_file {
+        Some(f) => {
+            let f = crate::sanitize::escape(&f.display().to_string());
+            (format!("\"$(cat '{f}')\""), format!("@'{f}'"))
+        }
+        None => ("<hex printed above>".to_owned(), "@tx.hex".to_owned()),
+    };
+    let save = if hex_file.is_none() {
+        "  (save the hex first: airsign bundle finalize FILE --extract -o tx.hex)\n"
+    } else {
+        ""
+    };
+    format!(
+        "Broadcasting is your choice, from an online machine:\n  \
+         bitcoin-cli sendrawtransaction {core}\n  \
+         curl -X POST --data {curl} <your-esplora>/api/tx\n{save}"
+    )
 }
 
 #[cfg(test)]

@@ -33,14 +33,42 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             clap_complete::generate(shell, &mut Cli::command(), "airsign", &mut out);
             print_bytes(&out)
         }
-        Command::Man => {
+        Command::Man { dir: None } => {
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut out)
                 .map_err(Error::Output)?;
             print_bytes(&out)
         }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+            let mut cmd = Cli::command();
+            cmd.build();
+            let n = man_pages(&cmd, "airsign", &dir)?;
+            eprintln!(
+                "wrote {n} man pages to {}",
+                crate::sanitize::escape(&dir.display().to_string())
+            );
+            Ok(())
+        }
     }
+}
+
+/// Write `name.1` for `cmd` and `name-<sub>.1` for each subcommand, recursively; returns the count.
+fn man_pages(cmd: &clap::Command, name: &str, dir: &std::path::Path) -> Result<usize, Error> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut out)
+        .map_err(Error::Output)?;
+    crate::fsutil::write_atomic(&dir.join(format!("{name}.1")), &out)?;
+    let mut n = 1;
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        n += man_pages(sub, &format!("{name}-{}", sub.get_name()), dir)?;
+    }
+    Ok(n)
 }
 
 pub(crate) fn network(n: NetworkArg) -> bitcoin::Network {

@@ -7,6 +7,7 @@ use qrcode::EcLevel;
 use serde::Serialize;
 
 use super::{print_json, println_out};
+use crate::bundle::BundleId;
 use crate::cli::qr::{EcArg, QrCmd, QrFormat, RenderArgs, ScanArgs, ShowArgs, UrTypeArg};
 use crate::fsutil::{read_limited, write_atomic};
 use crate::transport::assemble::{Assembler, Counters, Payload, Source, Status};
@@ -91,6 +92,10 @@ pub struct Frames {
     pub fragments: u32,
     /// Largest QR version used.
     pub qr_version: i16,
+    /// What the frames carry, shown on every surface (terminal, GIF comment, HTML title and
+    /// caption): `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc)` for a PSBT or transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
     #[serde(skip)]
     matrices: Vec<Matrix>,
     /// For multipart UR: enough to keep producing new mixed parts forever (the terminal does:
@@ -199,9 +204,26 @@ pub fn frames(payload: &[u8], kind: Kind, r: &RenderArgs) -> Result<Frames, Erro
         format,
         fragments,
         qr_version,
+        caption: caption_for(payload, kind),
         matrices,
         endless,
     })
+}
+
+/// `airsign bundle <id>` for a PSBT or a transaction, so both sides can compare what a QR carries.
+pub fn caption_for(payload: &[u8], kind: Kind) -> Option<String> {
+    let id = match kind {
+        Kind::Psbt => crate::bundle::decode(payload)
+            .ok()
+            .map(|(psbt, _, _)| BundleId::of(&psbt.unsigned_tx.compute_txid())),
+        Kind::Transaction => {
+            bitcoin::consensus::encode::deserialize::<bitcoin::Transaction>(payload)
+                .ok()
+                .map(|tx| BundleId::of_transaction(&tx))
+        }
+        _ => None,
+    }?;
+    Some(format!("airsign bundle {id}"))
 }
 
 /// Where frames go.
@@ -251,17 +273,29 @@ pub fn emit(f: &Frames, out: &Output, r: &RenderArgs) -> Result<(), Error> {
             }
             Ok(())
         }
-        Output::Gif(p) => write_atomic(p, &qr::gif(&f.matrices, r.module_px.max(1), r.fps)?),
-        Output::Html(p) => write_atomic(
+        Output::Gif(p) => {
+            let gif = qr::gif(&f.matrices, r.module_px.max(1), r.fps)?;
+            Ok(write_atomic(p, &qr::gif_comment(&gif, &title(f)))?)
+        }
+        Output::Html(p) => Ok(write_atomic(
             p,
-            qr::html(&f.matrices, r.fps, &format!("airsign — {}", f.format))?.as_bytes(),
-        ),
+            qr::html(&f.matrices, r.fps, &title(f))?.as_bytes(),
+        )?),
         Output::Text(p) => {
             let mut s = f.parts.join("\n");
             s.push('\n');
-            write_atomic(p, s.as_bytes())
+            Ok(write_atomic(p, s.as_bytes())?)
         }
     }
+}
+
+/// `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc) · ur:crypto-psbt`, or `airsign · base64`.
+fn title(f: &Frames) -> String {
+    format!(
+        "{} · {}",
+        f.caption.as_deref().unwrap_or("airsign"),
+        f.format
+    )
 }
 
 /// Cycle the frames in the terminal until q, Esc or Ctrl-C; the screen is restored after.
@@ -295,9 +329,10 @@ fn animate(f: &Frames, fps: f64) -> Result<(), Error> {
                 ),
             };
             let text = m.terminal().replace('\n', "\r\n");
+            let caption = f.caption.as_deref().unwrap_or("airsign");
             write!(
                 out,
-                "\x1b[H{text}\x1b[0m {label}  {}  (q to stop)\x1b[K\r\n",
+                "\x1b[H{text}\x1b[0m {caption} · {label}  {}  (q to stop)\x1b[K\r\n",
                 f.format
             )
             .map_err(io)?;
@@ -323,7 +358,10 @@ fn animate(f: &Frames, fps: f64) -> Result<(), Error> {
 
 fn show(a: ShowArgs) -> Result<(), Error> {
     let (payload, kind) = classify(read_limited(&a.file, MAX_SHOW)?);
-    let f = frames(&payload, kind, &a.render)?;
+    let mut f = frames(&payload, kind, &a.render)?;
+    if let Some(c) = &a.caption {
+        f.caption = Some(crate::sanitize::escape(c));
+    }
     let mut outputs = Vec::new();
     if a.terminal {
         outputs.push(Output::Terminal);
@@ -357,6 +395,8 @@ fn show(a: ShowArgs) -> Result<(), Error> {
     if a.json {
         #[derive(Serialize)]
         struct Out<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            caption: Option<&'a str>,
             format: &'a str,
             frames: usize,
             fragments: u32,
@@ -366,6 +406,7 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             parts: Option<&'a [String]>,
         }
         print_json(&Out {
+            caption: f.caption.as_deref(),
             format: &f.format,
             frames: f.parts.len(),
             fragments: f.fragments,
@@ -591,7 +632,7 @@ pub fn read_input(
             );
             Ok(s.data)
         }
-        (None, Some(f)) => read_limited(f, limit),
+        (None, Some(f)) => Ok(read_limited(f, limit)?),
         (None, None) => Err(Error::Usage("give an input file or --scan".into())),
     }
 }
@@ -613,11 +654,15 @@ pub fn show_outputs(payload: &[u8], kind: Kind, q: &crate::cli::qr::QrOut) -> Re
 fn emit_all(f: &Frames, outputs: &[Output], r: &RenderArgs, quiet: bool) -> Result<(), Error> {
     if !quiet {
         eprintln!(
-            "QR: {} frame(s), {} fragment(s), {}, version up to {}",
+            "QR: {} frame(s), {} fragment(s), {}, version up to {}{}",
             f.parts.len(),
             f.fragments,
             f.format,
-            f.qr_version
+            f.qr_version,
+            f.caption
+                .as_deref()
+                .map(|c| format!(" — {c}"))
+                .unwrap_or_default()
         );
     }
     for o in outputs {

@@ -1,14 +1,11 @@
 //! `airsign seed new|import|info`.
-use bitcoin::hashes::{sha256, Hash, HashEngine};
-use zeroize::{Zeroize, Zeroizing};
-
 use super::{network, print_json, println_out, unlock};
 use crate::cli::seed::{SeedImportArgs, SeedInfoArgs, SeedNewArgs, SeedWrite};
 use crate::cli::SeedCmd;
-use crate::fsutil::{read_limited, write_atomic};
+use crate::fsutil::{check_output, read_limited, write_output};
 use crate::secrets::prompt::{self, Source};
 use crate::secrets::seedfile::{self, Protection, SeedInfo};
-use crate::secrets::{Mnemonic, SecretError};
+use crate::secrets::{entropy, Mnemonic, SecretError};
 use crate::Error;
 
 pub fn run(cmd: SeedCmd) -> Result<(), Error> {
@@ -49,19 +46,12 @@ fn protection(w: &SeedWrite) -> Result<Protection, Error> {
 }
 
 fn check_target(w: &SeedWrite) -> Result<(), Error> {
-    if w.out.exists() && !w.force {
-        return Err(Error::Usage(format!(
-            "{} already exists; refusing to overwrite a seed file (use --force)",
-            w.out.display()
-        )));
-    }
-    Ok(())
+    Ok(check_output(&w.out, w.force)?)
 }
 
-fn write_and_report(m: &Mnemonic, w: &SeedWrite) -> Result<(), Error> {
-    let prot = protection(w)?;
-    let (bytes, info) = seedfile::seal(m, network(w.network), &seedfile::now_rfc3339(), &prot)?;
-    write_atomic(&w.out, &bytes)?;
+fn write_and_report(m: &Mnemonic, w: &SeedWrite, prot: &Protection) -> Result<(), Error> {
+    let (bytes, info) = seedfile::seal(m, network(w.network), &seedfile::now_rfc3339(), prot)?;
+    write_output(&w.out, &bytes, w.force)?;
     report(&info, w.json, Some(&w.out))
 }
 
@@ -83,42 +73,32 @@ fn report(info: &SeedInfo, json: bool, path: Option<&std::path::Path>) -> Result
 
 fn new(a: SeedNewArgs) -> Result<(), Error> {
     check_target(&a.write)?;
+    // Everything that can fail on a slip is asked before the words exist: the file passphrase
+    // and the die rolls. After the words are shown only the backup check remains.
+    let prot = protection(&a.write)?;
     let words: usize = if a.words == "12" { 12 } else { 24 };
-    let len = if words == 12 { 16 } else { 32 };
-    let mut entropy = Zeroizing::new([0u8; 32]);
-    getrandom::getrandom(&mut entropy[..len]).map_err(|_| SecretError::Rng)?;
-    if a.dice {
-        // Die rolls are mixed in, never used alone: SHA-256(tag ‖ OS entropy ‖ rolls).
-        let min = if words == 12 { 50 } else { 99 };
-        let rolls = prompt::dice(Source::from_fd(a.dice_fd), min)?;
-        let mut e = sha256::Hash::engine();
-        e.input(b"airsign/dice/v1");
-        e.input(&entropy[..len]);
-        e.input(rolls.as_bytes());
-        let mut h = sha256::Hash::from_engine(e).to_byte_array();
-        entropy[..len].copy_from_slice(&h[..len]);
-        h.zeroize();
-    }
-    let m = Mnemonic::from_entropy(&entropy[..len])?;
+    let rolls = if a.dice {
+        Some(prompt::dice(
+            Source::from_fd(a.dice_fd),
+            entropy::min_rolls(words),
+        )?)
+    } else {
+        None
+    };
+    let e = entropy::new_entropy(words, rolls.as_deref().map(|r| r.as_str()))?;
+    let m = Mnemonic::from_entropy(&e)?;
+    drop(e);
     prompt::show_words_on_tty(&m)?;
-    let mut positions = Vec::new();
-    while positions.len() < 3 {
-        let mut b = [0u8; 1];
-        getrandom::getrandom(&mut b).map_err(|_| SecretError::Rng)?;
-        let p = usize::from(b[0]) % words + 1;
-        if !positions.contains(&p) {
-            positions.push(p);
-        }
-    }
-    positions.sort_unstable();
+    let positions = entropy::backup_positions(words, 3)?;
     prompt::backup_check(&m, &positions, Source::from_fd(a.backup_check_fd))?;
-    write_and_report(&m, &a.write)
+    write_and_report(&m, &a.write, &prot)
 }
 
 fn import(a: SeedImportArgs) -> Result<(), Error> {
     check_target(&a.write)?;
     let m = prompt::mnemonic(Source::from_fd(a.mnemonic_fd))?;
-    write_and_report(&m, &a.write)
+    let prot = protection(&a.write)?;
+    write_and_report(&m, &a.write, &prot)
 }
 
 #[derive(serde::Serialize)]

@@ -8,7 +8,7 @@ use super::render::review_text;
 use super::{encoding, print_json, unlock};
 use crate::bundle::{self, Review, Reviewed};
 use crate::cli::SignArgs;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{self, write_output};
 use crate::policy::{Limits, Policy, Verdict};
 use crate::secrets::SecretError;
 use crate::session::{self, Decision};
@@ -51,6 +51,11 @@ fn policy(a: &SignArgs) -> Policy {
 
 pub fn run(a: SignArgs) -> Result<(), Error> {
     super::json_owns_stdout(a.json, a.out.as_deref())?;
+    // The seed file is never an output, even with --force; refuse before any prompt.
+    fsutil::protect(&a.unlock.seed, "the seed file");
+    if let Some(out) = &a.out {
+        fsutil::check_output(out, a.force)?;
+    }
     let (psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;
@@ -108,8 +113,9 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     if a.minimal {
         bundle::minimal::strip_for_return(&mut psbt);
     }
-    if let Some(path) = &a.out {
-        write_atomic(path, &bundle::encode(&psbt, version, encoding(a.encoding))?)?;
+    if let Some(out) = &a.out {
+        let bytes = bundle::encode(&psbt, version, encoding(a.encoding))?;
+        write_output(out, &bytes, a.force)?;
     }
     super::qr::show_outputs(
         &bundle::encode(&psbt, version, bundle::Encoding::Binary)?,

@@ -33,7 +33,7 @@ pub enum SecretError {
     #[error("a mnemonic has 12, 15, 18, 21 or 24 words, not {0}")]
     BadWordCount(usize),
     /// The backup check after `seed new` failed.
-    #[error("word {position} was not entered correctly: the backup check failed and no file was written")]
+    #[error("word {position} was not confirmed after 3 tries: the backup check failed; the words were not confirmed and nothing was written")]
     BackupCheckFailed {
         /// 1-based position asked.
         position: usize,
@@ -75,6 +75,8 @@ impl SecretError {
             SecretError::NoTty(_) => "run in a terminal, or pass the secret on a file descriptor (e.g. --passphrase-fd 3 3<file)",
             SecretError::UnknownWord { .. } | SecretError::BadChecksum { .. } => "check the words against your backup; the words themselves are never printed",
             SecretError::NoMatchingIdentity => "pass the identity file that matches a recipient the seed was encrypted to (--identity)",
+            SecretError::BackupCheckFailed { .. } => "run `airsign seed new` again; it makes new words, so destroy the paper with these ones (no file holds them)",
+            SecretError::PassphraseMismatch | SecretError::EmptyPassphrase => "nothing was written; run the command again and type the same non-empty passphrase twice",
             SecretError::Corrupt(_) => "restore the seed file from a backup, or re-import the mnemonic",
             _ => return None,
         })

@@ -11,6 +11,21 @@ use super::{Mnemonic, SecretError};
 /// Largest secret we read from a descriptor (a 24-word mnemonic is ~220 bytes).
 const MAX_SECRET_BYTES: u64 = 4096;
 
+/// How often a passphrase is asked before giving up (each slip asks again).
+const MAX_PASSPHRASE_TRIES: usize = 5;
+
+/// Tries per position in the backup check after `seed new`.
+pub const BACKUP_CHECK_TRIES: usize = 3;
+
+/// A line for the person at the terminal (never stdout or stderr, which may be logs).
+fn tty_note(text: &str) -> Result<(), SecretError> {
+    let mut t = tty()?;
+    writeln!(t, "{text}").map_err(|source| SecretError::Read {
+        what: "terminal",
+        source,
+    })
+}
+
 /// Where a secret comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -72,15 +87,31 @@ pub fn passphrase(
             let all = read_fd(fd, what)?;
             Zeroizing::new(first_line(&all).to_owned())
         }
+        // A slip (the two entries differ, or an empty one) asks again instead of aborting:
+        // at `seed new` an abort would throw away words already written down.
         Source::Tty => {
-            let first = tty_prompt(&format!("Enter {what}: "), what)?;
-            if confirm {
-                let second = tty_prompt(&format!("Repeat {what}: "), what)?;
-                if !bool::from(first.as_bytes().ct_eq(second.as_bytes())) {
-                    return Err(SecretError::PassphraseMismatch);
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                let first = tty_prompt(&format!("Enter {what}: "), what)?;
+                let problem = if first.is_empty() && !allow_empty {
+                    SecretError::EmptyPassphrase
+                } else if confirm
+                    && !bool::from(
+                        first
+                            .as_bytes()
+                            .ct_eq(tty_prompt(&format!("Repeat {what}: "), what)?.as_bytes()),
+                    )
+                {
+                    SecretError::PassphraseMismatch
+                } else {
+                    break first;
+                };
+                if tries >= MAX_PASSPHRASE_TRIES {
+                    return Err(problem);
                 }
+                tty_note(&format!("{problem}; try again."))?;
             }
-            first
         }
     };
     if value.is_empty() && !allow_empty {
@@ -161,11 +192,26 @@ pub fn backup_check(m: &Mnemonic, positions: &[usize], source: Source) -> Result
                 check(*p, answers.get(i).map(|s| s.as_str()).unwrap_or(""))?;
             }
         }
-        // On the terminal each answer is checked as it is typed: a wrong word stops at once.
+        // On the terminal each answer is checked as it is typed; a slip is asked again, up to
+        // BACKUP_CHECK_TRIES times per position, so a typo never throws the written words away.
         Source::Tty => {
             for p in positions {
-                let w = tty_prompt(&format!("Backup check: type word #{p}: "), "backup check")?;
-                check(*p, &Zeroizing::new(w.trim().to_lowercase()))?;
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    let w = tty_prompt(&format!("Backup check: type word #{p}: "), "backup check")?;
+                    match check(*p, &Zeroizing::new(w.trim().to_lowercase())) {
+                        Ok(()) => break,
+                        Err(e) if tries >= BACKUP_CHECK_TRIES => return Err(e),
+                        Err(_) => {
+                            let left = BACKUP_CHECK_TRIES - tries;
+                            tty_note(&format!(
+                                "That is not word #{p} of the words shown; check your paper ({left} {} left).",
+                                if left == 1 { "try" } else { "tries" }
+                            ))?;
+                        }
+                    }
+                }
             }
         }
     }
@@ -181,20 +227,5 @@ pub fn dice(source: Source, min_rolls: usize) -> Result<Zeroizing<String>, Secre
             "die rolls",
         )?,
     };
-    let mut rolls = Zeroizing::new(String::new());
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        if !('1'..='6').contains(&c) {
-            return Err(SecretError::BadDice(
-                "die rolls must be digits 1 to 6".into(),
-            ));
-        }
-        rolls.push(c);
-    }
-    if rolls.len() < min_rolls {
-        return Err(SecretError::BadDice(format!(
-            "{} rolls given; at least {min_rolls} are needed for this word count",
-            rolls.len()
-        )));
-    }
-    Ok(rolls)
+    super::entropy::parse_rolls(&text, min_rolls)
 }

@@ -129,8 +129,39 @@ pub fn gif(frames: &[Matrix], px: u32, fps: f64) -> Result<Vec<u8>, TransportErr
     Ok(out)
 }
 
+/// Add a GIF comment extension (`text`, printable ASCII only) after the header, so the file
+/// itself says what it carries (viewers and `exiftool` show it; decoders skip it).
+pub fn gif_comment(gif: &[u8], text: &str) -> Vec<u8> {
+    // Header (6) + logical screen descriptor (7) + the global colour table if flagged.
+    let Some(&packed) = gif.get(10) else {
+        return gif.to_vec();
+    };
+    let gct = if packed & 0x80 != 0 {
+        3usize << ((packed & 0x07) + 1)
+    } else {
+        0
+    };
+    let at = 13 + gct;
+    if gif.len() < at || !gif.starts_with(b"GIF8") {
+        return gif.to_vec();
+    }
+    let clean: Vec<u8> = text
+        .bytes()
+        .filter(|b| (0x20..0x7f).contains(b))
+        .take(255)
+        .collect();
+    let mut out = Vec::with_capacity(gif.len() + clean.len() + 5);
+    out.extend_from_slice(&gif[..at]);
+    out.extend_from_slice(&[0x21, 0xfe, clean.len() as u8]);
+    out.extend_from_slice(&clean);
+    out.push(0);
+    out.extend_from_slice(&gif[at..]);
+    out
+}
+
 /// One self-contained page (no network, no external script) that plays the frames full screen
-/// with speed and size controls.
+/// with speed and size controls. `title` is the page title and the caption beside the frame
+/// counter (e.g. `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc)`).
 pub fn html(frames: &[Matrix], fps: f64, title: &str) -> Result<String, TransportError> {
     use base64::Engine as _;
     use bitcoin::base64;
@@ -151,7 +182,7 @@ html,body{{margin:0;height:100%;background:#fff;font:16px sans-serif}}
 #bar{{height:3em;display:flex;gap:1em;align-items:center;justify-content:center}}
 </style></head>
 <body><img id="qr" alt="QR frame"><div id="bar">
-<span id="n"></span>
+<span id="cap">{title}</span> · <span id="n"></span>
 <label>frames/s <input id="fps" type="range" min="1" max="15" step="1" value="{fps}"></label>
 <label>size <input id="size" type="range" min="20" max="100" step="5" value="100"></label>
 <button id="pause">pause</button></div>

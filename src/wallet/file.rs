@@ -11,7 +11,7 @@ use bitcoin::Network;
 use serde::{Deserialize, Serialize};
 
 use super::{WalletError, WatchOnly};
-use crate::fsutil::{read_limited, write_atomic, write_atomic_new};
+use crate::fsutil::{read_limited, write_atomic, write_output, FsError};
 use crate::Error;
 
 /// The version this code writes.
@@ -190,14 +190,11 @@ impl WalletFile {
 
     /// Write a new file; refuses to replace an existing one unless `force`.
     pub fn write_new(&self, path: &Path, force: bool) -> Result<(), Error> {
-        if force {
-            return write_atomic(path, &self.to_json());
-        }
-        write_atomic_new(path, &self.to_json()).map_err(|e| match e {
-            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+        write_output(path, &self.to_json(), force).map_err(|e| match e {
+            FsError::Exists { .. } => {
                 WalletError::FileExists(crate::sanitize::escape(&path.display().to_string())).into()
             }
-            e => e,
+            e => e.into(),
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod file;
 pub mod fixture;
 pub mod ownership;
 pub mod script_type;
+pub mod slip132;
 pub mod ur_account;
 
 pub use descriptor::WatchOnly;
