@@ -68,6 +68,17 @@ pub enum Error {
     Usage(String),
 }
 
+impl From<crate::transport::TransportError> for Error {
+    fn from(e: crate::transport::TransportError) -> Self {
+        use crate::transport::TransportError as T;
+        match e {
+            T::Fs(f) => Error::Fs(f),
+            T::BadOption(m) => Error::Usage(m),
+            e => Error::Transport(e),
+        }
+    }
+}
+
 impl Error {
     /// The process exit code for this error (DESIGN.md §5).
     pub fn exit_code(&self) -> u8 {

@@ -1,5 +1,6 @@
 //! Bundles: PSBT v0/v2 parsing and serialising (with size limits), building from UTXOs, the review
 //! summary both sides print, finalizing and extracting, and the bundle id. No signing here.
+pub mod classify;
 pub mod create;
 pub mod finalize;
 pub mod id;

@@ -1,7 +1,10 @@
 //! `qr` subcommand types.
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
+
+use crate::transport::frames::{Ec, Format, RenderOptions, UrType};
+use crate::transport::receive::DEFAULT_CAMERA_TIMEOUT;
 
 /// QR commands: show any file as (animated) QR, or scan frames back into the file.
 #[derive(Debug, Subcommand)]
@@ -14,58 +17,19 @@ pub enum QrCmd {
     Scan(ScanArgs),
 }
 
-/// QR payload formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum QrFormat {
-    /// Blockchain Commons UR with fountain codes (Sparrow, Keystone, SeedSigner, Jade, BlueWallet).
-    Ur,
-    /// Coinkite BBQr (Coldcard Q, Sparrow).
-    Bbqr,
-    /// One base64 frame (small PSBTs only; Electrum-style).
-    Base64,
-}
-
-/// UR types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum UrTypeArg {
-    /// `crypto-psbt` (default for PSBTs: read by SeedSigner, Jade, BlueWallet, Keystone).
-    CryptoPsbt,
-    /// `psbt` (the newer name; fewer wallets read it).
-    Psbt,
-    /// `bytes` (anything else).
-    Bytes,
-    /// `crypto-account` (xpub export, CBOR input).
-    CryptoAccount,
-    /// `crypto-output` (descriptor export, CBOR input).
-    CryptoOutput,
-}
-
-/// Error-correction level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EcArg {
-    /// ~7 % recovery; densest.
-    L,
-    /// ~15 %.
-    M,
-    /// ~25 %.
-    Q,
-    /// ~30 %.
-    H,
-}
-
 /// How to render the frames (shared by `qr show` and every `--qr` option).
 #[derive(Debug, Clone, Args)]
 pub struct RenderArgs {
     /// Payload format.
     #[arg(long, value_enum, default_value = "ur")]
-    pub format: QrFormat,
+    pub format: Format,
     /// UR type (default: crypto-psbt for PSBTs, bytes otherwise).
     #[arg(long, value_enum)]
-    pub ur_type: Option<UrTypeArg>,
+    pub ur_type: Option<UrType>,
     /// Largest UR fragment in bytes (10–2000). 400 B (Sparrow's size) makes a version 16 code;
     /// with airsign's decoder that moves a 20 KB PSBT in ~40 % fewer frames than Sparrow. Use
     /// 100–200 for poor cameras (smaller codes, more frames).
-    #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u16).range(10..=2000))]
+    #[arg(long, default_value_t = crate::transport::frames::DEFAULT_FRAGMENT, value_parser = clap::value_parser!(u16).range(10..=2000))]
     pub fragment: u16,
     /// BBQr: the most parts to split into; the smallest QR version that fits that many is chosen.
     /// Default: as few parts as version 16 codes allow (one frame when the file fits one).
@@ -73,17 +37,33 @@ pub struct RenderArgs {
     pub max_parts: Option<usize>,
     /// Error-correction level.
     #[arg(long, value_enum, default_value = "l")]
-    pub ec: EcArg,
+    pub ec: Ec,
     /// Frames per second for animations.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = crate::transport::frames::DEFAULT_FPS)]
     pub fps: f64,
     /// Pixels per module in PNG/GIF output.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = crate::transport::frames::DEFAULT_MODULE_PX)]
     pub module_px: u32,
     /// UR mixed parts to add after the pure fragments (default: as many as pure fragments, so a
     /// receiver that misses frames still completes from one loop of the animation).
     #[arg(long)]
     pub extra_parts: Option<u32>,
+}
+
+impl RenderArgs {
+    /// The library's rendering options.
+    pub fn options(&self) -> RenderOptions {
+        RenderOptions {
+            format: self.format,
+            ur_type: self.ur_type,
+            fragment: self.fragment,
+            max_parts: self.max_parts,
+            ec: self.ec,
+            fps: self.fps,
+            module_px: self.module_px,
+            extra_parts: self.extra_parts,
+        }
+    }
 }
 
 /// `qr show`.
@@ -139,7 +119,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DEVICE")]
     pub camera: Option<PathBuf>,
     /// With --camera: give up after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_CAMERA_TIMEOUT)]
     pub timeout: u64,
     /// Where to write the payload (`-` for stdout).
     #[arg(long, short, default_value = "-")]

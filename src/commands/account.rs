@@ -90,9 +90,9 @@ fn show_qr(
     e: &account::AccountExport,
     q: &crate::cli::qr::QrOut,
 ) -> Result<(), Error> {
-    use super::qr::{show_outputs, Kind};
+    use super::carry::show_outputs;
     use crate::bundle::KeySource;
-    use crate::cli::qr::{QrFormat, UrTypeArg};
+    use crate::transport::frames::{Format, Kind, UrType};
     use crate::wallet::ur_account::{crypto_account, crypto_output, AccountKey, Form};
     let form = match script {
         ScriptType::Pkh => Form::Pkh,
@@ -108,15 +108,15 @@ fn show_qr(
         xpub: keys.xpub_at(&path)?,
         path,
     };
-    if q.render.format != QrFormat::Ur || q.render.ur_type == Some(UrTypeArg::Bytes) {
+    if q.render.format != Format::Ur || q.render.ur_type == Some(UrType::Bytes) {
         let text = e.multipath.clone().unwrap_or_else(|| e.key_origin.clone());
         return show_outputs(text.as_bytes(), Kind::Text, q);
     }
     let mut q2 = q.clone();
-    let cbor = if q.render.ur_type == Some(UrTypeArg::CryptoOutput) {
+    let cbor = if q.render.ur_type == Some(UrType::CryptoOutput) {
         crypto_output(keys.fingerprint(), &key)
     } else {
-        q2.render.ur_type = Some(UrTypeArg::CryptoAccount);
+        q2.render.ur_type = Some(UrType::CryptoAccount);
         crypto_account(keys.fingerprint(), &[key])
     };
     show_outputs(&cbor, Kind::Cbor, &q2)

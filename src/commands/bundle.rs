@@ -5,14 +5,14 @@ use bitcoin::address::NetworkUnchecked;
 use bitcoin::{Address, Amount, Denomination, Network};
 use serde::Serialize;
 
+use super::carry::{read_psbt, show_outputs};
 use super::render::review_text;
 use super::{encoding, network, print_json, println_out};
-use crate::bundle::parse::MAX_PSBT_BYTES;
 use crate::bundle::{self, create, finalize, utxo, BundleId, Review, Version};
 use crate::cli::bundle::{CreateArgs, FinalizeArgs, ImportArgs, InspectArgs, WalletArgs};
-use crate::cli::qr::ScanIn;
 use crate::cli::{BundleCmd, PsbtVersionArg};
 use crate::fsutil::{check_output, read_limited, write_output};
+use crate::transport::frames::Kind;
 use crate::wallet::file as wallet_file;
 use crate::wallet::{WalletError, WatchOnly};
 use crate::Error;
@@ -84,14 +84,6 @@ pub(crate) fn parse_amount(s: &str) -> Result<Amount, Error> {
     })
 }
 
-pub(crate) fn read_psbt(
-    p: Option<&Path>,
-    scan: &ScanIn,
-) -> Result<(bitcoin::Psbt, Version, bundle::Encoding), Error> {
-    let bytes = super::qr::read_input(p, scan, (MAX_PSBT_BYTES * 2) as u64)?;
-    Ok(bundle::decode(&bytes)?)
-}
-
 #[derive(Serialize)]
 struct CreateOut<'a> {
     out: String,
@@ -143,7 +135,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
             a.force,
         )?;
     }
-    super::qr::show_outputs(&created.psbt.serialize(), super::qr::Kind::Psbt, &a.qr)?;
+    show_outputs(&created.psbt.serialize(), Kind::Psbt, &a.qr)?;
     let change_index = created.change.map(|(_, i)| i);
     // The PSBT exists now: record its change index so the next bundle takes a fresh one.
     let next_change = match (&a.wallet.wallet, change_index) {
@@ -274,9 +266,9 @@ fn import(a: ImportArgs) -> Result<(), Error> {
     if let Some(out) = &a.out {
         write_output(out, &bundle::encode(&psbt, out_version, out_enc)?, a.force)?;
     }
-    super::qr::show_outputs(
+    show_outputs(
         &bundle::encode(&psbt, out_version, bundle::Encoding::Binary)?,
-        super::qr::Kind::Psbt,
+        Kind::Psbt,
         &a.qr,
     )?;
     if a.json {
@@ -328,9 +320,9 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
         PsbtVersionArg::V0 => Version::V0,
         PsbtVersionArg::V2 => Version::V2,
     };
-    super::qr::show_outputs(
+    show_outputs(
         &bitcoin::consensus::encode::serialize(&tx),
-        super::qr::Kind::Transaction,
+        Kind::Transaction,
         &a.qr,
     )?;
     // Where the hex goes: the -o file with --extract, else stdout (unless -o - holds the PSBT).

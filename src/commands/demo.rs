@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::account::export_for;
 use super::render::review_text;
-use super::{print_json, println_out, qr};
+use super::{print_json, println_out};
+use crate::bundle::classify;
 use crate::bundle::Reviewed;
 use crate::bundle::{self, create, finalize, utxo, Encoding, Version};
-use crate::cli::qr::{EcArg, QrFormat, RenderArgs};
 use crate::cli::DemoArgs;
 use crate::fsutil::{read_limited, write_atomic};
 use crate::policy::Policy;
@@ -19,6 +19,9 @@ use crate::secrets::seedfile::{self, Protection, Unlock};
 use crate::secrets::Mnemonic;
 use crate::session;
 use crate::signer::{KeyChain, SignOptions};
+use crate::transport::frames::{frames, Kind, RenderOptions};
+use crate::transport::receive::{receive, ScanSource};
+use crate::transport::show::{emit, Output};
 use crate::wallet::fixture::{funding_tx, TEST_MNEMONIC};
 use crate::wallet::{ScriptType, WatchOnly};
 use crate::Error;
@@ -229,15 +232,12 @@ fn carry(
         json,
         &format!("[gap]     {n} QR frame(s) in {}", frames_dir.display()),
     );
-    let s = qr::scan_inputs(
-        &qr::parse_scan(&format!("dir:{}", frames_dir.display())),
-        true,
-    )?;
+    let s = receive(&[ScanSource::Dir(frames_dir.to_path_buf())], true)?;
     step(
         json,
         &format!(
-            "{side} scanned {} bytes ({}) from {} frame(s) with rqrr",
-            s.bytes, s.kind, s.counters.frames
+            "{side} scanned {} bytes from {} frame(s) with rqrr",
+            s.bytes, s.counters.frames
         ),
     );
     Ok(s.data)
@@ -245,18 +245,13 @@ fn carry(
 
 /// Render `psbt` as PNG frames with the default settings; returns the frame count.
 fn cross_by_qr(psbt: &[u8], frames_dir: &Path) -> Result<usize, Error> {
-    let render = RenderArgs {
-        format: QrFormat::Ur,
-        ur_type: None,
-        fragment: 400,
-        max_parts: None,
-        ec: EcArg::L,
-        fps: 5.0,
+    let render = RenderOptions {
         module_px: 4,
-        extra_parts: None,
+        ..RenderOptions::default()
     };
-    let f = qr::frames(psbt, qr::Kind::Psbt, &render)?;
-    qr::emit(&f, &qr::Output::PngDir(frames_dir.to_path_buf()), &render)?;
+    let caption = classify::caption(psbt, Kind::Psbt);
+    let f = frames(psbt, Kind::Psbt, caption, &render)?;
+    emit(&f, &Output::PngDir(frames_dir.to_path_buf()), &render)?;
     Ok(f.parts.len())
 }
 

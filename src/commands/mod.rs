@@ -2,6 +2,7 @@
 mod account;
 mod address;
 mod bundle;
+mod carry;
 mod demo;
 pub mod qr;
 mod render;

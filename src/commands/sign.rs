@@ -3,7 +3,7 @@ use std::io::{BufRead, Write};
 
 use serde::Serialize;
 
-use super::bundle::read_psbt;
+use super::carry::{read_psbt, show_outputs};
 use super::render::review_text;
 use super::{encoding, print_json, unlock};
 use crate::bundle::{self, Review, Reviewed};
@@ -117,9 +117,9 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         let bytes = bundle::encode(&psbt, version, encoding(a.encoding))?;
         write_output(out, &bytes, a.force)?;
     }
-    super::qr::show_outputs(
+    show_outputs(
         &bundle::encode(&psbt, version, bundle::Encoding::Binary)?,
-        super::qr::Kind::Psbt,
+        crate::transport::frames::Kind::Psbt,
         &a.qr,
     )?;
     if a.json {

@@ -9,8 +9,11 @@ pub mod camera;
 pub mod cbor;
 pub mod decoder;
 pub mod fountain;
+pub mod frames;
 pub mod qr;
+pub mod receive;
 pub mod scan;
+pub mod show;
 pub mod ur;
 pub mod xoshiro;
 
@@ -53,4 +56,13 @@ pub enum TransportError {
     /// Nothing decodable was found.
     #[error("{0}")]
     Incomplete(String),
+    /// An option value makes no sense (a usage error).
+    #[error("{0}")]
+    BadOption(String),
+    /// Reading frames or writing rendered ones failed.
+    #[error(transparent)]
+    Fs(#[from] crate::fsutil::FsError),
+    /// Drawing on the terminal failed.
+    #[error("cannot draw on the terminal")]
+    Terminal(#[source] std::io::Error),
 }

@@ -102,16 +102,22 @@ enum Claim {
     OffBranch(String, String),
 }
 
+/// What classifying an output needs besides the output.
+struct Ctx<'a> {
+    keys: &'a dyn KeySource,
+    accounts: &'a [(DerivationPath, ScriptType)],
+    opts: &'a ReviewOptions,
+}
+
 fn classify(
+    cx: &Ctx,
     spk: &Script,
     pk: &PublicKey,
     path: &DerivationPath,
-    keys: &dyn KeySource,
-    accounts: &[(DerivationPath, ScriptType)],
-    opts: &ReviewOptions,
     what: &str,
     found: &mut Findings,
 ) -> Claim {
+    let (keys, accounts, opts) = (cx.keys, cx.accounts, cx.opts);
     let shown = format!("m/{path}");
     let Some(derived) = derive(keys, path, what, found) else {
         return Claim::Not(None);
@@ -197,7 +203,12 @@ pub(super) fn review_outputs(
         }
         if !spk.is_op_return() {
             for (pk, path) in &claims {
-                match classify(spk, pk, path, keys, &accounts, opts, &what, found) {
+                let cx = Ctx {
+                    keys,
+                    accounts: &accounts,
+                    opts,
+                };
+                match classify(&cx, spk, pk, path, &what, found) {
                     Claim::Not(n) => {
                         if let Some(n) = n {
                             found.fact("output-claim-false", format!("{what}: {n}"));

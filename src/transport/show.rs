@@ -1,0 +1,145 @@
+//! Frames → the surfaces a person or a camera sees: the terminal (animated, q to stop), PNG
+//! files, a looping GIF, a self-contained HTML page, or the part strings as text. Every surface
+//! names what it carries (the caption).
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::frames::{Frames, RenderOptions};
+use super::qr::{self, Matrix};
+use super::{ur, TransportError};
+use crate::fsutil::{write_atomic, FsError};
+
+/// Where frames go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Animated in this terminal.
+    Terminal,
+    /// PNG files in a folder.
+    PngDir(PathBuf),
+    /// Animated GIF.
+    Gif(PathBuf),
+    /// Self-contained HTML page.
+    Html(PathBuf),
+    /// Part strings, one per line (`-` = stdout).
+    Text(PathBuf),
+}
+
+/// Parse a `--qr` value: `terminal`, `png:DIR`, `gif:FILE`, `html:FILE`, `text:FILE`.
+pub fn parse_output(s: &str) -> Result<Output, TransportError> {
+    let (k, v) = s.split_once(':').unwrap_or((s, ""));
+    let p = PathBuf::from(v);
+    match (k, v.is_empty()) {
+        ("terminal", _) => Ok(Output::Terminal),
+        ("png", false) => Ok(Output::PngDir(p)),
+        ("gif", false) => Ok(Output::Gif(p)),
+        ("html", false) => Ok(Output::Html(p)),
+        ("text", false) => Ok(Output::Text(p)),
+        ("text", true) => Ok(Output::Text(PathBuf::from("-"))),
+        _ => Err(TransportError::BadOption(format!(
+            "--qr takes terminal, png:DIR, gif:FILE, html:FILE or text:FILE, not {}",
+            crate::sanitize::escape(s)
+        ))),
+    }
+}
+
+/// Write the frames to one output.
+pub fn emit(f: &Frames, out: &Output, r: &RenderOptions) -> Result<(), TransportError> {
+    match out {
+        Output::Terminal => animate(f, r.fps),
+        Output::PngDir(dir) => {
+            std::fs::create_dir_all(dir).map_err(|source| FsError::Io {
+                action: "create",
+                path: dir.clone(),
+                source,
+            })?;
+            for (i, m) in f.matrices.iter().enumerate() {
+                write_atomic(
+                    &dir.join(format!("frame-{:04}.png", i + 1)),
+                    &m.png(r.module_px.max(1))?,
+                )?;
+            }
+            Ok(())
+        }
+        Output::Gif(p) => {
+            let gif = qr::gif(&f.matrices, r.module_px.max(1), r.fps)?;
+            Ok(write_atomic(p, &qr::gif_comment(&gif, &title(f)))?)
+        }
+        Output::Html(p) => Ok(write_atomic(
+            p,
+            qr::html(&f.matrices, r.fps, &title(f))?.as_bytes(),
+        )?),
+        Output::Text(p) => {
+            let mut s = f.parts.join("\n");
+            s.push('\n');
+            Ok(write_atomic(p, s.as_bytes())?)
+        }
+    }
+}
+
+/// `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc) · ur:crypto-psbt`, or `airsign · base64`.
+fn title(f: &Frames) -> String {
+    format!(
+        "{} · {}",
+        f.caption.as_deref().unwrap_or("airsign"),
+        f.format
+    )
+}
+
+/// Cycle the frames in the terminal until q, Esc or Ctrl-C; the screen is restored after.
+fn animate(f: &Frames, fps: f64) -> Result<(), TransportError> {
+    use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use crossterm::{cursor, execute, terminal};
+    let mut out = std::io::stdout();
+    let io = TransportError::Terminal;
+    terminal::enable_raw_mode().map_err(io)?;
+    execute!(out, terminal::EnterAlternateScreen, cursor::Hide).map_err(io)?;
+    let period = Duration::from_secs_f64(1.0 / fps.clamp(0.2, 30.0));
+    let result = (|| -> Result<(), TransportError> {
+        let endless = match &f.endless {
+            Some(e) => Some((
+                ur::UrEncoder::new(&e.ur_type, e.cbor.clone(), e.fragment)?,
+                e.ec,
+            )),
+            None => None,
+        };
+        let mut i = 0usize;
+        loop {
+            // Pure fragments first, then ever-new mixed parts (multipart UR); else cycle.
+            let (m, label) = match &endless {
+                Some((enc, level)) => (
+                    Matrix::encode(&enc.part(i as u32 + 1).to_uppercase(), *level)?,
+                    format!("part {} (of {} fragments)", i + 1, f.fragments),
+                ),
+                None => (
+                    f.matrices[i % f.matrices.len()].clone(),
+                    format!("frame {}/{}", i % f.matrices.len() + 1, f.matrices.len()),
+                ),
+            };
+            let text = m.terminal().replace('\n', "\r\n");
+            let caption = f.caption.as_deref().unwrap_or("airsign");
+            write!(
+                out,
+                "\x1b[H{text}\x1b[0m {caption} · {label}  {}  (q to stop)\x1b[K\r\n",
+                f.format
+            )
+            .map_err(io)?;
+            out.flush().map_err(io)?;
+            if event::poll(period).map_err(io)? {
+                if let Event::Key(k) = event::read().map_err(io)? {
+                    let ctrl_c =
+                        k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+                    if k.kind == KeyEventKind::Press
+                        && (ctrl_c || matches!(k.code, KeyCode::Char('q') | KeyCode::Esc))
+                    {
+                        return Ok(());
+                    }
+                }
+            }
+            i += 1;
+        }
+    })();
+    let _ = execute!(out, cursor::Show, terminal::LeaveAlternateScreen);
+    let _ = terminal::disable_raw_mode();
+    result
+}
