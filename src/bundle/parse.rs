@@ -19,7 +19,7 @@ pub enum Version {
 }
 
 /// How a PSBT file is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 pub enum Encoding {
     /// Raw bytes (`.psbt`).
     Binary,

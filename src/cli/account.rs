@@ -2,7 +2,8 @@
 use clap::{Args, Subcommand};
 
 use super::qr::QrOut;
-use super::{ScriptArg, SeedUnlock};
+use super::SeedUnlock;
+use crate::wallet::ScriptType;
 
 /// Account commands.
 #[derive(Debug, Subcommand)]
@@ -21,7 +22,7 @@ pub struct AccountExportArgs {
     pub unlock: SeedUnlock,
     /// Script type.
     #[arg(long, value_enum)]
-    pub script: ScriptArg,
+    pub script: ScriptType,
     /// Account number (hardened, below 2^31).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..(1 << 31)))]
     pub account: u32,

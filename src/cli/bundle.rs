@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::qr::{QrOut, ScanIn};
-use super::{NetworkArg, PsbtEncodingArg, PsbtVersionArg};
+use super::PsbtVersionArg;
+use crate::bundle::Encoding;
 
 /// Bundle (PSBT) commands, online side.
 #[derive(Debug, Subcommand)]
@@ -38,8 +39,8 @@ pub struct WalletArgs {
     /// Network: for --descriptor (default bitcoin; tpub/vpub keys need testnet, testnet4,
     /// signet or regtest; a wallet file records its own). `bundle inspect` without it infers
     /// the network from the PSBT (xpubs, coin types) and says so.
-    #[arg(long, value_enum)]
-    pub network: Option<NetworkArg>,
+    #[arg(long, value_parser = super::network_parser())]
+    pub network: Option<bitcoin::Network>,
 }
 
 /// `bundle create`.
@@ -84,7 +85,7 @@ pub struct CreateArgs {
     pub qr: QrOut,
     /// Output encoding.
     #[arg(long, value_enum, default_value = "binary")]
-    pub encoding: PsbtEncodingArg,
+    pub encoding: Encoding,
     /// Print the review as JSON.
     #[arg(long)]
     pub json: bool,
@@ -125,7 +126,7 @@ pub struct ImportArgs {
     pub out: Option<PathBuf>,
     /// Output encoding.
     #[arg(long, value_enum, default_value = "binary")]
-    pub encoding: PsbtEncodingArg,
+    pub encoding: Encoding,
     /// PSBT version on output (v0 is what every signer reads).
     #[arg(long, value_enum, default_value = "v0")]
     pub psbt_version: PsbtVersionArg,

@@ -1,5 +1,6 @@
 //! Command-line types (clap derive) and nothing else, so man pages and completions can be
 //! generated from them. Handlers live in `commands/`.
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod account;
@@ -100,47 +101,10 @@ pub enum Command {
     },
 }
 
-/// Bitcoin networks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NetworkArg {
-    /// Mainnet.
-    Bitcoin,
-    /// Testnet3.
-    Testnet,
-    /// Testnet4.
-    Testnet4,
-    /// Signet.
-    Signet,
-    /// Regtest.
-    Regtest,
-}
-
-/// Script types for account export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScriptArg {
-    /// P2PKH, BIP44.
-    Pkh,
-    /// P2SH-P2WPKH, BIP49.
-    ShWpkh,
-    /// P2WPKH, BIP84.
-    Wpkh,
-    /// P2TR key path, BIP86.
-    Tr,
-    /// Multisig P2WSH cosigner key, BIP48 (…/2').
-    WshMulti,
-    /// Multisig P2SH-P2WSH cosigner key, BIP48 (…/1').
-    ShWshMulti,
-}
-
-/// How a PSBT is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PsbtEncodingArg {
-    /// Raw bytes.
-    Binary,
-    /// Base64 text.
-    Base64,
-    /// Hex text.
-    Hex,
+/// `--network` values, parsed straight into the library's `bitcoin::Network`.
+pub fn network_parser() -> impl TypedValueParser<Value = bitcoin::Network> {
+    PossibleValuesParser::new(["bitcoin", "testnet", "testnet4", "signet", "regtest"])
+        .try_map(|s| s.parse::<bitcoin::Network>())
 }
 
 /// PSBT version on output.

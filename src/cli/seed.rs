@@ -3,8 +3,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::NetworkArg;
-
 /// Seed file commands.
 #[derive(Debug, Subcommand)]
 pub enum SeedCmd {
@@ -24,8 +22,8 @@ pub struct SeedWrite {
     #[arg(long, short)]
     pub out: PathBuf,
     /// Network the seed is for; recorded in the file.
-    #[arg(long, value_enum, default_value = "bitcoin")]
-    pub network: NetworkArg,
+    #[arg(long, value_parser = super::network_parser(), default_value = "bitcoin")]
+    pub network: bitcoin::Network,
     /// Encrypt to this age recipient (age1…) instead of a passphrase; repeatable.
     #[arg(long = "recipient", value_name = "AGE1…")]
     pub recipients: Vec<String>,

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::qr::{QrOut, ScanIn};
-use super::{PsbtEncodingArg, SeedUnlock};
+use super::SeedUnlock;
+use crate::bundle::Encoding;
 
 /// `sign`.
 #[derive(Debug, Args)]
@@ -52,7 +53,7 @@ pub struct SignArgs {
     pub deterministic: bool,
     /// Output encoding.
     #[arg(long, value_enum, default_value = "binary")]
-    pub encoding: PsbtEncodingArg,
+    pub encoding: Encoding,
     /// Print the review and result as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -3,8 +3,6 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Subcommand};
 
-use super::NetworkArg;
-
 /// Watch-only wallet commands.
 #[derive(Debug, Subcommand)]
 pub enum WalletCmd {
@@ -37,8 +35,8 @@ pub struct WalletCreateArgs {
     #[arg(long, value_name = "ACCOUNT.JSON")]
     pub from: Option<PathBuf>,
     /// Network (default: the account file's, else bitcoin).
-    #[arg(long, value_enum)]
-    pub network: Option<NetworkArg>,
+    #[arg(long, value_parser = super::network_parser())]
+    pub network: Option<bitcoin::Network>,
     /// A label for people (default: the output file's name without extension).
     #[arg(long)]
     pub name: Option<String>,

@@ -1,7 +1,7 @@
 //! `airsign account export`.
 use super::{print_json, println_out, unlock};
 use crate::cli::account::AccountExportArgs;
-use crate::cli::{AccountCmd, ScriptArg};
+use crate::cli::AccountCmd;
 use crate::signer::KeyChain;
 use crate::wallet::account;
 use crate::wallet::ScriptType;
@@ -13,48 +13,14 @@ pub fn run(cmd: AccountCmd) -> Result<(), Error> {
     }
 }
 
-pub(crate) fn script_type(s: ScriptArg) -> ScriptType {
-    match s {
-        ScriptArg::Pkh => ScriptType::Pkh,
-        ScriptArg::ShWpkh => ScriptType::ShWpkh,
-        ScriptArg::Wpkh => ScriptType::Wpkh,
-        ScriptArg::Tr => ScriptType::Tr,
-        ScriptArg::WshMulti => ScriptType::WshMulti,
-        ScriptArg::ShWshMulti => ScriptType::ShWshMulti,
-    }
-}
-
-/// The export for one script type from an open key chain.
-pub(crate) fn export_for(
-    keys: &KeyChain,
-    script: ScriptType,
-    account_n: u32,
-) -> Result<account::AccountExport, Error> {
-    use crate::bundle::KeySource;
-    if account_n >= 1 << 31 {
-        return Err(Error::Usage("--account must be below 2^31".into()));
-    }
-    let net = keys.network();
-    let path = script.account_path(net, account_n);
-    let xpub = keys.xpub_at(&path)?;
-    Ok(account::export(
-        keys.fingerprint(),
-        &path,
-        &xpub,
-        script,
-        account_n,
-        net,
-    )?)
-}
-
 fn export(a: AccountExportArgs) -> Result<(), Error> {
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
     drop(seed);
-    let script = script_type(a.script);
-    let e = export_for(&keys, script, a.account)?;
+    let script = a.script;
+    let e = keys.account_export(script, a.account)?;
     if !a.qr.qr.is_empty() {
         show_qr(&keys, script, a.account, &e, &a.qr)?;
     }

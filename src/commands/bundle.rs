@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::carry::{read_psbt, show_outputs};
 use super::render::review_text;
-use super::{encoding, network, print_json, println_out};
+use super::{print_json, println_out};
 use crate::bundle::{self, create, finalize, utxo, BundleId, Review, Version};
 use crate::cli::bundle::{CreateArgs, FinalizeArgs, ImportArgs, InspectArgs, WalletArgs};
 use crate::cli::{BundleCmd, PsbtVersionArg};
@@ -38,7 +38,7 @@ fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
             };
             eprintln!("note: read the SLIP-132 {prefix} key as the {standard} it encodes");
         }
-        let net = network(a.network.unwrap_or(crate::cli::NetworkArg::Bitcoin));
+        let net = a.network.unwrap_or(Network::Bitcoin);
         return Ok(Some(WatchOnly::from_descriptor(&d, net)?));
     }
     if let Some(p) = &a.wallet {
@@ -131,7 +131,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     if let Some(out) = &a.out {
         write_output(
             out,
-            &bundle::encode(&created.psbt, Version::V0, encoding(a.encoding))?,
+            &bundle::encode(&created.psbt, Version::V0, a.encoding)?,
             a.force,
         )?;
     }
@@ -212,7 +212,7 @@ fn review_network(
     psbt: &bitcoin::Psbt,
 ) -> (Network, String) {
     match (a.network, w) {
-        (Some(n), _) => (network(n), "given with --network".to_string()),
+        (Some(n), _) => (n, "given with --network".to_string()),
         (None, Some(w)) => (w.network, "the wallet's".to_string()),
         (None, None) => {
             let inferred = bundle::review::infer_network(psbt);
@@ -262,7 +262,7 @@ fn import(a: ImportArgs) -> Result<(), Error> {
         PsbtVersionArg::V0 => Version::V0,
         PsbtVersionArg::V2 => Version::V2,
     };
-    let out_enc = encoding(a.encoding);
+    let out_enc = a.encoding;
     if let Some(out) = &a.out {
         write_output(out, &bundle::encode(&psbt, out_version, out_enc)?, a.force)?;
     }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::account::export_for;
 use super::render::review_text;
 use super::{print_json, println_out};
 use crate::bundle::classify;
@@ -60,7 +59,9 @@ fn trip(
     // ONLINE: the watch-only side knows the exported descriptor only.
     let descriptor = {
         let keys = open_keys(seed_file)?;
-        export_for(&keys, script, 0)?.multipath.unwrap_or_default()
+        keys.account_export(script, 0)?
+            .multipath
+            .unwrap_or_default()
     };
     step(
         json,

@@ -15,7 +15,7 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, NetworkArg, PsbtEncodingArg};
+use crate::cli::{Cli, Command};
 use crate::Error;
 
 /// Run a parsed command line.
@@ -70,24 +70,6 @@ fn man_pages(cmd: &clap::Command, name: &str, dir: &std::path::Path) -> Result<u
         n += man_pages(sub, &format!("{name}-{}", sub.get_name()), dir)?;
     }
     Ok(n)
-}
-
-pub(crate) fn network(n: NetworkArg) -> bitcoin::Network {
-    match n {
-        NetworkArg::Bitcoin => bitcoin::Network::Bitcoin,
-        NetworkArg::Testnet => bitcoin::Network::Testnet,
-        NetworkArg::Testnet4 => bitcoin::Network::Testnet4,
-        NetworkArg::Signet => bitcoin::Network::Signet,
-        NetworkArg::Regtest => bitcoin::Network::Regtest,
-    }
-}
-
-pub(crate) fn encoding(e: PsbtEncodingArg) -> crate::bundle::Encoding {
-    match e {
-        PsbtEncodingArg::Binary => crate::bundle::Encoding::Binary,
-        PsbtEncodingArg::Base64 => crate::bundle::Encoding::Base64,
-        PsbtEncodingArg::Hex => crate::bundle::Encoding::Hex,
-    }
 }
 
 pub(crate) fn print_bytes(b: &[u8]) -> Result<(), Error> {

@@ -1,5 +1,5 @@
 //! `airsign seed new|import|info`.
-use super::{network, print_json, println_out, unlock};
+use super::{print_json, println_out, unlock};
 use crate::cli::seed::{SeedImportArgs, SeedInfoArgs, SeedNewArgs, SeedWrite};
 use crate::cli::SeedCmd;
 use crate::fsutil::{check_output, read_limited, write_output};
@@ -50,7 +50,7 @@ fn check_target(w: &SeedWrite) -> Result<(), Error> {
 }
 
 fn write_and_report(m: &Mnemonic, w: &SeedWrite, prot: &Protection) -> Result<(), Error> {
-    let (bytes, info) = seedfile::seal(m, network(w.network), &seedfile::now_rfc3339(), prot)?;
+    let (bytes, info) = seedfile::seal(m, w.network, &seedfile::now_rfc3339(), prot)?;
     write_output(&w.out, &bytes, w.force)?;
     report(&info, w.json, Some(&w.out))
 }

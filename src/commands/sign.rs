@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::carry::{read_psbt, show_outputs};
 use super::render::review_text;
-use super::{encoding, print_json, unlock};
+use super::{print_json, unlock};
 use crate::bundle::{self, Review, Reviewed};
 use crate::cli::SignArgs;
 use crate::fsutil::{self, write_output};
@@ -114,7 +114,7 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         bundle::minimal::strip_for_return(&mut psbt);
     }
     if let Some(out) = &a.out {
-        let bytes = bundle::encode(&psbt, version, encoding(a.encoding))?;
+        let bytes = bundle::encode(&psbt, version, a.encoding)?;
         write_output(out, &bytes, a.force)?;
     }
     show_outputs(

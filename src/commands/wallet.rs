@@ -1,7 +1,7 @@
 //! `airsign wallet create|addresses|receive` (online side, watch-only).
 use serde::Serialize;
 
-use super::{network, print_json, println_out};
+use super::{print_json, println_out};
 use crate::cli::wallet::{WalletAddressesArgs, WalletCreateArgs, WalletReceiveArgs};
 use crate::cli::WalletCmd;
 use crate::fsutil::read_limited;
@@ -30,13 +30,10 @@ struct CreateOut<'a> {
 
 fn create(a: WalletCreateArgs) -> Result<(), Error> {
     let (text, net) = match (&a.descriptor, &a.from) {
-        (Some(d), _) => (
-            d.clone(),
-            a.network.map_or(bitcoin::Network::Bitcoin, network),
-        ),
+        (Some(d), _) => (d.clone(), a.network.unwrap_or(bitcoin::Network::Bitcoin)),
         (None, Some(p)) => {
             let e = AccountExport::parse(&read_limited(p, MAX_WALLET_FILE_BYTES)?)?;
-            if let Some(n) = a.network.map(network) {
+            if let Some(n) = a.network {
                 if n != e.network {
                     return Err(Error::Usage(format!(
                         "--network {n} does not match the account file's network {}",

@@ -151,3 +151,30 @@ fn erase_all(cache: &mut HashMap<DerivationPath, KeyPair>) {
     }
     cache.clear();
 }
+
+impl KeyChain {
+    /// The account export (xpub with origin, descriptors, first address) for one script type.
+    pub fn account_export(
+        &self,
+        script: crate::wallet::ScriptType,
+        account_n: u32,
+    ) -> Result<crate::wallet::account::AccountExport, SignError> {
+        use crate::bundle::KeySource;
+        if account_n >= 1 << 31 {
+            return Err(SignError::Derivation(
+                "the account number must be below 2^31".into(),
+            ));
+        }
+        let net = self.network();
+        let path = script.account_path(net, account_n);
+        let xpub = self.xpub_at(&path)?;
+        Ok(crate::wallet::account::export(
+            self.fingerprint(),
+            &path,
+            &xpub,
+            script,
+            account_n,
+            net,
+        )?)
+    }
+}

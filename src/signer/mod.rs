@@ -30,6 +30,9 @@ pub enum SignError {
         /// What failed.
         reason: String,
     },
+    /// Building an export from our keys failed.
+    #[error(transparent)]
+    Wallet(#[from] crate::wallet::WalletError),
     /// The PSBT handed to the signer is not the one that was reviewed and shown.
     #[error("the PSBT to sign is not the PSBT that was reviewed; nothing was signed")]
     ReviewMismatch,

@@ -5,7 +5,9 @@ use bitcoin::bip32::{ChildNumber, DerivationPath};
 use bitcoin::Network;
 
 /// The script types airsign exports and signs for, with their standard derivation paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScriptType {
     /// Legacy P2PKH, BIP44 (`m/44'/coin'/account'`).
