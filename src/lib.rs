@@ -25,6 +25,7 @@
 pub mod bundle;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod error;
 pub mod fsutil;
 pub mod hex;
