@@ -94,6 +94,8 @@ impl Error {
             // `address verify`: the address is not the seed's. A safety check's "no", distinct from
             // "could not check" (1).
             Error::Wallet(WalletError::NotMine { .. }) => EXIT_REFUSED,
+            // What was typed on the command line is not a payment: a usage error.
+            Error::Wallet(WalletError::BadPayment(_) | WalletError::BadAmount(_)) => EXIT_USAGE,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
             Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
                 EXIT_INTEGRITY

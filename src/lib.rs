@@ -31,6 +31,7 @@ pub mod fsutil;
 pub mod hex;
 pub mod policy;
 pub mod sanitize;
+pub mod screen;
 pub mod secrets;
 pub mod session;
 pub mod signer;

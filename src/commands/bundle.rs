@@ -1,20 +1,20 @@
 //! `airsign bundle create|import|inspect|finalize` (online side).
 use std::path::Path;
 
-use bitcoin::address::NetworkUnchecked;
-use bitcoin::{Address, Amount, Denomination, Network};
+use bitcoin::Network;
 use serde::Serialize;
 
 use super::carry::{read_psbt, show_outputs};
-use super::render::review_text;
 use super::{print_json, println_out};
 use crate::bundle::{self, create, finalize, utxo, BundleId, Review, Version};
 use crate::cli::bundle::{CreateArgs, FinalizeArgs, ImportArgs, InspectArgs, WalletArgs};
 use crate::cli::{BundleCmd, PsbtVersionArg};
 use crate::fsutil::{check_output, read_limited, write_output};
+use crate::screen::review_text;
 use crate::transport::frames::Kind;
 use crate::wallet::file as wallet_file;
-use crate::wallet::{WalletError, WatchOnly};
+use crate::wallet::payment::{parse_address, parse_payment};
+use crate::wallet::WatchOnly;
 use crate::Error;
 
 pub fn run(cmd: BundleCmd) -> Result<(), Error> {
@@ -47,43 +47,6 @@ fn wallet(a: &WalletArgs) -> Result<Option<WatchOnly>, Error> {
     Ok(None)
 }
 
-/// Parse `ADDR:AMOUNT` with sats or a `btc` suffix, checking the address's network.
-pub(crate) fn parse_payment(s: &str, net: Network) -> Result<(Address, Amount), Error> {
-    let (addr, amt) = s.rsplit_once(':').ok_or_else(|| {
-        Error::Usage(format!(
-            "--to wants ADDR:AMOUNT, got {}",
-            crate::sanitize::escape(s)
-        ))
-    })?;
-    Ok((parse_address(addr, net)?, parse_amount(amt)?))
-}
-
-pub(crate) fn parse_address(addr: &str, net: Network) -> Result<Address, Error> {
-    let bad = || WalletError::BadAddress {
-        address: crate::sanitize::escape(addr),
-        network: net,
-    };
-    let a: Address<NetworkUnchecked> = addr.parse().map_err(|_| bad())?;
-    Ok(a.require_network(net).map_err(|_| bad())?)
-}
-
-/// `1000`, `1000sat`, `0.001btc`.
-pub(crate) fn parse_amount(s: &str) -> Result<Amount, Error> {
-    let t = s.trim().to_ascii_lowercase();
-    let r = if let Some(b) = t.strip_suffix("btc") {
-        Amount::from_str_in(b.trim(), Denomination::Bitcoin)
-    } else {
-        let n = t.trim_end_matches("sats").trim_end_matches("sat");
-        Amount::from_str_in(n.trim(), Denomination::Satoshi)
-    };
-    r.map_err(|_| {
-        Error::Usage(format!(
-            "not an amount: {} (use sats, e.g. 15000, or 0.00015btc)",
-            crate::sanitize::escape(s)
-        ))
-    })
-}
-
 #[derive(Serialize)]
 struct CreateOut<'a> {
     out: String,
@@ -107,7 +70,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     let prev = utxo::load_prev_txs(&a.prev_txs)?;
     let recipients =
         a.to.iter()
-            .map(|t| parse_payment(t, w.network))
+            .map(|t| parse_payment(t, w.network).map_err(Error::from))
             .collect::<Result<Vec<_>, _>>()?;
     let send_all = a
         .send_all
@@ -182,7 +145,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
 fn inspect(a: InspectArgs) -> Result<(), Error> {
     let (psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let w = wallet(&a.wallet)?;
-    let (net, net_source) = review_network(&a.wallet, w.as_ref(), &psbt);
+    let (net, net_source) = bundle::review::network_for(a.wallet.network, w.as_ref(), &psbt);
     let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
     if a.json {
         #[derive(Serialize)]
@@ -204,32 +167,6 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
     println_out(review_text(&review, None).trim_end())
 }
 
-/// The network to review on: as given, else the wallet's, else what the PSBT itself says (with
-/// how it was decided, for the user).
-fn review_network(
-    a: &WalletArgs,
-    w: Option<&WatchOnly>,
-    psbt: &bitcoin::Psbt,
-) -> (Network, String) {
-    match (a.network, w) {
-        (Some(n), _) => (n, "given with --network".to_string()),
-        (None, Some(w)) => (w.network, "the wallet's".to_string()),
-        (None, None) => {
-            let inferred = bundle::review::infer_network(psbt);
-            match inferred.network {
-                Some(n) => (n, inferred.why),
-                None => (
-                    Network::Bitcoin,
-                    format!(
-                        "{}; addresses shown as mainnet — give --network",
-                        inferred.why
-                    ),
-                ),
-            }
-        }
-    }
-}
-
 /// `bundle import`: another wallet's PSBT, checked, reviewed and written the way airsign's
 /// signer reads it.
 fn import(a: ImportArgs) -> Result<(), Error> {
@@ -238,7 +175,7 @@ fn import(a: ImportArgs) -> Result<(), Error> {
     }
     let (psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let w = wallet(&a.wallet)?;
-    let (net, net_source) = review_network(&a.wallet, w.as_ref(), &psbt);
+    let (net, net_source) = bundle::review::network_for(a.wallet.network, w.as_ref(), &psbt);
     let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
     if !a.json {
         eprintln!("network {net}: {net_source}");
@@ -396,19 +333,4 @@ fn broadcast_help(hex_file: Option<&Path>) -> String {
          bitcoin-cli sendrawtransaction {core}\n  \
          curl -X POST --data {curl} <your-esplora>/api/tx\n{save}"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts() {
-        assert_eq!(parse_amount("15000").unwrap().to_sat(), 15000);
-        assert_eq!(parse_amount("15000sat").unwrap().to_sat(), 15000);
-        assert_eq!(parse_amount("0.001btc").unwrap().to_sat(), 100_000);
-        assert_eq!(parse_amount("0.001BTC").unwrap().to_sat(), 100_000);
-        assert!(parse_amount("1.5").is_err());
-        assert!(parse_amount("-5").is_err());
-    }
 }

@@ -1,10 +1,10 @@
 //! `airsign demo`: run the library's demo scenario in a folder and narrate it.
 use std::path::PathBuf;
 
-use super::render::review_text;
 use super::{print_json, println_out};
 use crate::cli::DemoArgs;
 use crate::demo::{self, Narration};
+use crate::screen::review_text;
 use crate::Error;
 
 pub fn run(a: DemoArgs) -> Result<(), Error> {

@@ -5,7 +5,6 @@ mod bundle;
 mod carry;
 mod demo;
 pub mod qr;
-mod render;
 mod seed;
 mod sign;
 mod unlock;

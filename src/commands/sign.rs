@@ -4,12 +4,12 @@ use std::io::{BufRead, Write};
 use serde::Serialize;
 
 use super::carry::{read_psbt, show_outputs};
-use super::render::review_text;
 use super::{print_json, unlock};
 use crate::bundle::{self, Review, Reviewed};
 use crate::cli::SignArgs;
 use crate::fsutil::{self, write_output};
 use crate::policy::{Limits, Policy, Verdict};
+use crate::screen::review_text;
 use crate::secrets::SecretError;
 use crate::session::{self, Decision};
 use crate::signer::{KeyChain, SignOptions};

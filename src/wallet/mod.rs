@@ -5,6 +5,7 @@ pub mod descriptor;
 pub mod file;
 pub mod fixture;
 pub mod ownership;
+pub mod payment;
 pub mod script_type;
 pub mod slip132;
 pub mod ur_account;
@@ -31,6 +32,12 @@ pub enum WalletError {
         /// Expected network.
         network: bitcoin::Network,
     },
+    /// A payment is not `ADDR:AMOUNT`.
+    #[error("a payment is ADDR:AMOUNT (e.g. bc1q…:15000 or bc1q…:0.00015btc), not {0}")]
+    BadPayment(String),
+    /// An amount is not sats or BTC.
+    #[error("not an amount: {0} (use sats, e.g. 15000, or 0.00015btc)")]
+    BadAmount(String),
     /// The descriptor's keys are for a different network.
     #[error("the descriptor's keys are for a different network than {0}")]
     WrongNetwork(bitcoin::Network),

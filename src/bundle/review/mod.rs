@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::{BundleId, KeySource};
 
-pub use network::{infer_network, InferredNetwork};
+pub use network::{infer_network, network_for, InferredNetwork};
 pub use reviewed::Reviewed;
 pub use totals::MAX_MONEY;
 pub use watch_only::{review_watch_only as watch_only, NoKeys, XpubSource};

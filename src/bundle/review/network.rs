@@ -103,3 +103,82 @@ pub fn infer_network(psbt: &Psbt) -> InferredNetwork {
         },
     }
 }
+
+/// The network to review on: as given, else the wallet's, else what the PSBT itself says — with
+/// how it was decided, in plain words for the user.
+pub fn network_for(
+    given: Option<Network>,
+    wallet: Option<&crate::wallet::WatchOnly>,
+    psbt: &Psbt,
+) -> (Network, String) {
+    match (given, wallet) {
+        (Some(n), _) => (n, "given with --network".to_string()),
+        (None, Some(w)) => (w.network, "the wallet's".to_string()),
+        (None, None) => {
+            let inferred = infer_network(psbt);
+            match inferred.network {
+                Some(n) => (n, inferred.why),
+                None => (
+                    Network::Bitcoin,
+                    format!(
+                        "{}; addresses shown as mainnet — give --network",
+                        inferred.why
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::bip32::{DerivationPath, Fingerprint};
+
+    fn psbt_with_path(path: &str) -> Psbt {
+        let tx = bitcoin::Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![bitcoin::TxIn::default()],
+            output: vec![],
+        };
+        let mut p = Psbt::from_unsigned_tx(tx).unwrap();
+        if !path.is_empty() {
+            let pk: bitcoin::secp256k1::PublicKey =
+                "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+                    .parse()
+                    .unwrap();
+            let path: DerivationPath = path.parse().unwrap();
+            p.inputs[0]
+                .bip32_derivation
+                .insert(pk, (Fingerprint::default(), path));
+        }
+        p
+    }
+
+    #[test]
+    fn coin_type_says_the_network() {
+        let main = infer_network(&psbt_with_path("m/84'/0'/0'/0/1"));
+        assert_eq!(main.network, Some(Network::Bitcoin));
+        assert!(main.why.contains("coin type 0'"));
+        let test = infer_network(&psbt_with_path("m/86'/1'/0'/1/0"));
+        assert_eq!(test.network, Some(Network::Testnet));
+        assert!(test.why.contains("--network"));
+        let none = infer_network(&psbt_with_path(""));
+        assert_eq!(none.network, None);
+        assert!(none.why.starts_with("unknown"));
+    }
+
+    #[test]
+    fn given_beats_wallet_beats_psbt() {
+        let p = psbt_with_path("m/84'/1'/0'/0/1");
+        assert_eq!(
+            network_for(Some(Network::Regtest), None, &p).0,
+            Network::Regtest
+        );
+        assert_eq!(network_for(None, None, &p).0, Network::Testnet);
+        let (n, why) = network_for(None, None, &psbt_with_path(""));
+        assert_eq!(n, Network::Bitcoin);
+        assert!(why.contains("give --network"), "{why}");
+    }
+}

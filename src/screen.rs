@@ -1,4 +1,7 @@
-//! The review screen: plain lines, amounts in BTC and sats, what leaves the wallet first.
+//! The review screen a person reads before signing: plain lines, amounts in BTC and sats, what
+//! leaves the wallet first, every warning and refusal with its code. Computed from the same
+//! `Review` the signer signs (DESIGN §4.2), and kept in the library so the ceremony transcript and
+//! the audit log can record exactly what was shown.
 use crate::bundle::review::{InputOwner, OutputKind, Review};
 use crate::policy::Verdict;
 use crate::sanitize::escape;
