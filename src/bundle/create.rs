@@ -282,7 +282,7 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
             .collect(),
         output: outputs,
     };
-    let mut psbt = Psbt::from_unsigned_tx(tx).map_err(|e| BundleError::Invalid(e.to_string()))?;
+    let mut psbt = Psbt::from_unsigned_tx(tx).map_err(BundleError::Psbt)?;
     for (n, &i) in chosen.iter().enumerate() {
         let c = &coins[i];
         psbt.inputs[n].non_witness_utxo = Some(c.prev.clone());

@@ -38,6 +38,12 @@ pub enum BundleError {
     /// Not a PSBT in binary, base64 or hex.
     #[error("not a PSBT (binary, base64 or hex): {0}")]
     NotPsbt(String),
+    /// rust-bitcoin rejected the PSBT's structure.
+    #[error("invalid PSBT")]
+    Psbt(#[source] bitcoin::psbt::Error),
+    /// A previous-transactions file or folder could not be read.
+    #[error("cannot read the previous transactions")]
+    PrevTxFile(#[source] crate::fsutil::FsError),
     /// The PSBT is structurally invalid.
     #[error("invalid PSBT: {0}")]
     Invalid(String),
@@ -87,7 +93,7 @@ impl BundleError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             BundleError::Finalize { .. } => Some("every input needs its signatures first: sign on the offline side, then finalize"),
-            BundleError::PrevTx(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID` or an Esplora server's /tx/TXID/hex)"),
+            BundleError::PrevTx(_) | BundleError::PrevTxFile(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID` or an Esplora server's /tx/TXID/hex)"),
             BundleError::NotPsbt(_) => Some("export the PSBT from your wallet as a file (binary or base64)"),
             _ => None,
         }

@@ -76,7 +76,7 @@ pub fn decode(input: &[u8]) -> Result<(Psbt, Version, Encoding), BundleError> {
             )))
         }
     };
-    let psbt = Psbt::deserialize(&v0).map_err(|e| BundleError::Invalid(e.to_string()))?;
+    let psbt = Psbt::deserialize(&v0).map_err(BundleError::Psbt)?;
     Ok((psbt, version, encoding))
 }
 

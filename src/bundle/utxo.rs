@@ -133,7 +133,7 @@ pub fn load_prev_txs(path: &Path) -> Result<HashMap<Txid, Transaction>, BundleEr
         }
         Ok(())
     };
-    let io = |e: crate::fsutil::FsError| BundleError::PrevTx(e.to_string());
+    let io = BundleError::PrevTxFile;
     if path.is_dir() {
         let entries = std::fs::read_dir(path)
             .map_err(|e| BundleError::PrevTx(format!("{}: {e}", path.display())))?;

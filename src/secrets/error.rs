@@ -60,8 +60,11 @@ pub enum SecretError {
     #[error("the operating system's random number generator failed")]
     Rng,
     /// Encryption failed.
-    #[error("cannot encrypt the seed file: {0}")]
-    Encrypt(String),
+    #[error("cannot encrypt the seed file")]
+    Encrypt(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Recipient encryption without any recipient.
+    #[error("no age recipients were given")]
+    NoRecipients,
     /// A recipient could not be parsed.
     #[error("not an age recipient: {0}")]
     BadRecipient(String),

@@ -135,7 +135,7 @@ pub fn seal(
             created,
         },
     )
-    .map_err(|e| SecretError::Encrypt(e.to_string()))?;
+    .map_err(|e| SecretError::Encrypt(e.into()))?;
 
     let encryptor = match protection {
         Protection::Passphrase {
@@ -150,20 +150,20 @@ pub fn seal(
         }
         Protection::Recipients(rs) => {
             if rs.is_empty() {
-                return Err(SecretError::Encrypt("no recipients given".into()));
+                return Err(SecretError::NoRecipients);
             }
             age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
         }
     }
-    .map_err(|e| SecretError::Encrypt(e.to_string()))?;
+    .map_err(|e| SecretError::Encrypt(e.into()))?;
 
     let mut out = Vec::with_capacity(plain.len() + 512);
     let mut w = encryptor
         .wrap_output(&mut out)
-        .map_err(|e| SecretError::Encrypt(e.to_string()))?;
+        .map_err(|e| SecretError::Encrypt(e.into()))?;
     w.write_all(&plain)
         .and_then(|_| w.finish().map(|_| ()))
-        .map_err(|e| SecretError::Encrypt(e.to_string()))?;
+        .map_err(|e| SecretError::Encrypt(e.into()))?;
     let info = SeedInfo {
         version: 1,
         fingerprint,

@@ -43,7 +43,7 @@ impl KeyChain {
     /// The key chain for a BIP39 seed.
     pub fn from_seed(seed: &Seed) -> Result<Self, SignError> {
         let master = Xpriv::new_master(seed.network(), &seed.expose_secret()[..])
-            .map_err(|e| SignError::Derivation(e.to_string()))?;
+            .map_err(SignError::Derivation)?;
         Ok(Self::from_master(master, seed.network()))
     }
 
@@ -74,7 +74,7 @@ impl KeyChain {
         let xprv = self
             .master
             .derive_priv(&self.secp, &head)
-            .map_err(|e| SignError::Derivation(e.to_string()))?;
+            .map_err(SignError::Derivation)?;
         let pair = (xprv, Xpub::from_priv(&self.secp, &xprv));
         let mut cache = self.parents.borrow_mut();
         if cache.len() >= 64 {
@@ -94,7 +94,7 @@ impl KeyChain {
         let xprv = self
             .master
             .derive_priv(&self.secp, path)
-            .map_err(|e| SignError::Derivation(e.to_string()))?;
+            .map_err(SignError::Derivation)?;
         Ok(Xpub::from_priv(&self.secp, &xprv))
     }
 
@@ -103,7 +103,7 @@ impl KeyChain {
         let mut xprv = match self.parent(path)? {
             Some(((parent, _), last)) => parent
                 .derive_priv(&self.secp, &[last])
-                .map_err(|e| SignError::Derivation(e.to_string()))?,
+                .map_err(SignError::Derivation)?,
             None => *self.master,
         };
         let key = SigningKey(xprv.private_key);
@@ -161,9 +161,7 @@ impl KeyChain {
     ) -> Result<crate::wallet::account::AccountExport, SignError> {
         use crate::bundle::KeySource;
         if account_n >= 1 << 31 {
-            return Err(SignError::Derivation(
-                "the account number must be below 2^31".into(),
-            ));
+            return Err(SignError::AccountOutOfRange(account_n));
         }
         let net = self.network();
         let path = script.account_path(net, account_n);

@@ -12,8 +12,11 @@ pub use sign::{SignOptions, SignReport};
 #[non_exhaustive]
 pub enum SignError {
     /// BIP32 derivation failed.
-    #[error("key derivation failed: {0}")]
-    Derivation(String),
+    #[error("key derivation failed")]
+    Derivation(#[from] bitcoin::bip32::Error),
+    /// An account number outside BIP32's non-hardened range.
+    #[error("account {0} is not below 2^31")]
+    AccountOutOfRange(u32),
     /// The sighash could not be computed (missing previous outputs, bad index).
     #[error("cannot compute the signature hash for input {input}: {reason}")]
     Sighash {

@@ -53,6 +53,9 @@ pub enum TransportError {
     /// Image reading or writing failed.
     #[error("image: {0}")]
     Image(String),
+    /// Encoding or decoding an image failed.
+    #[error("cannot encode or decode an image")]
+    ImageCodec(#[source] image::ImageError),
     /// Nothing decodable was found.
     #[error("{0}")]
     Incomplete(String),

@@ -69,7 +69,7 @@ impl Matrix {
         let mut out = Vec::new();
         self.image(px)
             .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-            .map_err(|e| TransportError::Image(e.to_string()))?;
+            .map_err(TransportError::ImageCodec)?;
         Ok(out)
     }
 
@@ -106,7 +106,7 @@ pub fn gif(frames: &[Matrix], px: u32, fps: f64) -> Result<Vec<u8>, TransportErr
     {
         let mut enc = GifEncoder::new_with_speed(&mut out, 10);
         enc.set_repeat(Repeat::Infinite)
-            .map_err(|e| TransportError::Image(e.to_string()))?;
+            .map_err(TransportError::ImageCodec)?;
         let delay = Delay::from_numer_denom_ms((1000.0 / fps.max(0.1)) as u32, 1);
         for m in frames {
             let img = m.image(px);
@@ -123,7 +123,7 @@ pub fn gif(frames: &[Matrix], px: u32, fps: f64) -> Result<Vec<u8>, TransportErr
                 image::Rgba([v, v, v, 255])
             });
             enc.encode_frame(Frame::from_parts(rgba, 0, 0, delay))
-                .map_err(|e| TransportError::Image(e.to_string()))?;
+                .map_err(TransportError::ImageCodec)?;
         }
     }
     Ok(out)
