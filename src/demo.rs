@@ -250,7 +250,12 @@ fn cross_by_qr(psbt: &[u8], frames_dir: &Path) -> Result<usize, Error> {
     };
     let caption = classify::caption(psbt, Kind::Psbt);
     let f = frames(psbt, Kind::Psbt, caption, &render)?;
-    emit(&f, &Output::PngDir(frames_dir.to_path_buf()), &render)?;
+    emit(
+        &f,
+        &Output::PngDir(frames_dir.to_path_buf()),
+        &render,
+        false,
+    )?;
     Ok(f.parts.len())
 }
 

@@ -103,7 +103,7 @@ impl Error {
             Error::Sign(SignError::NothingToSign { .. }) => EXIT_REFUSED,
             Error::Sign(_) => EXIT_RUNTIME,
             Error::Refused(_) => EXIT_REFUSED,
-            Error::Fs(FsError::Exists { .. }) => EXIT_USAGE,
+            Error::Fs(FsError::Exists { .. } | FsError::BinaryToTerminal) => EXIT_USAGE,
             Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
             Error::Usage(_) => EXIT_USAGE,
@@ -132,6 +132,9 @@ impl Error {
             }
             Error::Fs(FsError::Exists { .. }) => {
                 Some("choose another file name, or add --force to replace it".into())
+            }
+            Error::Fs(FsError::BinaryToTerminal) => {
+                Some("give -o FILE (or pipe the output into a file or another program)".into())
             }
             Error::Fs(FsError::NotRegular { .. }) => {
                 Some("write to a regular file (or `-` for stdout)".into())

@@ -54,6 +54,9 @@ pub enum FsError {
         #[source]
         source: std::io::Error,
     },
+    /// Binary or control bytes would go to a terminal, where they can rewrite the screen.
+    #[error("refusing to write binary data or terminal control bytes to a terminal")]
+    BinaryToTerminal,
     /// Writing to stdout failed.
     #[error("cannot write output")]
     Stdout(#[source] std::io::Error),
@@ -80,6 +83,16 @@ pub fn protect(path: &Path, what: &'static str) {
             list.push((m.dev(), m.ino(), what));
         }
     }
+}
+
+/// Bytes a terminal would act on: C0 controls other than newline and tab (a carriage return
+/// can overwrite a line), DEL,
+/// and anything that is not UTF-8 text.
+fn has_controls(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_err()
+        || bytes
+            .iter()
+            .any(|b| (*b < 0x20 && !matches!(b, b'\n' | b'\t')) || *b == 0x7f)
 }
 
 fn is_stdout(path: &Path) -> bool {
@@ -147,7 +160,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
 /// (`--force`), and never a FIFO, device, directory or protected file. `-` writes to stdout.
 pub fn write_output(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), FsError> {
     if is_stdout(path) {
+        use std::io::IsTerminal;
         let mut out = std::io::stdout().lock();
+        // A hostile PSBT field or QR payload must not reach a terminal raw (ESC c, OSC 52…).
+        if out.is_terminal() && has_controls(bytes) {
+            return Err(FsError::BinaryToTerminal);
+        }
         out.write_all(bytes).map_err(FsError::Stdout)?;
         return out.flush().map_err(FsError::Stdout);
     }
@@ -278,6 +296,16 @@ mod tests {
             assert!(matches!(e, FsError::Protected { .. }), "{e}");
         }
         assert_eq!(std::fs::read(&seed).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn only_plain_text_may_go_to_a_terminal() {
+        assert!(!has_controls(b"cHNidP8BAH0CAAAA\n"));
+        assert!(!has_controls("0200 café\tok\n".as_bytes()));
+        assert!(has_controls(b"psbt\xff\x01\x00"));
+        assert!(has_controls(b"text \x1bc reset"));
+        assert!(has_controls(b"fake\rSIGNED OK"));
+        assert!(has_controls(b"\x7f"));
     }
 
     #[test]

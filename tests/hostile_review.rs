@@ -417,3 +417,107 @@ fn claimed_paths_255_steps_deep_are_not_derived() {
     assert!(r.has_fact("path-too-deep"));
     assert!(matches!(r.outputs[c].kind, OutputKind::External));
 }
+
+// Found by the adversarial review of the built binary (issue 7, closing pass).
+
+#[test]
+fn a_transaction_heavier_than_nodes_relay_is_refused_before_signing() {
+    // Legacy sighashes hash the whole transaction per input: thousands of P2PKH inputs made the
+    // signer work for minutes on a transaction no node would relay. Any weight above the
+    // standard limit is refused by the review, before the signer runs.
+    let (mut p, k) = honest();
+    for _ in 0..4_000 {
+        p.unsigned_tx.output.push(TxOut {
+            value: Amount::ZERO,
+            script_pubkey: common::payee().script_pubkey(),
+        });
+        p.outputs.push(Default::default());
+    }
+    let r = review(&p, &k);
+    assert!(r.weight.unwrap() > 400_000);
+    assert!(refusals(&p, &k, &Policy::default()).contains(&"tx-nonstandard-weight"));
+    for _ in 0..30_000 {
+        p.unsigned_tx.output.push(TxOut {
+            value: Amount::ZERO,
+            script_pubkey: common::payee().script_pubkey(),
+        });
+        p.outputs.push(Default::default());
+    }
+    assert!(refusals(&p, &k, &Policy::default()).contains(&"tx-too-large"));
+}
+
+#[test]
+fn a_relative_timelock_hidden_in_nsequence_is_shown() {
+    let (mut p, k) = honest();
+    p.unsigned_tx.input[0].sequence = bitcoin::Sequence(0x0000_ffff);
+    assert!(warnings(&p, &k).contains(&"relative-timelock"));
+    let (mut p, k) = honest();
+    p.unsigned_tx.input[0].sequence = bitcoin::Sequence(0x0040_ffff);
+    assert!(warnings(&p, &k).contains(&"relative-timelock"));
+    // The ordinary RBF sequence is no timelock.
+    let (p, k) = honest();
+    assert!(!warnings(&p, &k).contains(&"relative-timelock"));
+}
+
+#[test]
+fn a_self_transfer_to_an_account_not_spent_from_counts_as_leaving() {
+    let (mut p, k) = honest();
+    let payee = p
+        .unsigned_tx
+        .output
+        .iter()
+        .position(|o| o.script_pubkey == common::payee().script_pubkey())
+        .unwrap();
+    let path: DerivationPath = "m/84'/1'/2147483647'/0/999".parse().unwrap();
+    let pk = k.public_key(&path).unwrap();
+    p.unsigned_tx.output[payee].script_pubkey =
+        ScriptBuf::new_p2wpkh(&bitcoin::CompressedPublicKey(pk).wpubkey_hash());
+    p.outputs[payee].bip32_derivation = [(pk, (k.fingerprint(), path))].into();
+    let r = review(&p, &k);
+    assert_eq!(r.outputs[payee].kind, OutputKind::External);
+    assert_eq!(r.leaving, 400_000);
+    assert_eq!(r.to_own_addresses, 0);
+}
+
+#[test]
+fn a_self_transfer_far_down_the_receive_chain_warns() {
+    let (mut p, k) = honest();
+    let payee = p
+        .unsigned_tx
+        .output
+        .iter()
+        .position(|o| o.script_pubkey == common::payee().script_pubkey())
+        .unwrap();
+    let path: DerivationPath = "m/84'/1'/0'/0/1000".parse().unwrap();
+    let pk = k.public_key(&path).unwrap();
+    p.unsigned_tx.output[payee].script_pubkey =
+        ScriptBuf::new_p2wpkh(&bitcoin::CompressedPublicKey(pk).wpubkey_hash());
+    p.outputs[payee].bip32_derivation = [(pk, (k.fingerprint(), path))].into();
+    assert!(matches!(
+        review(&p, &k).outputs[payee].kind,
+        OutputKind::OwnReceive { .. }
+    ));
+    assert!(warnings(&p, &k).contains(&"receive-index-high"));
+}
+
+#[test]
+fn a_witness_utxo_with_another_script_is_named_for_what_it_is() {
+    let (mut p, k) = honest();
+    let w = p.inputs[0].witness_utxo.as_mut().unwrap();
+    w.script_pubkey = common::payee().script_pubkey();
+    let r = review(&p, &k);
+    let m = r
+        .integrity
+        .iter()
+        .find(|f| f.code == "witness-utxo-mismatch")
+        .unwrap();
+    assert!(m.message.contains("another script"), "{}", m.message);
+    assert!(!r.integrity.iter().any(|f| f.code == "missing-utxo"));
+}
+
+#[test]
+fn a_nonstandard_transaction_version_is_shown() {
+    let (mut p, k) = honest();
+    p.unsigned_tx.version = bitcoin::transaction::Version(-1);
+    assert!(warnings(&p, &k).contains(&"nonstandard-version"));
+}

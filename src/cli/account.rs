@@ -30,6 +30,9 @@ pub struct AccountExportArgs {
     /// it); `--ur-type crypto-output` for one descriptor; `--format bbqr` sends descriptor text.
     #[command(flatten)]
     pub qr: QrOut,
+    /// Replace existing output files (never a FIFO, a device, a folder or the seed file).
+    #[arg(long)]
+    pub force: bool,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

@@ -96,6 +96,9 @@ pub struct ShowArgs {
     /// Print a JSON summary (frames, QR version, format) on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Replace existing output files (never a FIFO, a device, a folder or the seed file).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `qr scan`.
@@ -127,6 +130,9 @@ pub struct ScanArgs {
     /// Print a JSON summary on stdout (then -o must be a file).
     #[arg(long)]
     pub json: bool,
+    /// Replace existing output files (never a FIFO, a device, a folder or the seed file).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `--qr` outputs for commands that produce something to carry across the gap.

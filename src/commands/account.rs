@@ -22,7 +22,7 @@ fn export(a: AccountExportArgs) -> Result<(), Error> {
     let script = a.script;
     let e = keys.account_export(script, a.account)?;
     if !a.qr.qr.is_empty() {
-        show_qr(&keys, script, a.account, &e, &a.qr)?;
+        show_qr(&keys, script, a.account, &e, &a.qr, a.force)?;
     }
     drop(keys);
     if a.json {
@@ -55,6 +55,7 @@ fn show_qr(
     account_n: u32,
     e: &account::AccountExport,
     q: &crate::cli::qr::QrOut,
+    force: bool,
 ) -> Result<(), Error> {
     use super::carry::show_outputs;
     use crate::bundle::KeySource;
@@ -76,7 +77,7 @@ fn show_qr(
     };
     if q.render.format != Format::Ur || q.render.ur_type == Some(UrType::Bytes) {
         let text = e.multipath.clone().unwrap_or_else(|| e.key_origin.clone());
-        return show_outputs(text.as_bytes(), Kind::Text, q);
+        return show_outputs(text.as_bytes(), Kind::Text, q, force);
     }
     let mut q2 = q.clone();
     let cbor = if q.render.ur_type == Some(UrType::CryptoOutput) {
@@ -85,5 +86,5 @@ fn show_qr(
         q2.render.ur_type = Some(UrType::CryptoAccount);
         crypto_account(keys.fingerprint(), &[key])
     };
-    show_outputs(&cbor, Kind::Cbor, &q2)
+    show_outputs(&cbor, Kind::Cbor, &q2, force)
 }

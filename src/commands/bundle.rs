@@ -98,7 +98,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
             a.force,
         )?;
     }
-    show_outputs(&created.psbt.serialize(), Kind::Psbt, &a.qr)?;
+    show_outputs(&created.psbt.serialize(), Kind::Psbt, &a.qr, a.force)?;
     let change_index = created.change.map(|(_, i)| i);
     // The PSBT exists now: record its change index so the next bundle takes a fresh one.
     let next_change = match (&a.wallet.wallet, change_index) {
@@ -207,6 +207,7 @@ fn import(a: ImportArgs) -> Result<(), Error> {
         &bundle::encode(&psbt, out_version, bundle::Encoding::Binary)?,
         Kind::Psbt,
         &a.qr,
+        a.force,
     )?;
     if a.json {
         #[derive(Serialize)]
@@ -261,6 +262,7 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
         &bitcoin::consensus::encode::serialize(&tx),
         Kind::Transaction,
         &a.qr,
+        a.force,
     )?;
     // Where the hex goes: the -o file with --extract, else stdout (unless -o - holds the PSBT).
     let hex_file = a.out.as_deref().filter(|_| a.extract);

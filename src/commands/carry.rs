@@ -77,7 +77,8 @@ pub fn announce(f: &Frames) {
 }
 
 /// Show `payload` on every `--qr` output, captioned with its bundle id when it has one.
-pub fn show_outputs(payload: &[u8], kind: Kind, q: &QrOut) -> Result<(), Error> {
+/// Existing files are replaced only with `overwrite` (the command's `--force`).
+pub fn show_outputs(payload: &[u8], kind: Kind, q: &QrOut, overwrite: bool) -> Result<(), Error> {
     if q.qr.is_empty() {
         return Ok(());
     }
@@ -89,7 +90,7 @@ pub fn show_outputs(payload: &[u8], kind: Kind, q: &QrOut) -> Result<(), Error> 
     let f = frames(payload, kind, classify::caption(payload, kind), &opts)?;
     announce(&f);
     for o in &outputs {
-        emit(&f, o, &opts)?;
+        emit(&f, o, &opts, overwrite)?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::carry::{announce, scan};
 use super::{print_json, println_out};
 use crate::bundle::classify;
 use crate::cli::qr::{QrCmd, ScanArgs, ShowArgs};
-use crate::fsutil::{read_limited, write_atomic};
+use crate::fsutil::{read_limited, write_output};
 use crate::transport::frames::frames;
 use crate::transport::receive::ScanSource;
 use crate::transport::show::{emit, Output};
@@ -65,7 +65,7 @@ fn show(a: ShowArgs) -> Result<(), Error> {
         announce(&f);
     }
     for o in &outputs {
-        emit(&f, o, &opts)?;
+        emit(&f, o, &opts, a.force)?;
     }
     if a.json {
         #[derive(Serialize)]
@@ -119,8 +119,9 @@ fn scan_cmd(a: ScanArgs) -> Result<(), Error> {
             "with --json, give -o FILE for the payload".into(),
         ));
     }
+    crate::fsutil::check_output(&a.out, a.force)?;
     let s = scan(&sources(&a), a.json)?;
-    write_atomic(&a.out, &s.data)?;
+    write_output(&a.out, &s.data, a.force)?;
     if a.json {
         return print_json(&s);
     }

@@ -121,6 +121,7 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         &bundle::encode(&psbt, version, bundle::Encoding::Binary)?,
         crate::transport::frames::Kind::Psbt,
         &a.qr,
+        a.force,
     )?;
     if a.json {
         return print_json(&out("signed", report.inputs_signed()));

@@ -88,8 +88,17 @@ impl Policy {
         }
         match code {
             "foreign-inputs" if self.allow_foreign_inputs => Action::Warn,
-            "op-return" | "change-index-high" | "locktime-far" | "unproven-amounts"
-            | "key-not-committed" | "path-too-deep" | "output-claim-false" => Action::Warn,
+            "op-return"
+            | "change-index-high"
+            | "receive-index-high"
+            | "locktime-far"
+            | "relative-timelock"
+            | "nonstandard-version"
+            | "fee-rate-below-relay"
+            | "unproven-amounts"
+            | "key-not-committed"
+            | "path-too-deep"
+            | "output-claim-false" => Action::Warn,
             _ => Action::Refuse,
         }
     }

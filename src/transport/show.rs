@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::frames::{Frames, RenderOptions};
 use super::qr::{self, Matrix};
 use super::{ur, TransportError};
-use crate::fsutil::{write_atomic, FsError};
+use crate::fsutil::{check_output, write_output, FsError};
 
 /// Where frames go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,38 +43,53 @@ pub fn parse_output(s: &str) -> Result<Output, TransportError> {
     }
 }
 
-/// Write the frames to one output.
-pub fn emit(f: &Frames, out: &Output, r: &RenderOptions) -> Result<(), TransportError> {
+/// Write the frames to one output; existing files are replaced only with `overwrite`.
+pub fn emit(
+    f: &Frames,
+    out: &Output,
+    r: &RenderOptions,
+    overwrite: bool,
+) -> Result<(), TransportError> {
     match out {
         Output::Terminal => animate(f, r.fps),
         Output::PngDir(dir) => {
+            // Refuse before writing any frame, so a refusal leaves no half-written sequence.
+            for i in 0..f.matrices.len() {
+                check_output(&frame_file(dir, i), overwrite)?;
+            }
             std::fs::create_dir_all(dir).map_err(|source| FsError::Io {
                 action: "create",
                 path: dir.clone(),
                 source,
             })?;
             for (i, m) in f.matrices.iter().enumerate() {
-                write_atomic(
-                    &dir.join(format!("frame-{:04}.png", i + 1)),
-                    &m.png(r.module_px.max(1))?,
-                )?;
+                write_output(&frame_file(dir, i), &m.png(r.module_px.max(1))?, overwrite)?;
             }
             Ok(())
         }
         Output::Gif(p) => {
             let gif = qr::gif(&f.matrices, r.module_px.max(1), r.fps)?;
-            Ok(write_atomic(p, &qr::gif_comment(&gif, &title(f)))?)
+            Ok(write_output(
+                p,
+                &qr::gif_comment(&gif, &title(f)),
+                overwrite,
+            )?)
         }
-        Output::Html(p) => Ok(write_atomic(
+        Output::Html(p) => Ok(write_output(
             p,
             qr::html(&f.matrices, r.fps, &title(f))?.as_bytes(),
+            overwrite,
         )?),
         Output::Text(p) => {
             let mut s = f.parts.join("\n");
             s.push('\n');
-            Ok(write_atomic(p, s.as_bytes())?)
+            Ok(write_output(p, s.as_bytes(), overwrite)?)
         }
     }
+}
+
+fn frame_file(dir: &std::path::Path, i: usize) -> PathBuf {
+    dir.join(format!("frame-{:04}.png", i + 1))
 }
 
 /// `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc) · ur:crypto-psbt`, or `airsign · base64`.

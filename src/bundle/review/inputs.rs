@@ -54,13 +54,17 @@ fn prevout(
     }
     if let Some(w) = &input.witness_utxo {
         match &out {
-            Some(o) if o != w => found.integrity(
+            Some(o) if o.value != w.value => found.integrity(
                 "witness-utxo-mismatch",
                 format!(
                     "input {i}: witness_utxo says {} sat but the previous transaction says {} sat (fee attack)",
                     w.value.to_sat(),
                     o.value.to_sat()
                 ),
+            ),
+            Some(o) if o != w => found.integrity(
+                "witness-utxo-mismatch",
+                format!("input {i}: witness_utxo names another script than the previous transaction's output"),
             ),
             Some(_) => {}
             None if input.non_witness_utxo.is_none() => out = Some(w.clone()),
@@ -281,7 +285,9 @@ pub(super) fn review_inputs(
                 our_spends(i, input, &prev.script_pubkey, keys, found)
             }
             None => {
-                found.integrity("missing-utxo", format!("input {i}: no previous output information (neither non_witness_utxo nor witness_utxo)"));
+                if input.non_witness_utxo.is_none() && input.witness_utxo.is_none() {
+                    found.integrity("missing-utxo", format!("input {i}: no previous output information (neither non_witness_utxo nor witness_utxo)"));
+                }
                 Vec::new()
             }
         };
@@ -320,9 +326,55 @@ const FAR_HEIGHT: u32 = 1_200_000;
 /// Timestamps more than this many seconds ahead of the clock are far.
 const FAR_SECONDS: u64 = 90 * 24 * 3600;
 
+/// Relative locks above this many blocks (about a day) are reported.
+const FAR_RELATIVE_BLOCKS: u16 = 144;
+/// Relative time locks above this many 512-second units (about a day) are reported.
+const FAR_RELATIVE_UNITS: u16 = 169;
+
+/// Timelocks that keep the transaction unminable for a long time (absolute nLockTime, BIP68
+/// relative locks in nSequence), and a transaction version no node relays.
+pub(super) fn timelock_facts(tx: &Transaction, found: &mut Findings) {
+    if !(1..=3).contains(&tx.version.0) {
+        found.fact(
+            "nonstandard-version",
+            format!(
+                "transaction version {} is not relayed by nodes (1, 2 or 3 are)",
+                tx.version.0
+            ),
+        );
+    }
+    if tx.version.0 >= 2 {
+        for (i, txin) in tx.input.iter().enumerate() {
+            match txin.sequence.to_relative_lock_time() {
+                Some(bitcoin::relative::LockTime::Blocks(h)) if h.value() > FAR_RELATIVE_BLOCKS => {
+                    found.fact(
+                        "relative-timelock",
+                        format!(
+                            "input {i} cannot be mined until {} blocks (about {} days) after the coin it spends confirmed",
+                            h.value(),
+                            u32::from(h.value()) / 144
+                        ),
+                    )
+                }
+                Some(bitcoin::relative::LockTime::Time(t)) if t.value() > FAR_RELATIVE_UNITS => {
+                    found.fact(
+                        "relative-timelock",
+                        format!(
+                            "input {i} cannot be mined until about {} days after the coin it spends confirmed",
+                            u32::from(t.value()) * 512 / 86_400
+                        ),
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+    locktime_fact(tx, found);
+}
+
 /// A locktime that keeps the transaction unminable for a long time: the funds are stuck while
 /// the signature exists.
-pub(super) fn locktime_fact(tx: &Transaction, found: &mut Findings) {
+fn locktime_fact(tx: &Transaction, found: &mut Findings) {
     use bitcoin::absolute::LockTime;
     if !tx.is_lock_time_enabled() {
         return;

@@ -312,7 +312,7 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource, opts: &ReviewOptions) -> Review
         facts: Vec::new(),
     };
     totals::fill(&mut r, psbt, &mut found);
-    inputs::locktime_fact(tx, &mut found);
+    inputs::timelock_facts(tx, &mut found);
     r.integrity = found.integrity_order;
     r.facts = found.facts_order;
     r

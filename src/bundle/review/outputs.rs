@@ -98,7 +98,7 @@ enum Claim {
     /// Not ours, or not provably: external, with a note when a claim was made.
     Not(Option<String>),
     Change(String, u32),
-    OwnReceive(String),
+    OwnReceive(String, u32),
     OffBranch(String, String),
 }
 
@@ -157,7 +157,16 @@ fn classify(
             }
             "it is change of an account this transaction does not spend from".to_string()
         }
-        Some(_s) if _s.branch == 0 => return Claim::OwnReceive(shown),
+        Some(s) if s.branch == 0 => {
+            if accounts.iter().any(|a| a.0 == s.account && a.1 == s.script) {
+                return Claim::OwnReceive(shown, s.index);
+            }
+            // Ours, but an account this transaction does not spend from: it may never have been
+            // exported to a wallet, so it is shown as leaving (not refused).
+            return Claim::Not(Some(format!(
+                "pays our own key at {shown}, an account this transaction does not spend from: treated as an external payment"
+            )));
+        }
         Some(s) => format!("branch {} is neither receive (0) nor change (1)", s.branch),
     };
     Claim::OffBranch(shown, why)
@@ -222,7 +231,12 @@ pub(super) fn review_outputs(
                         }
                         kind = OutputKind::Change { path };
                     }
-                    Claim::OwnReceive(path) => kind = OutputKind::OwnReceive { path },
+                    Claim::OwnReceive(path, index) => {
+                        if index > opts.warn_change_index {
+                            found.fact("receive-index-high", format!("{what}: your own receive address at {path} is far past where wallets usually look (index {index} > {})", opts.warn_change_index));
+                        }
+                        kind = OutputKind::OwnReceive { path };
+                    }
                     Claim::OffBranch(path, why) => {
                         let n = format!("pays our own key at {path}, but {why}: no wallet will see this money, so it counts as leaving the wallet");
                         found.fact("own-key-off-branch", format!("{what}: {n}"));

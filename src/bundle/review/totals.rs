@@ -20,7 +20,53 @@ fn checked_sum(values: impl IntoIterator<Item = u64>) -> Option<u64> {
         .try_fold(0u64, |acc, v| acc.checked_add(v).filter(|s| in_range(*s)))
 }
 
+/// Largest transaction Bitcoin Core relays (standardness), in weight units.
+pub const MAX_STANDARD_WEIGHT: u64 = 400_000;
+/// Largest transaction a block can hold (consensus).
+pub const MAX_BLOCK_WEIGHT: u64 = 4_000_000;
+/// Bitcoin Core 30's minimum relay fee rate, sat/vB.
+const MIN_RELAY_FEE_RATE: f64 = 0.1;
+
+/// The signed transaction's estimated weight, and the size limits: a transaction no node relays
+/// or no block holds is refused before any signing (legacy sighashes are quadratic in the size).
+fn weight(r: &mut Review, psbt: &Psbt, found: &mut Findings) {
+    let shapes: Option<Vec<InputShape>> = psbt
+        .inputs
+        .iter()
+        .zip(&r.inputs)
+        .map(|(inp, rev)| {
+            InputShape::for_script(
+                &rev.prevout.as_ref()?.script_pubkey,
+                inp.redeem_script.as_deref(),
+                inp.witness_script.as_deref(),
+            )
+        })
+        .collect();
+    if let Some(shapes) = shapes {
+        let w = weight::tx_weight(&shapes, &psbt.unsigned_tx.output);
+        r.weight = Some(w);
+        r.vsize = Some(weight::vsize(w));
+    }
+    // Without an estimate, the unsigned transaction is a lower bound.
+    let w = r
+        .weight
+        .unwrap_or_else(|| psbt.unsigned_tx.weight().to_wu())
+        .max(psbt.unsigned_tx.weight().to_wu());
+    if w > MAX_BLOCK_WEIGHT {
+        found.integrity(
+            "tx-too-large",
+            format!("the signed transaction would weigh {w} WU, more than a block holds ({MAX_BLOCK_WEIGHT} WU)"),
+        );
+    } else if w > MAX_STANDARD_WEIGHT {
+        found.fact(
+            "tx-nonstandard-weight",
+            format!("the signed transaction would weigh {w} WU, more than nodes relay ({MAX_STANDARD_WEIGHT} WU)"),
+        );
+    }
+}
+
 pub(super) fn fill(r: &mut Review, psbt: &Psbt, found: &mut Findings) {
+    weight(r, psbt, found);
     for i in &r.inputs {
         if let Some(a) = i.amount.filter(|a| !in_range(*a)) {
             found.integrity(
@@ -105,11 +151,11 @@ pub(super) fn fill(r: &mut Review, psbt: &Psbt, found: &mut Findings) {
         );
         return;
     }
-    fee(r, psbt, total_in - total_out, found);
+    fee(r, total_in - total_out, found);
 }
 
 /// Whether the fee can be known, and how sure it is; then its rate on the estimated size.
-fn fee(r: &mut Review, psbt: &Psbt, fee: u64, found: &mut Findings) {
+fn fee(r: &mut Review, fee: u64, found: &mut Findings) {
     // A taproot signature commits to every input's amount, so claimed amounts cannot lie about
     // the fee when every input we sign is taproot. An ECDSA signature commits only to its own
     // input's amount.
@@ -142,23 +188,15 @@ fn fee(r: &mut Review, psbt: &Psbt, fee: u64, found: &mut Findings) {
             format!("{ours_unproven} input(s) have amounts not proved by a full previous transaction: the fee shown relies on the online machine's word for them"),
         );
     }
-    let shapes: Option<Vec<InputShape>> = psbt
-        .inputs
-        .iter()
-        .zip(&r.inputs)
-        .map(|(inp, rev)| {
-            InputShape::for_script(
-                &rev.prevout.as_ref()?.script_pubkey,
-                inp.redeem_script.as_deref(),
-                inp.witness_script.as_deref(),
-            )
-        })
-        .collect();
-    if let Some(shapes) = shapes {
-        let w = weight::tx_weight(&shapes, &psbt.unsigned_tx.output);
-        r.weight = Some(w);
-        r.vsize = Some(weight::vsize(w));
-        r.fee_rate = Some(fee as f64 / weight::vsize(w).max(1) as f64);
+    if let Some(vsize) = r.vsize {
+        let rate = fee as f64 / vsize.max(1) as f64;
+        r.fee_rate = Some(rate);
+        if rate < MIN_RELAY_FEE_RATE {
+            found.fact(
+                "fee-rate-below-relay",
+                format!("the fee rate {rate:.3} sat/vB is below the {MIN_RELAY_FEE_RATE} sat/vB nodes relay: the transaction may never confirm"),
+            );
+        }
     }
 }
 
