@@ -10,6 +10,7 @@ mod inputs;
 mod network;
 mod outputs;
 mod reviewed;
+mod timelocks;
 mod totals;
 mod watch_only;
 
@@ -312,7 +313,7 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource, opts: &ReviewOptions) -> Review
         facts: Vec::new(),
     };
     totals::fill(&mut r, psbt, &mut found);
-    inputs::timelock_facts(tx, &mut found);
+    timelocks::timelock_facts(tx, &mut found);
     r.integrity = found.integrity_order;
     r.facts = found.facts_order;
     r
