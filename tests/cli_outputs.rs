@@ -3,28 +3,7 @@
 //! files without `--force`.
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{bin, sh};
-
-const DEMO_PASSPHRASE: &str = "demo passphrase (public test seed)";
-
-fn q(p: &Path) -> String {
-    format!("'{}'", p.display())
-}
-
-fn demo_dir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let o = sh(&format!(
-        "{} demo --no-qr --json --dir {}",
-        q(&bin()),
-        q(dir.path())
-    ));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let pass = dir.path().join("pass");
-    std::fs::write(&pass, format!("{DEMO_PASSPHRASE}\n")).unwrap();
-    (dir, pass)
-}
+use common::{bin, demo_dir, q, sh};
 
 /// Run `cmd` with stdout and stderr on a pseudo-terminal (`script`), returning the exit code and
 /// everything the terminal received.

@@ -3,31 +3,10 @@
 //! that tells a limit from an attack.
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use airsign::bundle::{self, Encoding, Version};
-use common::{bin, sh};
-
-/// Not a secret: what `airsign demo` protects its public test seed with.
-const DEMO_PASSPHRASE: &str = "demo passphrase (public test seed)";
-
-fn q(p: &Path) -> String {
-    format!("'{}'", p.display())
-}
-
-/// `airsign demo --no-qr` in a fresh folder: its seed file and unsigned bundles.
-fn demo_dir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let o = sh(&format!(
-        "{} demo --no-qr --json --dir {}",
-        q(&bin()),
-        q(dir.path())
-    ));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let pass = dir.path().join("pass");
-    std::fs::write(&pass, format!("{DEMO_PASSPHRASE}\n")).unwrap();
-    (dir, pass)
-}
+use common::{bin, demo_dir, q, sh};
 
 fn sign(dir: &Path, pass: &Path, input: &Path, extra: &str) -> std::process::Output {
     sh(&format!(

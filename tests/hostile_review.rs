@@ -117,6 +117,22 @@ fn move_change(p: &mut Psbt, k: &KeyChain, path: &str) -> usize {
     c
 }
 
+/// Make the stranger's output pay our own P2WPKH key at `path` instead; returns its index.
+fn pay_own_key(p: &mut Psbt, k: &KeyChain, path: &str) -> usize {
+    let payee = p
+        .unsigned_tx
+        .output
+        .iter()
+        .position(|o| o.script_pubkey == common::payee().script_pubkey())
+        .unwrap();
+    let path: DerivationPath = path.parse().unwrap();
+    let pk = k.public_key(&path).unwrap();
+    p.unsigned_tx.output[payee].script_pubkey =
+        ScriptBuf::new_p2wpkh(&bitcoin::CompressedPublicKey(pk).wpubkey_hash());
+    p.outputs[payee].bip32_derivation = [(pk, (k.fingerprint(), path))].into();
+    payee
+}
+
 #[test]
 fn honest_bundle_has_no_refusal_and_its_change_is_change() {
     let (p, k) = honest();
@@ -462,17 +478,7 @@ fn a_relative_timelock_hidden_in_nsequence_is_shown() {
 #[test]
 fn a_self_transfer_to_an_account_not_spent_from_counts_as_leaving() {
     let (mut p, k) = honest();
-    let payee = p
-        .unsigned_tx
-        .output
-        .iter()
-        .position(|o| o.script_pubkey == common::payee().script_pubkey())
-        .unwrap();
-    let path: DerivationPath = "m/84'/1'/2147483647'/0/999".parse().unwrap();
-    let pk = k.public_key(&path).unwrap();
-    p.unsigned_tx.output[payee].script_pubkey =
-        ScriptBuf::new_p2wpkh(&bitcoin::CompressedPublicKey(pk).wpubkey_hash());
-    p.outputs[payee].bip32_derivation = [(pk, (k.fingerprint(), path))].into();
+    let payee = pay_own_key(&mut p, &k, "m/84'/1'/2147483647'/0/999");
     let r = review(&p, &k);
     assert_eq!(r.outputs[payee].kind, OutputKind::External);
     assert_eq!(r.leaving, 400_000);
@@ -482,17 +488,7 @@ fn a_self_transfer_to_an_account_not_spent_from_counts_as_leaving() {
 #[test]
 fn a_self_transfer_far_down_the_receive_chain_warns() {
     let (mut p, k) = honest();
-    let payee = p
-        .unsigned_tx
-        .output
-        .iter()
-        .position(|o| o.script_pubkey == common::payee().script_pubkey())
-        .unwrap();
-    let path: DerivationPath = "m/84'/1'/0'/0/1000".parse().unwrap();
-    let pk = k.public_key(&path).unwrap();
-    p.unsigned_tx.output[payee].script_pubkey =
-        ScriptBuf::new_p2wpkh(&bitcoin::CompressedPublicKey(pk).wpubkey_hash());
-    p.outputs[payee].bip32_derivation = [(pk, (k.fingerprint(), path))].into();
+    let payee = pay_own_key(&mut p, &k, "m/84'/1'/0'/0/1000");
     assert!(matches!(
         review(&p, &k).outputs[payee].kind,
         OutputKind::OwnReceive { .. }

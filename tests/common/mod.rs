@@ -61,3 +61,26 @@ pub fn payee() -> bitcoin::Address {
             .unwrap();
     bitcoin::Address::p2wpkh(&g, bitcoin::Network::Regtest)
 }
+
+/// Not a secret: what `airsign demo` protects its public test seed with.
+pub const DEMO_PASSPHRASE: &str = "demo passphrase (public test seed)";
+
+/// A path quoted for the shell.
+pub fn q(p: &std::path::Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
+/// `airsign demo --no-qr` in a fresh folder: its seed file (`demo-seed.age`), unsigned and signed
+/// bundles, and a file holding the seed file's passphrase.
+pub fn demo_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let o = sh(&format!(
+        "{} demo --no-qr --json --dir {}",
+        q(&bin()),
+        q(dir.path())
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pass = dir.path().join("pass");
+    std::fs::write(&pass, format!("{DEMO_PASSPHRASE}\n")).unwrap();
+    (dir, pass)
+}

@@ -5,14 +5,15 @@
 //! the signer can defend without state. Anything else paying our key is money no wallet will see
 //! (Coldcard's "troublesome change"), reported as the fact `own-key-off-branch`.
 use bitcoin::bip32::{ChildNumber, DerivationPath};
-use bitcoin::secp256k1::{PublicKey, Secp256k1, XOnlyPublicKey};
-use bitcoin::{CompressedPublicKey, Psbt, Script, ScriptBuf};
+use bitcoin::secp256k1::{PublicKey, Secp256k1};
+use bitcoin::{Psbt, Script, ScriptBuf};
 
 use super::inputs::{address_of, derive};
 use super::network::coin_type_problem;
 use super::{Findings, InputReview, OutputKind, OutputReview, ReviewOptions, SpendKind};
 use crate::bundle::KeySource;
 use crate::sanitize::escape;
+use crate::wallet::ownership::single_sig_script;
 use crate::wallet::ScriptType;
 
 /// A standard path split into its account (all hardened: purpose'/coin'/account'[/script']),
@@ -62,20 +63,7 @@ fn kind_script_type(kind: &SpendKind) -> Option<ScriptType> {
 
 /// The script a single key has for `script`'s type.
 fn single_sig_spk(script: ScriptType, pk: &PublicKey) -> Option<ScriptBuf> {
-    let cpk = CompressedPublicKey(*pk);
-    Some(match script {
-        ScriptType::Pkh => ScriptBuf::new_p2pkh(&bitcoin::PublicKey::new(*pk).pubkey_hash()),
-        ScriptType::Wpkh => ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash()),
-        ScriptType::ShWpkh => {
-            ScriptBuf::new_p2sh(&ScriptBuf::new_p2wpkh(&cpk.wpubkey_hash()).script_hash())
-        }
-        ScriptType::Tr => ScriptBuf::new_p2tr(
-            &Secp256k1::verification_only(),
-            XOnlyPublicKey::from(*pk),
-            None,
-        ),
-        _ => return None,
-    })
+    single_sig_script(&Secp256k1::verification_only(), script, pk)
 }
 
 /// Accounts our signed inputs spend from, with their script type.
