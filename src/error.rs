@@ -95,7 +95,10 @@ impl Error {
             // "could not check" (1).
             Error::Wallet(WalletError::NotMine { .. }) => EXIT_REFUSED,
             // What was typed on the command line is not a payment: a usage error.
-            Error::Wallet(WalletError::BadPayment(_) | WalletError::BadAmount(_)) => EXIT_USAGE,
+            // An existing output file is a usage error everywhere (`--force` replaces it).
+            Error::Wallet(
+                WalletError::BadPayment(_) | WalletError::BadAmount(_) | WalletError::FileExists(_),
+            ) => EXIT_USAGE,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
             Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
                 EXIT_INTEGRITY
