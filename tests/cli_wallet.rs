@@ -194,7 +194,11 @@ fn overwrite_is_refused_without_force() {
         acct.display(),
         w.display()
     ));
-    assert_eq!(o.status.code(), Some(2), "an existing output is a usage error, as everywhere");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an existing output is a usage error, as everywhere"
+    );
     let err = stderr(&o);
     assert!(
         err.contains("already exists") && err.contains("--force"),

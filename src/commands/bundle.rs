@@ -61,6 +61,7 @@ struct CreateOut<'a> {
 }
 
 fn create_cmd(a: CreateArgs) -> Result<(), Error> {
+    super::json_owns_stdout(a.json, a.out.as_deref())?;
     if let Some(out) = &a.out {
         check_output(out, a.force)?;
     }
@@ -170,6 +171,7 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
 /// `bundle import`: another wallet's PSBT, checked, reviewed and written the way airsign's
 /// signer reads it.
 fn import(a: ImportArgs) -> Result<(), Error> {
+    super::json_owns_stdout(a.json, a.out.as_deref())?;
     if let Some(out) = &a.out {
         check_output(out, a.force)?;
     }

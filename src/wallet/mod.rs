@@ -4,6 +4,7 @@ pub mod account;
 pub mod descriptor;
 pub mod file;
 pub mod fixture;
+pub mod keys;
 pub mod ownership;
 pub mod payment;
 pub mod script_type;

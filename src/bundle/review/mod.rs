@@ -24,7 +24,7 @@ use super::{BundleId, KeySource};
 pub use network::{infer_network, network_for, InferredNetwork};
 pub use reviewed::Reviewed;
 pub use totals::MAX_MONEY;
-pub use watch_only::{review_watch_only as watch_only, NoKeys, XpubSource};
+pub use watch_only::review_watch_only as watch_only;
 
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):
 /// a hostile PSBT could otherwise make us derive thousands of 255-step paths.

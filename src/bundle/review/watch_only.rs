@@ -1,79 +1,10 @@
-//! Watch-only key sources for the review: a wallet's account xpub (public derivation under its
-//! origin only), or no keys at all.
-use bitcoin::bip32::{DerivationPath, Fingerprint, Xpub};
-use bitcoin::secp256k1::{PublicKey, Secp256k1};
+//! The online side's review: with the wallet's account xpub when there is a wallet, else with no
+//! keys.
 use bitcoin::Network;
-use miniscript::descriptor::DescriptorPublicKey;
-use miniscript::ForEachKey;
 
 use super::{review, Review, ReviewOptions};
-use crate::bundle::KeySource;
+use crate::wallet::keys::{NoKeys, XpubSource};
 use crate::wallet::WatchOnly;
-
-/// A watch-only key source: the descriptor's account xpub with its origin.
-pub struct XpubSource {
-    fingerprint: Fingerprint,
-    origin: DerivationPath,
-    xpub: Xpub,
-    network: Network,
-}
-
-impl XpubSource {
-    /// From the wallet's receive descriptor (single-key descriptors only).
-    pub fn from_wallet(w: &WatchOnly) -> Option<Self> {
-        let mut found = None;
-        w.external.for_each_key(|k| {
-            if let DescriptorPublicKey::XPub(x) = k {
-                if let Some((fp, path)) = &x.origin {
-                    found = Some(XpubSource {
-                        fingerprint: *fp,
-                        origin: path.clone(),
-                        xpub: x.xkey,
-                        network: w.network,
-                    });
-                }
-            }
-            true
-        });
-        found
-    }
-}
-
-impl KeySource for XpubSource {
-    fn fingerprint(&self) -> Fingerprint {
-        self.fingerprint
-    }
-    fn network(&self) -> Network {
-        self.network
-    }
-    fn public_key(&self, path: &DerivationPath) -> Option<PublicKey> {
-        let full: Vec<_> = path.into_iter().copied().collect();
-        let origin: Vec<_> = self.origin.into_iter().copied().collect();
-        if !full.starts_with(&origin) || full[origin.len()..].iter().any(|c| c.is_hardened()) {
-            return None;
-        }
-        let rest = DerivationPath::from(&full[origin.len()..]);
-        self.xpub
-            .derive_pub(&Secp256k1::verification_only(), &rest)
-            .ok()
-            .map(|x| x.public_key)
-    }
-}
-
-/// A key source that knows no keys: reviews without a wallet.
-pub struct NoKeys(pub Network);
-
-impl KeySource for NoKeys {
-    fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::default()
-    }
-    fn network(&self) -> Network {
-        self.0
-    }
-    fn public_key(&self, _: &DerivationPath) -> Option<PublicKey> {
-        None
-    }
-}
 
 /// The review the online side shows: with the wallet's keys when there is a wallet (change and
 /// self-transfers recognised), else with no keys on `net`.
