@@ -28,11 +28,11 @@ pub enum FsError {
         kind: &'static str,
     },
     /// The output is a file this run read a secret from (the seed file); `--force` does not help.
-    #[error("{} is {what} this command reads; refusing to write output onto it", path.display())]
+    #[error("{} is {what}; refusing to write output onto it", path.display())]
     Protected {
         /// The output.
         path: PathBuf,
-        /// What the protected file is ("the seed file").
+        /// What the protected file is ("the seed file this command reads").
         what: &'static str,
     },
     /// The file is larger than the limit for its kind.
@@ -95,6 +95,17 @@ fn has_controls(bytes: &[u8]) -> bool {
             .any(|b| (*b < 0x20 && !matches!(b, b'\n' | b'\t')) || *b == 0x7f)
 }
 
+/// Whether `path` starts like an age file (binary or armored).
+fn is_age_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 34];
+    let n = std::fs::File::open(path)
+        .and_then(|f| f.take(34).read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(b"age-encryption.org/") || head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE")
+}
+
 fn is_stdout(path: &Path) -> bool {
     path == Path::new("-")
 }
@@ -141,6 +152,14 @@ pub fn check_output(path: &Path, overwrite: bool) -> Result<(), FsError> {
         return Err(FsError::NotRegular {
             path: path.to_owned(),
             kind: kind_of(m.file_type()),
+        });
+    }
+    // Any age-encrypted file may be a seed (only `sign` knows which file it read the seed from):
+    // no output replaces one, --force or not.
+    if is_age_file(path) {
+        return Err(FsError::Protected {
+            path: path.to_owned(),
+            what: "an age-encrypted file (perhaps a seed)",
         });
     }
     if !overwrite {
@@ -288,7 +307,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap().keep();
         let seed = dir.join("seed.age");
         std::fs::write(&seed, b"secret").unwrap();
-        protect(&seed, "the seed file");
+        protect(&seed, "the seed file this command reads");
         let link = dir.join("alias");
         std::os::unix::fs::symlink(&seed, &link).unwrap();
         for p in [&seed, &link] {
@@ -306,6 +325,21 @@ mod tests {
         assert!(has_controls(b"text \x1bc reset"));
         assert!(has_controls(b"fake\rSIGNED OK"));
         assert!(has_controls(b"\x7f"));
+    }
+
+    #[test]
+    fn an_age_file_is_never_replaced_even_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        for head in [
+            &b"age-encryption.org/v1\n-> scrypt x 18\n"[..],
+            b"-----BEGIN AGE ENCRYPTED FILE-----\n",
+        ] {
+            let p = dir.path().join("copy-of-seed.age");
+            std::fs::write(&p, head).unwrap();
+            let e = write_output(&p, b"psbt", true).unwrap_err();
+            assert!(matches!(e, FsError::Protected { .. }), "{e}");
+            assert_eq!(std::fs::read(&p).unwrap(), head);
+        }
     }
 
     #[test]

@@ -67,3 +67,74 @@ pub fn extract(psbt: &Psbt) -> Result<Transaction, BundleError> {
     psbt.extract(&secp)
         .map_err(|e| BundleError::Interpreter(e.to_string()))
 }
+
+/// Inputs whose signatures let others change the transaction (SIGHASH NONE, SINGLE or
+/// ANYONECANPAY): the interpreter accepts them, but whoever relays the transaction could re-route
+/// its outputs. Said before broadcasting, never silently.
+pub fn weak_sighashes(psbt: &bitcoin::Psbt) -> Vec<String> {
+    use bitcoin::sighash::{EcdsaSighashType, TapSighashType};
+    let mut out = Vec::new();
+    for (i, input) in psbt.inputs.iter().enumerate() {
+        let ecdsa = input
+            .partial_sigs
+            .values()
+            .map(|s| s.sighash_type)
+            .filter(|t| *t != EcdsaSighashType::All)
+            .map(|t| t.to_string());
+        let tap = input
+            .tap_key_sig
+            .iter()
+            .chain(input.tap_script_sigs.values())
+            .map(|s| s.sighash_type)
+            .filter(|t| !matches!(t, TapSighashType::Default | TapSighashType::All))
+            .map(|t| t.to_string());
+        let weak: Vec<String> = ecdsa.chain(tap).collect();
+        if !weak.is_empty() {
+            out.push(format!(
+                "input {i} is signed with {}: others can change the transaction's outputs before it confirms",
+                weak.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
+    use bitcoin::sighash::EcdsaSighashType;
+
+    #[test]
+    fn signatures_others_can_reroute_are_named_before_broadcast() {
+        let tx = bitcoin::Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![bitcoin::TxIn::default(), bitcoin::TxIn::default()],
+            output: vec![],
+        };
+        let mut psbt = bitcoin::Psbt::from_unsigned_tx(tx).unwrap();
+        let secp = Secp256k1::new();
+        let sk = SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let pk = bitcoin::PublicKey::new(sk.public_key(&secp));
+        let sig = secp.sign_ecdsa(&Message::from_digest([1u8; 32]), &sk);
+        for (i, ty) in [EcdsaSighashType::All, EcdsaSighashType::None]
+            .into_iter()
+            .enumerate()
+        {
+            psbt.inputs[i].partial_sigs.insert(
+                pk,
+                bitcoin::ecdsa::Signature {
+                    signature: sig,
+                    sighash_type: ty,
+                },
+            );
+        }
+        let w = weak_sighashes(&psbt);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("input 1 is signed with SIGHASH_NONE"),
+            "{w:?}"
+        );
+    }
+}

@@ -68,8 +68,9 @@ pub struct CreateArgs {
     #[arg(long, value_parser = fee_rate, value_name = "SAT/VB")]
     pub fee_rate: f64,
     /// Change address index (default: the wallet file's next change index, or past any change
-    /// being spent). With --wallet, the file's next index moves past it.
-    #[arg(long)]
+    /// being spent). With --wallet, the file's next index moves past it. At most 1,000: the
+    /// signer does not believe change beyond that (no wallet scans so far).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub change_index: Option<u32>,
     /// Current block height, for anti-fee-sniping locktime.
     #[arg(long)]

@@ -36,7 +36,8 @@ pub struct SeedWrite {
     /// scrypt work factor (log2 N) for tests and fixtures only; the default is age's own.
     #[arg(long, value_name = "LOG_N", hide = true, value_parser = clap::value_parser!(u8).range(1..=30))]
     pub kdf_work_factor: Option<u8>,
-    /// Overwrite an existing file.
+    /// Overwrite an existing file — never an age-encrypted one: an old seed file is only ever
+    /// removed by you, deliberately.
     #[arg(long)]
     pub force: bool,
     /// Print the result as JSON on stdout.

@@ -65,6 +65,14 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     if let Some(out) = &a.out {
         check_output(out, a.force)?;
     }
+    // Held from reading the next change index until recording the one used: two bundles made at
+    // the same moment never share a change address.
+    let lock = a
+        .wallet
+        .wallet
+        .as_deref()
+        .map(wallet_file::lock)
+        .transpose()?;
     let w =
         wallet(&a.wallet)?.ok_or_else(|| Error::Usage("give --descriptor or --wallet".into()))?;
     let utxos = utxo::parse_snapshot(&read_limited(&a.utxos, 64 * 1024 * 1024)?)?;
@@ -103,7 +111,10 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     let change_index = created.change.map(|(_, i)| i);
     // The PSBT exists now: record its change index so the next bundle takes a fresh one.
     let next_change = match (&a.wallet.wallet, change_index) {
-        (Some(path), Some(i)) => Some(wallet_file::record_change(path, i)?),
+        (Some(_), Some(i)) => match &lock {
+            Some(lock) => Some(wallet_file::record_change(lock, i)?),
+            None => None,
+        },
         _ => None,
     };
     if let (Some(_), Some(i)) = (&a.wallet.descriptor, change_index) {
@@ -252,6 +263,7 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
     }
     let (mut psbt, version, enc) = read_psbt(a.file.as_deref(), &a.scan)?;
     let bundle_id = BundleId::of(&psbt.unsigned_tx.compute_txid());
+    let warnings = finalize::weak_sighashes(&psbt);
     let tx = finalize::finalize(&mut psbt)?;
     let hex = bitcoin::consensus::encode::serialize_hex(&tx);
     let txid = tx.compute_txid();
@@ -283,9 +295,11 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
             vsize: usize,
             weight: u64,
             hex: String,
+            warnings: Vec<String>,
         }
         return print_json(&Out {
             bundle_id,
+            warnings,
             txid: txid.to_string(),
             vsize: tx.vsize(),
             weight: tx.weight().to_wu(),
@@ -300,6 +314,9 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
         "finalized bundle {bundle_id}\ntxid {txid} ({} vB); every input passed the script interpreter.",
         tx.vsize()
     );
+    for w in &warnings {
+        eprintln!("WARNING  {w}");
+    }
     if let Some(out) = &a.out {
         eprintln!(
             "wrote the {} to {}",

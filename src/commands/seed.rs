@@ -67,7 +67,10 @@ fn report(info: &SeedInfo, json: bool, path: Option<&std::path::Path>) -> Result
     }
     println_out(&format!(
         "fingerprint {}\nnetwork     {}\nwords       {}\ncreated     {}",
-        info.fingerprint, info.network, info.words, info.created
+        info.fingerprint,
+        info.network,
+        info.words,
+        crate::sanitize::escape(&info.created)
     ))
 }
 

@@ -52,7 +52,7 @@ fn policy(a: &SignArgs) -> Policy {
 pub fn run(a: SignArgs) -> Result<(), Error> {
     super::json_owns_stdout(a.json, a.out.as_deref())?;
     // The seed file is never an output, even with --force; refuse before any prompt.
-    fsutil::protect(&a.unlock.seed, "the seed file");
+    fsutil::protect(&a.unlock.seed, "the seed file this command reads");
     if let Some(out) = &a.out {
         fsutil::check_output(out, a.force)?;
     }

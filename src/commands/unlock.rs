@@ -25,9 +25,9 @@ fn options(u: &SeedUnlock) -> Result<UnlockOptions, Error> {
 /// Decrypt the seed file named in `u`.
 pub fn open(u: &SeedUnlock) -> Result<Unlocked, Error> {
     // No output of this run may land on the seed or identity file, even with --force.
-    crate::fsutil::protect(&u.seed, "the seed file");
+    crate::fsutil::protect(&u.seed, "the seed file this command reads");
     if let Some(path) = &u.identity {
-        crate::fsutil::protect(path, "the age identity file");
+        crate::fsutil::protect(path, "the age identity file this command reads");
     }
     let bytes = read_limited(&u.seed, MAX_SEED_FILE_BYTES)?;
     Ok(unlock::open(&bytes, &options(u)?)?)

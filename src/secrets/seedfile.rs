@@ -236,8 +236,10 @@ pub fn open(bytes: &[u8], unlock: &Unlock) -> Result<Unlocked, SecretError> {
         fingerprint,
         network: parsed.network,
         words: mnemonic.word_count(),
-        language: parsed.language.clone(),
-        created: parsed.created.clone(),
+        language: crate::sanitize::escape(&parsed.language.chars().take(16).collect::<String>()),
+        // Free text from the file: whoever can write the file chose it, so it is kept only as
+        // printable text of a sane length.
+        created: crate::sanitize::escape(&parsed.created.chars().take(64).collect::<String>()),
     };
     Ok(Unlocked { mnemonic, info })
 }
@@ -280,6 +282,20 @@ mod tests {
 
     fn pass(s: &str) -> SecretString {
         SecretString::from(s)
+    }
+
+    #[test]
+    fn free_text_from_a_seed_file_comes_out_escaped() {
+        // Whoever can write the seed file (or holds a backup recipient) chose these fields.
+        let m = Mnemonic::parse(ABANDON).unwrap();
+        let prot = Protection::Passphrase {
+            passphrase: pass("pw"),
+            work_factor: Some(2),
+        };
+        let (bytes, _) = seal(&m, Network::Regtest, "\x1b]0;PWNED\x07\x1bc2026", &prot).unwrap();
+        let u = open(&bytes, &Unlock::Passphrase(pass("pw"))).unwrap();
+        assert!(!u.info.created.contains('\x1b'), "{}", u.info.created);
+        assert!(u.info.created.contains("\\u{1b}"));
     }
 
     #[test]

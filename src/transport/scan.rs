@@ -153,14 +153,7 @@ pub fn load_frames(path: &Path) -> Result<Vec<DynamicImage>, TransportError> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gif"));
     if is_gif {
-        use image::AnimationDecoder;
-        let f = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| err(&e))?);
-        let dec = image::codecs::gif::GifDecoder::new(f).map_err(|e| err(&e))?;
-        let frames = dec.into_frames().collect_frames().map_err(|e| err(&e))?;
-        return Ok(frames
-            .into_iter()
-            .map(|f| DynamicImage::ImageRgba8(f.into_buffer()))
-            .collect());
+        return load_gif(path);
     }
     let reader = image::ImageReader::open(path)
         .map_err(|e| err(&e))?
@@ -168,11 +161,60 @@ pub fn load_frames(path: &Path) -> Result<Vec<DynamicImage>, TransportError> {
         .map_err(|e| err(&e))?;
     let mut reader = reader;
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8192);
-    limits.max_image_height = Some(8192);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
     Ok(vec![reader.decode().map_err(|e| err(&e))?])
+}
+
+/// Largest image side read (a 4K camera frame is 3840 wide; our own GIFs are a few hundred).
+const MAX_SIDE: u32 = 8192;
+/// Most pixels decoded from one animated GIF, all frames together (every frame is composited on
+/// the GIF's whole logical screen): about 1 GiB of RGBA.
+const MAX_GIF_PIXELS: u64 = 256 * 1024 * 1024;
+
+/// The frames of an animated GIF, refusing a logical screen or a frame count that would make
+/// decoding take gigabytes: a 43-byte GIF can claim a 65535 × 65535 screen.
+fn load_gif(path: &Path) -> Result<Vec<DynamicImage>, TransportError> {
+    use image::{AnimationDecoder, ImageDecoder};
+    let err = |e: &dyn std::fmt::Display| TransportError::Image(format!("{}: {e}", path.display()));
+    let mut header = [0u8; 10];
+    {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| err(&e))?;
+        f.read_exact(&mut header).map_err(|e| err(&e))?;
+    }
+    let (w, h) = (
+        u32::from(u16::from_le_bytes([header[6], header[7]])),
+        u32::from(u16::from_le_bytes([header[8], header[9]])),
+    );
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(err(&format!(
+            "a {w} × {h} GIF is larger than the {MAX_SIDE} × {MAX_SIDE} airsign reads"
+        )));
+    }
+    let f = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| err(&e))?);
+    let mut dec = image::codecs::gif::GifDecoder::new(f).map_err(|e| err(&e))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    dec.set_limits(limits).map_err(|e| err(&e))?;
+    let per_frame = u64::from(w.max(1)) * u64::from(h.max(1));
+    let max_frames = (MAX_GIF_PIXELS / per_frame).max(1) as usize;
+    let mut out = Vec::new();
+    for frame in dec.into_frames() {
+        if out.len() >= max_frames {
+            return Err(err(&format!(
+                "more than {max_frames} frames of {w} × {h}: too much to decode"
+            )));
+        }
+        out.push(DynamicImage::ImageRgba8(
+            frame.map_err(|e| err(&e))?.into_buffer(),
+        ));
+    }
+    Ok(out)
 }
 
 /// A scanner for animated sequences: the code barely moves between frames, so each frame is first
@@ -312,4 +354,38 @@ fn sample_with(img: &GrayImage, quad: &Quad, n: usize, span: f64) -> Option<Stri
     let mid = ((u16::from(lo) + u16::from(hi)) / 2) as u8;
     let grid = rqrr::SimpleGrid::from_func(n, |x, y| samples[y * n + x] < mid);
     rqrr::Grid::new(grid).decode().ok().map(|(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 43-byte GIF that claims a 65535 × 65535 logical screen around one 1 × 1 frame: decoding
+    /// it took minutes and 17 GB before the size check.
+    fn tiny_gif_with_a_huge_screen() -> Vec<u8> {
+        let mut g = b"GIF89a".to_vec();
+        g.extend_from_slice(&65535u16.to_le_bytes());
+        g.extend_from_slice(&65535u16.to_le_bytes());
+        g.extend_from_slice(b"\x80\x00\x00\x00\x00\x00\xff\xff\xff");
+        g.extend_from_slice(
+            b"\x21\xf9\x04\x00\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00",
+        );
+        g.extend_from_slice(b"\x02\x02\x4c\x01\x00\x3b");
+        g
+    }
+
+    #[test]
+    fn a_gif_claiming_a_huge_screen_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bomb.gif");
+        std::fs::write(&p, tiny_gif_with_a_huge_screen()).unwrap();
+        let t = std::time::Instant::now();
+        let e = load_frames(&p).unwrap_err();
+        assert!(e.to_string().contains("65535"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        // Named .png, the same bytes go through the image reader's limits.
+        let q = dir.path().join("bomb.png");
+        std::fs::write(&q, tiny_gif_with_a_huge_screen()).unwrap();
+        assert!(load_frames(&q).is_err());
+    }
 }

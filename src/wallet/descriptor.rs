@@ -75,6 +75,21 @@ fn check_network(d: &Descriptor<DescriptorPublicKey>, network: Network) -> Resul
     }
 }
 
+/// Whether every extended key of `d` ends in `/branch/*` with an unhardened wildcard.
+fn on_branch(d: &Descriptor<DescriptorPublicKey>, branch: u32) -> bool {
+    use bitcoin::bip32::ChildNumber;
+    use miniscript::descriptor::Wildcard;
+    d.for_each_key(|k| match k {
+        DescriptorPublicKey::XPub(x) => {
+            x.wildcard == Wildcard::Unhardened
+                && x.derivation_path.into_iter().last()
+                    == Some(&ChildNumber::Normal { index: branch })
+        }
+        DescriptorPublicKey::MultiXPub(_) => false,
+        DescriptorPublicKey::Single(_) => true,
+    })
+}
+
 impl WatchOnly {
     /// From one descriptor: a BIP389 multipath `/<0;1>/*`, or a receive descriptor ending in
     /// `/0/*` (the change descriptor is the same with `/1/*`).
@@ -130,6 +145,14 @@ impl WatchOnly {
         if !external.has_wildcard() || !internal.has_wildcard() {
             return Err(WalletError::BadDescriptor(
                 "descriptors must end in a wildcard (/*)".into(),
+            ));
+        }
+        // Receive on branch 0 and change on branch 1, unhardened, as every wallet scans them: a
+        // `<0;0>` or `<1;0>` descriptor would put change on receive addresses (and hand them out
+        // again), and a hardened wildcard cannot be derived by a watch-only wallet at all.
+        if !on_branch(&external, 0) || !on_branch(&internal, 1) {
+            return Err(WalletError::BadDescriptor(
+                "the receive descriptor must end in /0/* and the change descriptor in /1/* (unhardened), as in /<0;1>/*".into(),
             ));
         }
         Ok(WatchOnly {
@@ -219,6 +242,20 @@ mod tests {
     use super::*;
 
     const TPUB: &str = "[73c5da0a/84'/1'/0']tpubDC8msFGeGuwnKG9Upg7DM2b4DaRqg3CUZa5g8v2SRQ6K4NSkxUgd7HsL2XVWbVm39yBA4LAxysQAm397zwQSQoQgewGiYZqrA9DsP4zbQ1M";
+
+    #[test]
+    fn branches_must_be_receive_0_and_change_1_unhardened() {
+        let x = "[73c5da0a/84'/1'/0']tpubDC8msFGeGuwnKG9Upg7DM2b4DaRqg3CUZa5g8v2SRQ6K4NSkxUgd7HsL2XVWbVm39yBA4LAxysQAm397zwQSQoQgewGiYZqrA9DsP4zbQ1M";
+        let net = Network::Regtest;
+        assert!(WatchOnly::from_descriptor(&format!("wpkh({x}/<0;1>/*)"), net).is_ok());
+        assert!(WatchOnly::from_descriptor(&format!("wpkh({x}/0/*)"), net).is_ok());
+        for bad in ["<0;0>/*", "<1;0>/*", "<2147483647;0>/*", "0/*'", "<0;1>/*'"] {
+            assert!(
+                WatchOnly::from_descriptor(&format!("wpkh({x}/{bad})"), net).is_err(),
+                "{bad} accepted"
+            );
+        }
+    }
 
     #[test]
     fn multipath_and_receive_forms_agree() {

@@ -110,15 +110,23 @@ pub fn check_name(name: &str) -> Result<(), WalletError> {
     }
 }
 
+/// Largest gap limit accepted: a hostile file's 4,000,000,000 made `wallet addresses` run forever.
+pub const MAX_GAP_LIMIT: u32 = 100_000;
+
+fn check_gap_limit(gap_limit: u32) -> Result<(), WalletError> {
+    if gap_limit == 0 || gap_limit > MAX_GAP_LIMIT {
+        return Err(WalletError::BadWalletFile(format!(
+            "the gap limit must be 1 to {MAX_GAP_LIMIT}, not {gap_limit}"
+        )));
+    }
+    Ok(())
+}
+
 impl WalletFile {
     /// A new file for `w` with both indexes at `w`'s.
     pub fn new(w: &WatchOnly, name: &str, gap_limit: u32) -> Result<Self, WalletError> {
         check_name(name)?;
-        if gap_limit == 0 {
-            return Err(WalletError::BadWalletFile(
-                "the gap limit must be at least 1".into(),
-            ));
-        }
+        check_gap_limit(gap_limit)?;
         Ok(WalletFile {
             version: VERSION,
             name: name.to_owned(),
@@ -144,6 +152,7 @@ impl WalletFile {
             Some(VERSION) => {
                 let f: WalletFile = serde_json::from_value(v).map_err(bad)?;
                 check_name(&f.name)?;
+                check_gap_limit(f.gap_limit)?;
                 let w = f.watch_only()?;
                 let id = wallet_id(&w);
                 if id != f.wallet_id {
@@ -204,10 +213,73 @@ pub fn update<T>(
     path: &Path,
     f: impl FnOnce(&mut WalletFile) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let mut file = WalletFile::load(path)?;
+    let lock = lock(path)?;
+    update_locked(&lock, f)
+}
+
+/// Like [`update`], under a lock the caller already holds (e.g. for all of `bundle create`, from
+/// reading the next change index to recording it).
+pub fn update_locked<T>(
+    lock: &Lock,
+    f: impl FnOnce(&mut WalletFile) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut file = WalletFile::load(&lock.wallet)?;
     let out = f(&mut file)?;
-    write_atomic(path, &file.to_json())?;
+    write_atomic(&lock.wallet, &file.to_json())?;
     Ok(out)
+}
+
+/// How long to wait for another airsign's lock on a wallet file.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Exclusive use of a wallet file between reading an index and recording it, so two runs at the
+/// same moment never hand out the same address. A lock file beside the wallet (created with
+/// O_EXCL, so no `unsafe` is needed); removed when the lock is dropped.
+#[derive(Debug)]
+pub struct Lock {
+    wallet: std::path::PathBuf,
+    file: std::path::PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+/// Take the lock of the wallet file at `path`, waiting up to 10 s for another airsign.
+pub fn lock(path: &Path) -> Result<Lock, Error> {
+    // A symlinked wallet file is updated where it really lives: replacing the link with a copy
+    // would split the wallet in two and hand out its addresses again.
+    let path = &std::fs::canonicalize(path).map_err(|e| Error::io("open", path, e))?;
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let file = std::path::PathBuf::from(name);
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)
+        {
+            Ok(_) => {
+                return Ok(Lock {
+                    wallet: path.to_owned(),
+                    file,
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(WalletError::Locked(crate::sanitize::escape(
+                        &path.display().to_string(),
+                    ))
+                    .into());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(Error::io("create the lock file", &file, e)),
+        }
+    }
 }
 
 /// A receive address handed out.
@@ -244,8 +316,8 @@ pub fn reserve_receive(path: &Path) -> Result<(WalletFile, Handed), Error> {
 
 /// Record that change index `used` is taken: the next change index becomes at least `used + 1`
 /// (never moves back). Returns the new next change index.
-pub fn record_change(path: &Path, used: u32) -> Result<u32, Error> {
-    update(path, |file| {
+pub fn record_change(lock: &Lock, used: u32) -> Result<u32, Error> {
+    update_locked(lock, |file| {
         let next = used.saturating_add(1);
         file.next_index.change = file.next_index.change.max(next);
         Ok(file.next_index.change)
@@ -294,9 +366,10 @@ mod tests {
         assert_eq!(back, f);
         let mut edited = f.clone();
         edited.change = edited.receive.clone();
+        // Change on the receive branch: refused (as a bad branch or as a changed wallet).
         assert!(matches!(
             WalletFile::parse(&edited.to_json()),
-            Err(WalletError::WalletIdMismatch { .. })
+            Err(WalletError::WalletIdMismatch { .. } | WalletError::BadDescriptor(_))
         ));
     }
 
@@ -322,6 +395,70 @@ mod tests {
     }
 
     #[test]
+    fn receives_at_the_same_moment_never_share_an_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.json");
+        WalletFile::new(&wallet(), "w", 20)
+            .unwrap()
+            .write_new(&p, false)
+            .unwrap();
+        let handed: Vec<u32> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..5)
+                            .map(|_| reserve_receive(&p).unwrap().1.index)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        let mut sorted = handed.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(
+            sorted.len(),
+            40,
+            "an index was handed out twice: {handed:?}"
+        );
+        assert_eq!(WalletFile::load(&p).unwrap().next_index.receive, 40);
+        assert!(!dir.path().join("w.json.lock").exists(), "lock left behind");
+    }
+
+    #[test]
+    fn a_symlinked_wallet_file_is_updated_where_it_lives() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        WalletFile::new(&wallet(), "w", 20)
+            .unwrap()
+            .write_new(&real, false)
+            .unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let (_, a) = reserve_receive(&link).unwrap();
+        let (_, b) = reserve_receive(&real).unwrap();
+        assert_eq!((a.index, b.index), (0, 1), "the wallet split in two");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn a_hostile_gap_limit_is_refused() {
+        let f = WalletFile::new(&wallet(), "w", 20).unwrap();
+        let text = String::from_utf8(f.to_json())
+            .unwrap()
+            .replace("\"gap_limit\": 20", "\"gap_limit\": 4000000000");
+        assert!(text.contains("4000000000"));
+        assert!(WalletFile::parse(text.as_bytes()).is_err());
+    }
+
+    #[test]
     fn indexes_only_move_forward_and_are_written() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.json");
@@ -338,8 +475,11 @@ mod tests {
         assert_eq!((a.index, b.index), (0, 1));
         assert_ne!(a.address, b.address);
         assert_eq!(a.paths, vec!["m/84'/1'/0'/0/0".to_string()]);
-        assert_eq!(record_change(&p, 4).unwrap(), 5);
-        assert_eq!(record_change(&p, 2).unwrap(), 5);
+        {
+            let l = lock(&p).unwrap();
+            assert_eq!(record_change(&l, 4).unwrap(), 5);
+            assert_eq!(record_change(&l, 2).unwrap(), 5);
+        }
         let f = WalletFile::load(&p).unwrap();
         assert_eq!(
             f.next_index,

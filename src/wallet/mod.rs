@@ -56,6 +56,9 @@ pub enum WalletError {
         /// Id computed from the descriptors.
         computed: String,
     },
+    /// Another airsign holds the wallet file's lock.
+    #[error("{0} is being updated by another airsign (its lock file {0}.lock exists)")]
+    Locked(String),
     /// Refusing to replace an existing wallet file.
     #[error("{0} already exists; it may hold indexes already handed out")]
     FileExists(String),
@@ -93,6 +96,7 @@ impl WalletError {
         match self {
             WalletError::NotMine { .. } => Some("another account (--account N), a BIP39 passphrase (--bip39-passphrase) or a larger --gap may find it; otherwise the address is not yours: do not pay to it believing it is"),
             WalletError::FileExists(_) => Some("give --force to replace it, or another -o path"),
+            WalletError::Locked(_) => Some("wait for the other airsign to finish; if none is running (it was killed), remove the .lock file"),
             WalletError::WalletIdMismatch { .. } => Some("create the wallet file again from the descriptor (airsign wallet create), then compare its id with the other machines"),
             WalletError::WrongNetwork(_) => Some("give the network the keys are for with --network (xpub is mainnet; tpub is testnet, signet or regtest)"),
             WalletError::BadAddress { .. } => Some("check the address was copied whole and is for the seed's network"),
