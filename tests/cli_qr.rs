@@ -51,7 +51,10 @@ fn show_every_output_then_scan_each_back() {
             format!("--text-file '{d}/{format}.txt'"),
         ] {
             let out = format!("{d}/back-{format}.psbt");
-            let o = ok(sh(&format!("'{b}' qr scan {src} -o '{out}' --json")));
+            // The same file again: replacing it is asked for (qr scan never replaces without --force).
+            let o = ok(sh(&format!(
+                "'{b}' qr scan {src} -o '{out}' --json --force"
+            )));
             let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
             assert_eq!(v["kind"], "psbt", "{src}");
             assert_eq!(
