@@ -154,17 +154,17 @@ pub fn check_output(path: &Path, overwrite: bool) -> Result<(), FsError> {
             kind: kind_of(m.file_type()),
         });
     }
+    if !overwrite {
+        return Err(FsError::Exists {
+            path: path.to_owned(),
+        });
+    }
     // Any age-encrypted file may be a seed (only `sign` knows which file it read the seed from):
     // no output replaces one, --force or not.
     if is_age_file(path) {
         return Err(FsError::Protected {
             path: path.to_owned(),
             what: "an age-encrypted file (perhaps a seed)",
-        });
-    }
-    if !overwrite {
-        return Err(FsError::Exists {
-            path: path.to_owned(),
         });
     }
     Ok(())
