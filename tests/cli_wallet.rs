@@ -75,6 +75,36 @@ fn derive(multipath: &str, branch: usize, index: u32, net: Network) -> String {
         .to_string()
 }
 
+/// A regtest P2WPKH wallet file `w.json` from the test seed's account export, and fixture
+/// UTXOs (with their previous transactions) paying its first receive addresses.
+struct Funded {
+    seed: PathBuf,
+    multipath: String,
+    w: PathBuf,
+    utxos: PathBuf,
+    prev: PathBuf,
+}
+
+fn funded_wallet(d: &Path) -> Funded {
+    let seed = seed(d, "regtest");
+    let (acct, e) = account(d, &seed, "wpkh");
+    let multipath = e["multipath"].as_str().unwrap().to_string();
+    let w = d.join("w.json");
+    ok(&run(&format!(
+        "wallet create --from '{}' -o '{}' --json",
+        acct.display(),
+        w.display()
+    )));
+    let (utxos, prev) = fund(d, &multipath);
+    Funded {
+        seed,
+        multipath,
+        w,
+        utxos,
+        prev,
+    }
+}
+
 #[test]
 fn create_from_descriptor_and_from_account_json_agree() {
     let dir = tempfile::tempdir().unwrap();
@@ -368,16 +398,13 @@ fn change_outputs(review: &serde_json::Value) -> Vec<(String, String)> {
 fn consecutive_bundles_from_a_wallet_file_never_share_a_change_address() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let seed = seed(d, "regtest");
-    let (acct, e) = account(d, &seed, "wpkh");
-    let multipath = e["multipath"].as_str().unwrap().to_string();
-    let w = d.join("w.json");
-    ok(&run(&format!(
-        "wallet create --from '{}' -o '{}' --json",
-        acct.display(),
-        w.display()
-    )));
-    let (utxos, prev) = fund(d, &multipath);
+    let Funded {
+        seed: _,
+        multipath,
+        w,
+        utxos,
+        prev,
+    } = funded_wallet(d);
     let payee = common::payee();
     let create = |n: &str, extra: &str| {
         run(&format!(
@@ -455,16 +482,13 @@ fn consecutive_bundles_from_a_wallet_file_never_share_a_change_address() {
 fn paying_the_wallets_own_receive_address_is_a_self_transfer() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let seed = seed(d, "regtest");
-    let (acct, e) = account(d, &seed, "wpkh");
-    let multipath = e["multipath"].as_str().unwrap().to_string();
-    let w = d.join("w.json");
-    ok(&run(&format!(
-        "wallet create --from '{}' -o '{}' --json",
-        acct.display(),
-        w.display()
-    )));
-    let (utxos, prev) = fund(d, &multipath);
+    let Funded {
+        seed,
+        multipath: _,
+        w,
+        utxos,
+        prev,
+    } = funded_wallet(d);
     // Hand out receive 0, 1: the next receive address (2) is unused and ours.
     for _ in 0..2 {
         ok(&run(&format!("wallet receive '{}' --json", w.display())));
