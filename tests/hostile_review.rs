@@ -483,6 +483,7 @@ fn a_self_transfer_to_an_account_not_spent_from_counts_as_leaving() {
     assert_eq!(r.outputs[payee].kind, OutputKind::External);
     assert_eq!(r.leaving, 400_000);
     assert_eq!(r.to_own_addresses, 0);
+    assert!(warnings(&p, &k).contains(&"own-key-other-account"));
 }
 
 #[test]
@@ -516,4 +517,20 @@ fn a_nonstandard_transaction_version_is_shown() {
     let (mut p, k) = honest();
     p.unsigned_tx.version = bitcoin::transaction::Version(-1);
     assert!(warnings(&p, &k).contains(&"nonstandard-version"));
+}
+
+#[test]
+fn a_dust_output_and_an_address_paid_twice_are_shown() {
+    let (mut p, k) = honest();
+    p.unsigned_tx.output.push(TxOut {
+        value: Amount::from_sat(1),
+        script_pubkey: common::payee().script_pubkey(),
+    });
+    p.outputs.push(Default::default());
+    let w = warnings(&p, &k);
+    assert!(w.contains(&"dust-output"), "{w:?}");
+    assert!(w.contains(&"same-script-twice"), "{w:?}");
+    let (p, k) = honest();
+    let w = warnings(&p, &k);
+    assert!(!w.contains(&"dust-output") && !w.contains(&"same-script-twice"));
 }

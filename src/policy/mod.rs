@@ -98,7 +98,10 @@ impl Policy {
             | "unproven-amounts"
             | "key-not-committed"
             | "path-too-deep"
-            | "output-claim-false" => Action::Warn,
+            | "output-claim-false"
+            | "own-key-other-account"
+            | "dust-output"
+            | "same-script-twice" => Action::Warn,
             _ => Action::Refuse,
         }
     }

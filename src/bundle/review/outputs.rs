@@ -88,6 +88,8 @@ enum Claim {
     Change(String, u32),
     OwnReceive(String, u32),
     OffBranch(String, String),
+    /// Our receive address on an account not spent here: shown as leaving, with this note.
+    OtherAccount(String),
 }
 
 /// What classifying an output needs besides the output.
@@ -151,9 +153,9 @@ fn classify(
             }
             // Ours, but an account this transaction does not spend from: it may never have been
             // exported to a wallet, so it is shown as leaving (not refused).
-            return Claim::Not(Some(format!(
+            return Claim::OtherAccount(format!(
                 "pays our own key at {shown}, an account this transaction does not spend from: treated as an external payment"
-            )));
+            ));
         }
         Some(s) => format!("branch {} is neither receive (0) nor change (1)", s.branch),
     };
@@ -219,6 +221,11 @@ pub(super) fn review_outputs(
                         }
                         kind = OutputKind::Change { path };
                     }
+                    Claim::OtherAccount(n) => {
+                        found.fact("own-key-other-account", format!("{what}: {n}"));
+                        note = Some(n);
+                        break;
+                    }
                     Claim::OwnReceive(path, index) => {
                         if index > opts.warn_change_index {
                             found.fact("receive-index-high", format!("{what}: your own receive address at {path} is far past where wallets usually look (index {index} > {})", opts.warn_change_index));
@@ -252,5 +259,41 @@ pub(super) fn review_outputs(
             note,
         });
     }
+    oddities(tx, found);
     out
+}
+
+/// Outputs nodes will not relay (dust) and one script paid twice: not attacks, but not what a
+/// careful payer means either.
+fn oddities(tx: &bitcoin::Transaction, found: &mut Findings) {
+    let mut seen = std::collections::HashMap::new();
+    for (i, o) in tx.output.iter().enumerate() {
+        let spk = &o.script_pubkey;
+        if spk.is_op_return() {
+            continue;
+        }
+        // Bitcoin Core's dust thresholds at 3 sat/vB: 294 (P2WPKH), 330 (P2TR/P2WSH), 546 (legacy).
+        let dust = if spk.is_p2wpkh() {
+            294
+        } else if spk.is_witness_program() {
+            330
+        } else {
+            546
+        };
+        if o.value.to_sat() < dust {
+            found.fact(
+                "dust-output",
+                format!(
+                    "output {i}: {} sat is below the {dust} sat nodes relay",
+                    o.value.to_sat()
+                ),
+            );
+        }
+        if let Some(first) = seen.insert(spk.clone(), i) {
+            found.fact(
+                "same-script-twice",
+                format!("outputs {first} and {i} pay the same address"),
+            );
+        }
+    }
 }
