@@ -394,14 +394,18 @@ mod tests {
         assert!(WalletFile::parse(br#"{"version":9}"#).is_err());
     }
 
+    fn write_test_wallet(p: &Path) {
+        WalletFile::new(&wallet(), "w", 20)
+            .unwrap()
+            .write_new(p, false)
+            .unwrap();
+    }
+
     #[test]
     fn receives_at_the_same_moment_never_share_an_address() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.json");
-        WalletFile::new(&wallet(), "w", 20)
-            .unwrap()
-            .write_new(&p, false)
-            .unwrap();
+        write_test_wallet(&p);
         let handed: Vec<u32> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..8)
                 .map(|_| {
@@ -433,10 +437,7 @@ mod tests {
     fn a_symlinked_wallet_file_is_updated_where_it_lives() {
         let dir = tempfile::tempdir().unwrap();
         let real = dir.path().join("real.json");
-        WalletFile::new(&wallet(), "w", 20)
-            .unwrap()
-            .write_new(&real, false)
-            .unwrap();
+        write_test_wallet(&real);
         let link = dir.path().join("link.json");
         std::os::unix::fs::symlink(&real, &link).unwrap();
         let (_, a) = reserve_receive(&link).unwrap();
@@ -462,10 +463,7 @@ mod tests {
     fn indexes_only_move_forward_and_are_written() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.json");
-        WalletFile::new(&wallet(), "w", 20)
-            .unwrap()
-            .write_new(&p, false)
-            .unwrap();
+        write_test_wallet(&p);
         assert!(WalletFile::new(&wallet(), "w", 20)
             .unwrap()
             .write_new(&p, false)
