@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use airsign::bundle::{self, create, utxo::Utxo, Encoding, KeySource, Reviewed, Version};
-use airsign::policy::Policy;
+use airsign::policy::PolicySet;
 use airsign::secrets::Mnemonic;
 use airsign::session;
 use airsign::signer::{KeyChain, SignOptions};
@@ -88,7 +88,7 @@ fn sign_end_to_end(bytes: &[u8], keys: &KeyChain) -> Vec<u8> {
 
 /// Review → strict policy → sign → verify, through the one session.
 fn sign_approved(psbt: bitcoin::Psbt, keys: &KeyChain) -> bitcoin::Psbt {
-    let policy = Policy::default();
+    let policy = PolicySet::default();
     let reviewed = Reviewed::new(psbt, keys, &policy.review_options());
     let outcome = session::decide(
         &reviewed,

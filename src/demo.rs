@@ -11,7 +11,7 @@ use crate::bundle::classify;
 use crate::bundle::{self, create, finalize, utxo, Encoding, Version};
 use crate::bundle::{Review, Reviewed};
 use crate::fsutil::{read_limited, write_atomic};
-use crate::policy::{Policy, Verdict};
+use crate::policy::{PolicySet, Verdict};
 use crate::secrets::seedfile::{self, Protection, Unlock};
 use crate::secrets::Mnemonic;
 use crate::session;
@@ -155,7 +155,7 @@ fn trip(
     // OFFLINE: the signer trusts nothing in what crossed.
     let (psbt, version, enc) = bundle::decode(&unsigned_bytes)?;
     let keys = open_keys(seed_file)?;
-    let policy = Policy::default();
+    let policy = PolicySet::default();
     let reviewed = Reviewed::new(psbt, &keys, &policy.review_options());
     let outcome = session::decide(
         &reviewed,

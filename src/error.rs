@@ -43,6 +43,9 @@ pub enum Error {
     /// QR transport failed.
     #[error(transparent)]
     Transport(crate::transport::TransportError),
+    /// The policy file is wrong.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
     /// The signer refused the transaction.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -106,6 +109,7 @@ impl Error {
             Error::Sign(SignError::NothingToSign { .. }) => EXIT_REFUSED,
             Error::Sign(_) => EXIT_RUNTIME,
             Error::Refused(_) => EXIT_REFUSED,
+            Error::Policy(_) => EXIT_RUNTIME,
             Error::Fs(FsError::Exists { .. } | FsError::BinaryToTerminal) => EXIT_USAGE,
             Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,

@@ -6,7 +6,7 @@ mod common;
 use std::str::FromStr;
 
 use airsign::bundle::{self, Reviewed};
-use airsign::policy::{Action, Policy};
+use airsign::policy::{Action, Policy, PolicySet};
 use airsign::session;
 use airsign::signer::{KeyChain, SignOptions};
 use bitcoin::bip32::{DerivationPath, Xpriv};
@@ -101,6 +101,7 @@ fn bip174_workflow_signer_combiner_finalizer_extractor() {
             policy.actions.insert(code.into(), Action::Accept);
         }
         policy.limits.max_fee_percent = 100.0;
+        let policy = PolicySet::from(policy);
         let reviewed = Reviewed::new(psbt_hex(updated), &keys, &policy.review_options());
         let outcome = session::decide(
             &reviewed,

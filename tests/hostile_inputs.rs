@@ -64,7 +64,7 @@ fn mutated_psbts_are_errors_or_reviewable_never_panics() {
         let m = mutate(base, &mut rng);
         if let Ok((psbt, _, _)) = bundle::decode(&m) {
             parsed += 1;
-            let policy = airsign::policy::Policy::default();
+            let policy = airsign::policy::PolicySet::default();
             let reviewed = bundle::Reviewed::new(psbt.clone(), &keys, &policy.review_options());
             if reviewed.review().ours().next().is_some() {
                 signed_attempts += 1;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use airsign::bundle::Reviewed;
 use airsign::bundle::{self, create, finalize, utxo::Utxo, Encoding, Version};
-use airsign::policy::Policy;
+use airsign::policy::PolicySet;
 use airsign::secrets::Mnemonic;
 use airsign::session;
 use airsign::signer::{KeyChain, SignOptions};
@@ -78,7 +78,7 @@ fn build(f: &Fixture, pay: u64, rate: f64) -> create::Created {
 }
 
 fn sign(f: &Fixture, psbt: &mut Psbt) {
-    let policy = Policy::default();
+    let policy = PolicySet::default();
     let reviewed = Reviewed::new(psbt.clone(), &f.keys, &policy.review_options());
     let outcome = session::decide(
         &reviewed,

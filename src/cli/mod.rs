@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub mod account;
 pub mod address;
 pub mod bundle;
+pub mod policy;
 pub mod qr;
 pub mod seed;
 pub mod sign;
@@ -73,6 +74,9 @@ pub enum Command {
     /// Watch-only wallet files: create, list addresses, hand out receive addresses (online side).
     #[command(subcommand)]
     Wallet(WalletCmd),
+    /// The written spend policy: show the built-in one, hash a file, dry-run a PSBT against it.
+    #[command(subcommand)]
+    Policy(policy::PolicyCmd),
     /// Check that an address belongs to the seed, and at which path (offline side).
     #[command(subcommand)]
     Address(AddressCmd),

@@ -36,17 +36,21 @@ pub struct SignArgs {
     /// Do not ask for confirmation (scripted ceremonies; the review is still printed).
     #[arg(long)]
     pub yes: bool,
+    /// The spend policy file (`airsign policy show --default` prints the built-in one to start
+    /// from). Without it the built-in strict policy applies, tuned by the flags below.
+    #[arg(long, value_name = "POLICY.json")]
+    pub policy: Option<PathBuf>,
     /// Sign even if some inputs belong to someone else (coinjoin, payjoin).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "policy")]
     pub allow_foreign_inputs: bool,
     /// Refuse if the fee is above this many sats.
-    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_SATS)]
+    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_SATS, conflicts_with = "policy")]
     pub max_fee: u64,
     /// Refuse if the fee rate is above this many sat/vB.
-    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_RATE)]
+    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_RATE, conflicts_with = "policy")]
     pub max_fee_rate: f64,
     /// Refuse if the fee is above this percentage of the amount sent.
-    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_PERCENT)]
+    #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_PERCENT, conflicts_with = "policy")]
     pub max_fee_percent: f64,
     /// BIP340 signatures without auxiliary randomness (reproducible tests).
     #[arg(long)]

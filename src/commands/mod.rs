@@ -4,6 +4,7 @@ mod address;
 mod bundle;
 mod carry;
 mod demo;
+mod policy;
 pub mod qr;
 mod seed;
 mod sign;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Address(cmd) => address::run(cmd),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Sign(args) => sign::run(args),
+        Command::Policy(cmd) => policy::run(cmd),
         Command::Qr(cmd) => qr::run(cmd),
         Command::Demo(args) => demo::run(args),
         Command::Completions { shell } => {

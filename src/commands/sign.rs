@@ -7,13 +7,16 @@ use super::carry::{read_psbt, show_outputs};
 use super::{print_json, unlock};
 use crate::bundle::{self, Review, Reviewed};
 use crate::cli::SignArgs;
-use crate::fsutil::{self, write_output};
-use crate::policy::{Limits, Policy, Verdict};
+use crate::fsutil::{self, read_limited, write_output};
+use crate::policy::{Limits, Policy, PolicyFile, PolicySet, Verdict};
 use crate::screen::review_text;
 use crate::secrets::SecretError;
 use crate::session::{self, Decision};
 use crate::signer::{KeyChain, SignOptions};
 use crate::Error;
+
+/// Largest policy file read.
+const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 
 #[derive(Serialize)]
 struct SignOut<'a> {
@@ -36,7 +39,8 @@ fn confirm(bundle_id: &str) -> Result<bool, Error> {
     Ok(line.trim().eq_ignore_ascii_case("yes"))
 }
 
-fn policy(a: &SignArgs) -> Policy {
+/// The built-in strict policy, tuned by the flags.
+fn builtin(a: &SignArgs) -> Policy {
     Policy {
         limits: Limits {
             max_fee_sats: a.max_fee,
@@ -56,6 +60,11 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     if let Some(out) = &a.out {
         fsutil::check_output(out, a.force)?;
     }
+    // A bad policy file is reported before any prompt.
+    let file = match &a.policy {
+        Some(p) => Some(PolicyFile::parse(&read_limited(p, MAX_POLICY_BYTES)?)?),
+        None => None,
+    };
     let (psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
     let seed = unlock::seed(&a.unlock, &u)?;
@@ -63,7 +72,13 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     let keys = KeyChain::from_seed(&seed)?;
     drop(seed);
 
-    let policy = policy(&a);
+    let policy: PolicySet = match &file {
+        Some(f) => f.compile(crate::bundle::KeySource::network(&keys))?,
+        None => builtin(&a).into(),
+    };
+    if let Some(h) = &policy.hash {
+        eprintln!("policy {h}");
+    }
     let reviewed = Reviewed::new(psbt, &keys, &policy.review_options());
     let mut shown = false;
     let outcome = session::decide(
@@ -73,7 +88,11 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         &mut |r, verdict| {
             eprint!("{}", review_text(r.review(), Some(verdict)));
             shown = true;
-            Ok(a.yes || confirm(&r.review().bundle_id.to_string())?)
+            // A rule that requires a person at the terminal is not satisfied by --yes.
+            if a.yes && !verdict.require_confirmation {
+                return Ok(true);
+            }
+            confirm(&r.review().bundle_id.to_string())
         },
         SignOptions {
             deterministic: a.deterministic,

@@ -1,13 +1,19 @@
-//! Whether to sign. Until policy files land, a built-in strict default applies. The policy sees
-//! the review's integrity failures (always refused: no setting here can relax one), its facts
-//! (each refused, warned about or accepted by code) and its numbers (fee limits).
+//! Whether to sign. A policy is a list of rules (a written policy file, or the built-in strict
+//! default); each rule sees the review's integrity failures (always refused: no setting can relax
+//! one), its facts (each refused, warned about or accepted by code) and its numbers (fee limits,
+//! spend cap, destinations). The first rule with no reason to refuse decides.
+pub mod file;
 pub mod limits;
+mod rules;
+mod set;
 
 use serde::Serialize;
 
 use crate::bundle::review::{Problem, Review, ReviewOptions};
 
+pub use file::{PolicyError, PolicyFile};
 pub use limits::Limits;
+pub use set::PolicySet;
 
 /// What the policy does with a fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,9 +66,11 @@ impl Reason {
     }
 }
 
-/// The strict built-in policy.
-#[derive(Debug, Clone, Default)]
+/// One rule: the built-in strict default, or a rule of a policy file.
+#[derive(Debug, Clone)]
 pub struct Policy {
+    /// The rule's name (`default` for the built-in one).
+    pub name: String,
     /// Fee and index limits.
     pub limits: Limits,
     /// Sign even when some inputs are not ours (coinjoins, payjoins).
@@ -70,6 +78,39 @@ pub struct Policy {
     /// Per-fact overrides of the strict default (facts only: integrity failures are refused
     /// whatever this says).
     pub actions: std::collections::BTreeMap<String, Action>,
+    /// Whether a warning refuses unless its code is accepted in `actions` (policy files default
+    /// to false; the built-in policy only shows warnings).
+    pub warnings_ok: bool,
+    /// Most sats leaving the wallet per transaction.
+    pub max_spend: Option<u64>,
+    /// Allowed destinations.
+    pub destinations: Option<file::Destinations>,
+    /// Most outputs.
+    pub max_outputs: Option<usize>,
+    /// The transaction must signal RBF.
+    pub require_rbf: bool,
+    /// Highest block-height locktime.
+    pub max_locktime_blocks: Option<u32>,
+    /// A person must confirm at the terminal.
+    pub require_confirmation: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            name: "default".into(),
+            limits: Limits::default(),
+            allow_foreign_inputs: false,
+            actions: Default::default(),
+            warnings_ok: true,
+            max_spend: None,
+            destinations: None,
+            max_outputs: None,
+            require_rbf: false,
+            max_locktime_blocks: None,
+            require_confirmation: false,
+        }
+    }
 }
 
 impl Policy {
@@ -114,6 +155,15 @@ pub struct Verdict {
     pub refuse: Vec<Reason>,
     /// Shown to the user, do not block.
     pub warnings: Vec<Reason>,
+    /// The rule that decided (the matching rule, when approved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// SHA-256 of the policy file, when a file was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_hash: Option<String>,
+    /// The matching rule requires a person to confirm at the terminal.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub require_confirmation: bool,
 }
 
 impl Verdict {
@@ -172,6 +222,9 @@ pub fn evaluate(review: &Review, policy: &Policy) -> Verdict {
             .map(|p| Reason::from_problem(p, Class::Integrity))
             .collect(),
         warnings: Vec::new(),
+        rule: Some(policy.name.clone()),
+        policy_hash: None,
+        require_confirmation: policy.require_confirmation,
     };
     let ours = review.ours().count();
     let foreign = review.foreign_count();
@@ -203,5 +256,17 @@ pub fn evaluate(review: &Review, policy: &Policy) -> Verdict {
         ));
     }
     policy.limits.check(review, &mut v);
+    rules::check(policy, review, &mut v);
+    if !policy.warnings_ok {
+        // A written rule refuses every warning it does not accept by code.
+        for w in std::mem::take(&mut v.warnings) {
+            let mut r = w;
+            r.hint = Some(format!(
+                "If this is meant, add \"{}\" to the rule's \"allow\" list (or set \"warnings_ok\": true).",
+                r.code
+            ));
+            v.refuse.push(r);
+        }
+    }
     v
 }

@@ -7,7 +7,7 @@
 use bitcoin::Psbt;
 
 use crate::bundle::review::Reviewed;
-use crate::policy::{self, Class, Policy, Reason, Refusal, Verdict};
+use crate::policy::{Class, PolicySet, Reason, Refusal, Verdict};
 use crate::signer::{self, KeyChain, SignOptions, SignReport};
 use crate::Error;
 
@@ -63,13 +63,13 @@ pub fn declined() -> Refusal {
 /// approves and there is something to sign; it returns whether to go ahead.
 pub fn decide(
     reviewed: &Reviewed,
-    policy: &Policy,
+    policy: &PolicySet,
     keys: &KeyChain,
     confirm: &mut dyn FnMut(&Reviewed, &Verdict) -> Result<bool, Error>,
     opts: SignOptions,
 ) -> Result<Outcome, Error> {
     let review = reviewed.review();
-    let mut verdict = policy::evaluate(review, policy);
+    let mut verdict = policy.evaluate(review);
     if verdict.approved() && review.ours().next().is_none() {
         verdict.refuse.push(Reason {
             code: "nothing-to-sign",
@@ -105,6 +105,7 @@ pub fn decide(
 mod tests {
     use super::*;
     use crate::bundle::ReviewOptions;
+    use crate::policy::PolicySet;
     use crate::secrets::Mnemonic;
     use crate::wallet::fixture::TEST_MNEMONIC;
 
@@ -134,7 +135,7 @@ mod tests {
         let mut asked = false;
         let o = decide(
             &r,
-            &Policy::default(),
+            &PolicySet::default(),
             &k,
             &mut |_, _| {
                 asked = true;

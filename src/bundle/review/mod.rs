@@ -164,6 +164,9 @@ pub struct OutputReview {
     /// Why it is classified this way, when it is not obvious.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The output script (for policy checks such as destination allowlists).
+    #[serde(skip)]
+    pub script_pubkey: ScriptBuf,
 }
 
 /// An integrity failure or a fact: a stable machine-readable code and plain words.

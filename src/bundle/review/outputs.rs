@@ -257,6 +257,7 @@ pub(super) fn review_outputs(
             amount: txout.value.to_sat(),
             kind,
             note,
+            script_pubkey: spk.clone(),
         });
     }
     oddities(tx, found);

@@ -1,0 +1,59 @@
+//! `policy` subcommand types.
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::bundle::WalletArgs;
+use super::qr::ScanIn;
+
+/// Spend policy commands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCmd {
+    /// Print a policy file, or with --default the built-in strict policy as a file to copy and
+    /// edit (rules in order, first match decides, none matches → refuse; see docs/policy.md).
+    Show(PolicyShowArgs),
+    /// Print the SHA-256 of the policy's canonical form: `sign --policy` prints it at every use,
+    /// so people can compare it with the policy they agreed on.
+    Hash(PolicyFileArg),
+    /// Dry run: which rule would allow this PSBT, or every reason it would be refused (exit 3).
+    /// Runs on the online side with the watch-only wallet; the signer checks again.
+    Check(PolicyCheckArgs),
+}
+
+/// A policy file argument.
+#[derive(Debug, Args)]
+pub struct PolicyFileArg {
+    /// The policy file (JSON, "version": 1).
+    pub policy: PathBuf,
+}
+
+/// `policy show`.
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs {
+    /// The policy file to show (canonical form).
+    #[arg(required_unless_present = "default", conflicts_with = "default")]
+    pub policy: Option<PathBuf>,
+    /// Show the built-in strict policy that `sign` uses without --policy.
+    #[arg(long)]
+    pub default: bool,
+}
+
+/// `policy check`.
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// The policy file.
+    #[arg(long, value_name = "POLICY.json")]
+    pub policy: PathBuf,
+    /// The PSBT (`-` for stdin); or use --scan.
+    #[arg(required_unless_present = "scan")]
+    pub file: Option<PathBuf>,
+    /// QR input.
+    #[command(flatten)]
+    pub scan: ScanIn,
+    /// The watch-only wallet whose inputs and change to recognise.
+    #[command(flatten)]
+    pub wallet: WalletArgs,
+    /// Print the review and verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

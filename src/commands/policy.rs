@@ -1,0 +1,96 @@
+//! `airsign policy show|hash|check`.
+use serde::Serialize;
+
+use super::carry::read_psbt;
+use super::{print_json, println_out};
+use crate::bundle::{self, Review};
+use crate::cli::policy::{PolicyCheckArgs, PolicyCmd, PolicyFileArg, PolicyShowArgs};
+use crate::fsutil::read_limited;
+use crate::policy::{PolicyFile, Refusal, Verdict};
+use crate::screen::review_text;
+use crate::wallet::WatchOnly;
+use crate::Error;
+
+/// Largest policy file read.
+const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
+pub fn run(cmd: PolicyCmd) -> Result<(), Error> {
+    match cmd {
+        PolicyCmd::Show(a) => show(a),
+        PolicyCmd::Hash(a) => hash(a),
+        PolicyCmd::Check(a) => check(a),
+    }
+}
+
+fn load(p: &std::path::Path) -> Result<PolicyFile, Error> {
+    Ok(PolicyFile::parse(&read_limited(p, MAX_POLICY_BYTES)?)?)
+}
+
+fn show(a: PolicyShowArgs) -> Result<(), Error> {
+    let f = match &a.policy {
+        Some(p) => load(p)?,
+        None => PolicyFile::builtin(),
+    };
+    let text =
+        serde_json::to_string_pretty(&f).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    println_out(&text)
+}
+
+fn hash(a: PolicyFileArg) -> Result<(), Error> {
+    println_out(&load(&a.policy)?.hash())
+}
+
+fn check(a: PolicyCheckArgs) -> Result<(), Error> {
+    let file = load(&a.policy)?;
+    let (psbt, _, _) = read_psbt(a.file.as_deref(), &a.scan)?;
+    let w = match (&a.wallet.descriptor, &a.wallet.wallet) {
+        (Some(d), _) => Some(WatchOnly::from_descriptor(
+            d,
+            a.wallet.network.unwrap_or(bitcoin::Network::Bitcoin),
+        )?),
+        (None, Some(p)) => Some(crate::wallet::file::WalletFile::load(p)?.watch_only()?),
+        (None, None) => {
+            return Err(Error::Usage(
+                "policy check needs the watch-only wallet (--wallet W.json or --descriptor D) to tell change from spending".into(),
+            ))
+        }
+    };
+    let given = a.wallet.network.or(file.network);
+    let (net, _) = bundle::review::network_for(given, w.as_ref(), &psbt);
+    let set = file.compile(net)?;
+    let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
+    let verdict = set.evaluate(&review);
+    if a.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            decision: &'static str,
+            review: &'a Review,
+            verdict: &'a Verdict,
+        }
+        print_json(&Out {
+            decision: if verdict.approved() {
+                "allowed"
+            } else {
+                "refused"
+            },
+            review: &review,
+            verdict: &verdict,
+        })?;
+    } else {
+        eprintln!("policy {}", file.hash());
+        eprint!("{}", review_text(&review, Some(&verdict)));
+    }
+    if !verdict.approved() {
+        return Err(Refusal {
+            reasons: verdict.refuse,
+        }
+        .into());
+    }
+    if !a.json {
+        eprintln!(
+            "allowed by rule '{}' (a dry run: the signer checks again with its own keys)",
+            verdict.rule.as_deref().unwrap_or("?")
+        );
+    }
+    Ok(())
+}

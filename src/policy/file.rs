@@ -1,0 +1,340 @@
+//! The written spend policy (DESIGN.md §3, `docs/policy.md`): a versioned JSON file of rules,
+//! checked in order, first match decides, none matches → refuse. Unknown fields are errors naming
+//! the field. Each rule compiles into a [`Policy`]; the file into a [`PolicySet`] with its hash.
+use std::collections::{BTreeMap, BTreeSet};
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::{Network, ScriptBuf};
+use serde::{Deserialize, Serialize};
+
+use super::limits::Limits;
+use super::{Action, Policy, PolicySet};
+use crate::sanitize::escape;
+use crate::wallet::payment::parse_address;
+
+/// Format version this airsign reads and writes.
+pub const VERSION: u32 = 1;
+/// How far down each branch an allowlisted descriptor's addresses are derived.
+pub const DESTINATION_GAP: u32 = 1_000;
+
+/// Policy file errors: each names the rule and field.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// Not JSON, a wrong type, or an unknown field (serde names it).
+    #[error("the policy file is not valid: {0}")]
+    Parse(String),
+    /// The version is missing or not one this airsign reads.
+    #[error("the policy file must say \"version\": {VERSION} (found {0})")]
+    Version(String),
+    /// A field this airsign knows but cannot enforce yet: refusing beats ignoring it.
+    #[error("rule '{rule}': field `{field}` is not supported by this airsign yet ({why}); remove it or use a newer airsign")]
+    Unsupported {
+        /// Rule name.
+        rule: String,
+        /// Field name.
+        field: &'static str,
+        /// What it needs.
+        why: &'static str,
+    },
+    /// A field's value is wrong.
+    #[error("rule '{rule}': field `{field}`: {message}")]
+    Field {
+        /// Rule name.
+        rule: String,
+        /// Field name.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// No rules: nothing could ever be signed.
+    #[error("the policy has no rules: nothing would ever be signed")]
+    NoRules,
+}
+
+/// The file as written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// Format version, 1.
+    pub version: u32,
+    /// The network the policy is for; a signer on another network refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
+    /// Rules, first match decides.
+    pub rules: Vec<RuleFile>,
+}
+
+/// `{"max": sats, "window_hours": H}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Velocity {
+    /// Most sats leaving in the window.
+    pub max: u64,
+    /// Window length.
+    pub window_hours: u32,
+}
+
+/// One rule as written. Absent fields keep the strict default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Name used in refusals and the audit log.
+    pub name: String,
+    /// Registered wallets whose inputs may be spent (needs wallet registration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallets: Option<Vec<String>>,
+    /// Most sats leaving the wallet per transaction (change and self-transfers excluded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_spend_per_tx: Option<u64>,
+    /// Spend cap over a window (needs the audit log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity: Option<Velocity>,
+    /// Allowed destinations: addresses and/or public descriptors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destinations: Option<Vec<String>>,
+    /// Fee cap in sats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fee_sat: Option<u64>,
+    /// Fee-rate cap, sat/vB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fee_rate: Option<f64>,
+    /// Fee cap as a percentage of the amount sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fee_percent: Option<f64>,
+    /// Allowed sighash types besides ALL/DEFAULT, e.g. `["ALL", "SINGLE|ANYONECANPAY"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sighash: Option<Vec<String>>,
+    /// Whether segwit v0 and legacy inputs need their full previous transaction (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_non_witness_utxo: Option<bool>,
+    /// Most outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_outputs: Option<usize>,
+    /// Whether data (OP_RETURN) outputs without value are allowed (default false in a file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_op_return: Option<bool>,
+    /// Highest block-height nLockTime allowed (time-based locktimes are refused when set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_locktime_blocks: Option<u32>,
+    /// Whether the transaction must signal replace-by-fee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_rbf: Option<bool>,
+    /// Whether warnings are acceptable (default false: a warning code not in `allow` refuses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings_ok: Option<bool>,
+    /// Fact codes this rule accepts (warnings, and facts refused by default such as
+    /// `foreign-inputs`); never an integrity failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<Vec<String>>,
+    /// Approvals by other keys (needs BIP322 approvals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<serde_json::Value>,
+    /// Delay window (needs the audit log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<serde_json::Value>,
+    /// Anomaly handling (needs the audit log's history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anomaly: Option<serde_json::Value>,
+    /// Whether a person must confirm at the terminal (`sign --yes` is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_confirmation: Option<bool>,
+}
+
+/// Where a rule lets money go.
+#[derive(Debug, Clone)]
+pub struct Destinations {
+    /// As written, for messages.
+    pub written: Vec<String>,
+    /// Every script they allow (addresses, and descriptors derived to [`DESTINATION_GAP`]).
+    pub scripts: BTreeSet<ScriptBuf>,
+}
+
+impl PolicyFile {
+    /// Parse and check a policy file.
+    pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
+        let v: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| PolicyError::Parse(escape(&e.to_string())))?;
+        match v.get("version") {
+            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(VERSION)) => {}
+            Some(other) => return Err(PolicyError::Version(escape(&other.to_string()))),
+            None => return Err(PolicyError::Version("no \"version\" field".into())),
+        }
+        let f: PolicyFile =
+            serde_json::from_value(v).map_err(|e| PolicyError::Parse(escape(&e.to_string())))?;
+        if f.rules.is_empty() {
+            return Err(PolicyError::NoRules);
+        }
+        Ok(f)
+    }
+
+    /// SHA-256 of the canonical form (fields in the order above, no whitespace): the same for
+    /// every formatting of the same policy, shown at every `sign`.
+    pub fn hash(&self) -> String {
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        sha256::Hash::hash(&canonical).to_string()
+    }
+
+    /// The built-in strict policy written as a file (what `sign` uses without `--policy`).
+    pub fn builtin() -> Self {
+        let l = Limits::default();
+        PolicyFile {
+            version: VERSION,
+            network: None,
+            rules: vec![RuleFile {
+                name: "default".into(),
+                max_fee_sat: Some(l.max_fee_sats),
+                max_fee_rate: Some(l.max_fee_rate),
+                max_fee_percent: Some(l.max_fee_percent),
+                require_non_witness_utxo: Some(true),
+                allow_op_return: Some(true),
+                warnings_ok: Some(true),
+                ..RuleFile::default()
+            }],
+        }
+    }
+
+    /// Compile into the set the session evaluates, on `network`.
+    pub fn compile(&self, network: Network) -> Result<PolicySet, PolicyError> {
+        let rules = self
+            .rules
+            .iter()
+            .map(|r| r.compile(network))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PolicySet {
+            rules,
+            network: self.network,
+            hash: Some(self.hash()),
+        })
+    }
+}
+
+impl RuleFile {
+    fn compile(&self, network: Network) -> Result<Policy, PolicyError> {
+        let rule = escape(&self.name);
+        let unsupported = |field, why| PolicyError::Unsupported {
+            rule: rule.clone(),
+            field,
+            why,
+        };
+        if self.wallets.is_some() {
+            return Err(unsupported("wallets", "it needs registered wallets"));
+        }
+        if self.velocity.is_some() {
+            return Err(unsupported("velocity", "it needs the audit log's history"));
+        }
+        if self.approvals.is_some() {
+            return Err(unsupported("approvals", "it needs BIP322 approvals"));
+        }
+        if self.delay.is_some() {
+            return Err(unsupported(
+                "delay",
+                "it needs the audit log's pending entries",
+            ));
+        }
+        if self.anomaly.is_some() {
+            return Err(unsupported("anomaly", "it needs the audit log's history"));
+        }
+        let field = |field, message: String| PolicyError::Field {
+            rule: rule.clone(),
+            field,
+            message,
+        };
+        let mut p = Policy {
+            name: self.name.clone(),
+            warnings_ok: self.warnings_ok.unwrap_or(false),
+            ..Policy::default()
+        };
+        if let Some(v) = self.max_fee_sat {
+            p.limits.max_fee_sats = v;
+        }
+        if let Some(v) = self.max_fee_rate {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(field("max_fee_rate", format!("{v} is not a positive rate")));
+            }
+            p.limits.max_fee_rate = v;
+            // The rule's author chose the cap: no warning below it.
+            p.limits.warn_fee_rate = v;
+        }
+        if let Some(v) = self.max_fee_percent {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(field(
+                    "max_fee_percent",
+                    format!("{v} is not a positive percentage"),
+                ));
+            }
+            p.limits.max_fee_percent = v;
+            p.limits.warn_fee_percent = v;
+        }
+        let mut actions: BTreeMap<String, Action> = BTreeMap::new();
+        if self.require_non_witness_utxo == Some(false) {
+            actions.insert("no-non-witness-utxo".into(), Action::Accept);
+            actions.insert("unproven-amounts".into(), Action::Accept);
+        }
+        match self.allow_op_return {
+            Some(true) => {
+                actions.insert("op-return".into(), Action::Accept);
+            }
+            _ => {
+                actions.insert("op-return".into(), Action::Refuse);
+            }
+        }
+        if let Some(types) = &self.sighash {
+            let mut others = false;
+            for t in types {
+                match t.to_ascii_uppercase().trim_start_matches("SIGHASH_") {
+                    "ALL" | "DEFAULT" => {}
+                    "NONE"
+                    | "SINGLE"
+                    | "ALL|ANYONECANPAY"
+                    | "NONE|ANYONECANPAY"
+                    | "SINGLE|ANYONECANPAY" => others = true,
+                    _ => {
+                        return Err(field(
+                            "sighash",
+                            format!("unknown sighash type {}", escape(t)),
+                        ))
+                    }
+                }
+            }
+            if others {
+                actions.insert("sighash-not-all".into(), Action::Accept);
+            }
+        }
+        for code in self.allow.iter().flatten() {
+            actions.insert(code.clone(), Action::Accept);
+        }
+        p.actions = actions;
+        p.max_spend = self.max_spend_per_tx;
+        p.max_outputs = self.max_outputs;
+        p.require_rbf = self.require_rbf.unwrap_or(false);
+        p.max_locktime_blocks = self.max_locktime_blocks;
+        p.require_confirmation = self.require_confirmation.unwrap_or(false);
+        if let Some(list) = &self.destinations {
+            let mut scripts = BTreeSet::new();
+            for d in list {
+                if d.contains('(') {
+                    let w = crate::wallet::WatchOnly::from_descriptor(d, network)
+                        .map_err(|e| field("destinations", escape(&e.to_string())))?;
+                    for i in 0..DESTINATION_GAP {
+                        for change in [false, true] {
+                            let a = w
+                                .address(change, i)
+                                .map_err(|e| field("destinations", escape(&e.to_string())))?;
+                            scripts.insert(a.script_pubkey());
+                        }
+                    }
+                } else {
+                    let a = parse_address(d, network)
+                        .map_err(|e| field("destinations", escape(&e.to_string())))?;
+                    scripts.insert(a.script_pubkey());
+                }
+            }
+            p.destinations = Some(Destinations {
+                written: list.iter().map(|d| escape(d)).collect(),
+                scripts,
+            });
+        }
+        Ok(p)
+    }
+}

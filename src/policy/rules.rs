@@ -1,0 +1,92 @@
+//! The checks a written rule adds to the strict default: a spend cap, a destination allowlist,
+//! output count, RBF and locktime. Each refusal names the rule, the field and the numbers.
+use super::{Class, Policy, Reason, Verdict};
+use crate::bundle::review::{OutputKind, Review};
+
+fn btc(sats: u64) -> String {
+    format!("{}.{:08} BTC", sats / 100_000_000, sats % 100_000_000)
+}
+
+fn refuse(v: &mut Verdict, code: &'static str, message: String, hint: String) {
+    v.refuse.push(Reason {
+        code,
+        message,
+        class: Class::Limit,
+        hint: Some(hint),
+    });
+}
+
+pub(super) fn check(p: &Policy, r: &Review, v: &mut Verdict) {
+    let rule = &p.name;
+    if let Some(max) = p.max_spend {
+        if r.leaving > max {
+            refuse(
+                v,
+                "max-spend-per-tx",
+                format!(
+                    "spend {} exceeds max_spend_per_tx {} in rule '{rule}'",
+                    btc(r.leaving),
+                    btc(max)
+                ),
+                format!("If this spend is meant, raise max_spend_per_tx in rule '{rule}' or add a rule for it."),
+            );
+        }
+    }
+    if let Some(d) = &p.destinations {
+        for o in &r.outputs {
+            // Change and self-transfers stay in the wallet; data outputs are `allow_op_return`'s.
+            let leaves = matches!(
+                o.kind,
+                OutputKind::External | OutputKind::OwnKeyOffBranch { .. }
+            );
+            let script = &o.script_pubkey;
+            if leaves && !d.scripts.contains(script) {
+                refuse(
+                    v,
+                    "destination-not-allowed",
+                    format!(
+                        "output {} pays {}, which is not in rule '{rule}''s destinations",
+                        o.index, o.address
+                    ),
+                    format!("Add the address (or its wallet's descriptor) to the destinations of rule '{rule}' if it is meant."),
+                );
+            }
+        }
+    }
+    if let Some(max) = p.max_outputs {
+        if r.outputs.len() > max {
+            refuse(
+                v,
+                "max-outputs",
+                format!(
+                    "{} outputs exceed max_outputs {max} in rule '{rule}'",
+                    r.outputs.len()
+                ),
+                format!("Raise max_outputs in rule '{rule}' if this is meant."),
+            );
+        }
+    }
+    if p.require_rbf && !r.rbf {
+        refuse(
+            v,
+            "rbf-required",
+            format!("rule '{rule}' requires replace-by-fee, and no input signals it"),
+            "Build the bundle with RBF (airsign bundle create always signals it).".into(),
+        );
+    }
+    if let Some(max) = p.max_locktime_blocks {
+        // nLockTime below 500,000,000 is a block height; above, a unix time.
+        let is_height = r.locktime < 500_000_000;
+        if !is_height || r.locktime > max {
+            refuse(
+                v,
+                "max-locktime",
+                format!(
+                    "locktime {} exceeds max_locktime_blocks {max} in rule '{rule}'",
+                    r.locktime
+                ),
+                format!("Raise max_locktime_blocks in rule '{rule}' if this is meant."),
+            );
+        }
+    }
+}
