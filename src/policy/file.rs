@@ -338,3 +338,75 @@ impl RuleFile {
         Ok(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<PolicyFile, PolicyError> {
+        PolicyFile::parse(s.as_bytes())
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = parse(r#"{"version":1,"rules":[{"name":"x","max_spend":5}]}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field `max_spend`"), "{e}");
+        let e = parse(r#"{"version":1,"rules":[{"name":"x","max_fee_sat":"lots"}]}"#).unwrap_err();
+        assert!(e.to_string().contains("invalid type"), "{e}");
+        let e = parse(r#"{"rules":[]}"#).unwrap_err();
+        assert!(matches!(e, PolicyError::Version(_)), "{e}");
+        let e = parse(r#"{"version":2,"rules":[]}"#).unwrap_err();
+        assert!(matches!(e, PolicyError::Version(_)), "{e}");
+        assert!(matches!(
+            parse(r#"{"version":1,"rules":[]}"#),
+            Err(PolicyError::NoRules)
+        ));
+        assert!(parse(r#"{"version":1,"rules":[],"extra":1}"#).is_err());
+    }
+
+    #[test]
+    fn fields_that_need_later_parts_are_refused_not_ignored() {
+        for field in [
+            r#""wallets":["treasury"]"#,
+            r#""velocity":{"max":1,"window_hours":24}"#,
+            r#""approvals":{"min":2,"keys":[]}"#,
+            r#""delay":{"hours":24}"#,
+            r#""anomaly":{}"#,
+        ] {
+            let f = parse(&format!(
+                r#"{{"version":1,"rules":[{{"name":"r",{field}}}]}}"#
+            ))
+            .unwrap();
+            let e = f.compile(Network::Regtest).unwrap_err();
+            assert!(matches!(e, PolicyError::Unsupported { .. }), "{field}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_hash_ignores_formatting_but_not_content() {
+        let a = parse(r#"{"version":1,"rules":[{"name":"x","max_fee_rate":20}]}"#).unwrap();
+        let b = parse(
+            "{ \"rules\" : [ { \"max_fee_rate\" : 20 , \"name\" : \"x\" } ] ,\n \"version\" : 1 }",
+        )
+        .unwrap();
+        let c = parse(r#"{"version":1,"rules":[{"name":"x","max_fee_rate":21}]}"#).unwrap();
+        assert_eq!(a.hash(), b.hash());
+        assert_ne!(a.hash(), c.hash());
+    }
+
+    #[test]
+    fn the_builtin_policy_round_trips_as_a_file() {
+        let text = serde_json::to_string_pretty(&PolicyFile::builtin()).unwrap();
+        let back = parse(&text).unwrap();
+        assert_eq!(back, PolicyFile::builtin());
+        assert!(back.compile(Network::Bitcoin).is_ok());
+    }
+
+    #[test]
+    fn destinations_must_be_for_the_network() {
+        let f = parse(r#"{"version":1,"rules":[{"name":"x","destinations":["bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"]}]}"#).unwrap();
+        assert!(f.compile(Network::Bitcoin).is_ok());
+        let e = f.compile(Network::Regtest).unwrap_err();
+        assert!(e.to_string().contains("destinations"), "{e}");
+    }
+}

@@ -1,0 +1,287 @@
+//! The written spend policy (issue 8, first part) as a treasurer uses it: a rule that allows what
+//! the strict default refuses, first match, refusals that name the rule and field, allowlists,
+//! warnings that refuse unless allowed, and the policy hash at every signing.
+mod common;
+
+use std::collections::HashMap;
+
+use airsign::bundle::review::OutputKind;
+use airsign::bundle::{self, create, utxo::Utxo, KeySource, ReviewOptions};
+use airsign::policy::{PolicyFile, PolicySet};
+use airsign::secrets::Mnemonic;
+use airsign::signer::KeyChain;
+use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
+use airsign::wallet::{account, ScriptType, WatchOnly};
+use bitcoin::{Amount, Network, OutPoint, Psbt};
+use common::{bin, demo_dir, q, sh};
+
+fn keys() -> KeyChain {
+    KeyChain::from_seed(
+        &Mnemonic::parse(TEST_MNEMONIC)
+            .unwrap()
+            .to_seed("", Network::Regtest),
+    )
+    .unwrap()
+}
+
+fn wallet(k: &KeyChain) -> WatchOnly {
+    let path = ScriptType::Wpkh.account_path(Network::Regtest, 0);
+    let e = account::export(
+        k.fingerprint(),
+        &path,
+        &k.xpub_at(&path).unwrap(),
+        ScriptType::Wpkh,
+        0,
+        Network::Regtest,
+    )
+    .unwrap();
+    WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), Network::Regtest).unwrap()
+}
+
+/// A P2WPKH bundle paying `pay` sats to a stranger from a 100,000-sat coin at `rate` sat/vB.
+fn bundle(pay: u64, rate: f64) -> (Psbt, KeyChain) {
+    let k = keys();
+    let w = wallet(&k);
+    let fund = funding_tx(
+        &[(w.address(false, 0).unwrap().script_pubkey(), 100_000)],
+        5,
+    );
+    let utxos = vec![Utxo {
+        outpoint: OutPoint {
+            txid: fund.compute_txid(),
+            vout: 0,
+        },
+        claimed_sats: None,
+    }];
+    let prev: HashMap<_, _> = [(fund.compute_txid(), fund)].into();
+    let c = create::create(&create::Request {
+        wallet: &w,
+        utxos: &utxos,
+        prev_txs: &prev,
+        recipients: &[(common::payee(), Amount::from_sat(pay))],
+        send_all: None,
+        fee_rate: rate,
+        change_index: None,
+        height: None,
+        entropy: [0, 1],
+    })
+    .unwrap();
+    (c.psbt, k)
+}
+
+fn set(json: &str) -> PolicySet {
+    PolicyFile::parse(json.as_bytes())
+        .unwrap()
+        .compile(Network::Regtest)
+        .unwrap()
+}
+
+fn codes(p: &Psbt, k: &KeyChain, s: &PolicySet) -> (Vec<&'static str>, Option<String>) {
+    let r = bundle::review(p, k, &ReviewOptions::default());
+    let v = s.evaluate(&r);
+    (v.refuse.iter().map(|r| r.code).collect(), v.rule)
+}
+
+#[test]
+fn a_20000_sat_payment_at_20_sat_per_vb_passes_with_max_fee_percent_20() {
+    let (p, k) = bundle(20_000, 20.0);
+    let (builtin, _) = codes(&p, &k, &PolicySet::default());
+    assert_eq!(
+        builtin,
+        vec!["fee-percent"],
+        "the strict default refuses it"
+    );
+    let (refused, rule) = codes(
+        &p,
+        &k,
+        &set(r#"{"version":1,"rules":[{"name":"ops","max_fee_percent":20}]}"#),
+    );
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(rule.as_deref(), Some("ops"));
+}
+
+#[test]
+fn the_first_matching_rule_decides_and_refusals_name_rule_and_field() {
+    let (p, k) = bundle(60_000, 2.0);
+    let s = set(r#"{"version":1,"rules":[
+            {"name":"small","max_spend_per_tx":50000},
+            {"name":"medium","max_spend_per_tx":70000},
+            {"name":"large"}]}"#);
+    let (refused, rule) = codes(&p, &k, &s);
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(rule.as_deref(), Some("medium"));
+    let s = set(r#"{"version":1,"rules":[{"name":"small","max_spend_per_tx":50000}]}"#);
+    let r = bundle::review(&p, &k, &ReviewOptions::default());
+    let v = s.evaluate(&r);
+    let m = &v.refuse[0].message;
+    assert!(
+        m.contains("0.00060000 BTC exceeds max_spend_per_tx 0.00050000 BTC in rule 'small'"),
+        "{m}"
+    );
+    assert!(v.refuse[0]
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("max_spend_per_tx"));
+}
+
+#[test]
+fn destinations_allow_addresses_and_descriptors_and_nothing_else() {
+    let (p, k) = bundle(20_000, 2.0);
+    let payee = common::payee().to_string();
+    let ok = set(&format!(
+        r#"{{"version":1,"rules":[{{"name":"a","destinations":["{payee}"]}}]}}"#
+    ));
+    assert!(codes(&p, &k, &ok).0.is_empty());
+    let other = set(
+        r#"{"version":1,"rules":[{"name":"a","destinations":["bcrt1q6rz28mcfaxtmd6v789l9rrlrusdprr9pz3cppk"]}]}"#,
+    );
+    assert_eq!(codes(&p, &k, &other).0, vec!["destination-not-allowed"]);
+    // Our own wallet's descriptor as a destination allows paying its addresses; change is never
+    // a destination question.
+    let d = wallet(&k).external.to_string();
+    let desc = set(&format!(
+        r#"{{"version":1,"rules":[{{"name":"a","destinations":["{d}"]}}]}}"#
+    ));
+    let r = bundle::review(&p, &k, &ReviewOptions::default());
+    assert!(r
+        .outputs
+        .iter()
+        .any(|o| matches!(o.kind, OutputKind::Change { .. })));
+    assert_eq!(codes(&p, &k, &desc).0, vec!["destination-not-allowed"]);
+}
+
+#[test]
+fn a_written_rule_refuses_warnings_it_does_not_allow() {
+    // 150 sat/vB warns under the built-in policy; a written rule refuses it unless allowed.
+    let (p, k) = bundle(60_000, 150.0);
+    let r = bundle::review(&p, &k, &ReviewOptions::default());
+    let strict = set(r#"{"version":1,"rules":[{"name":"a","max_fee_percent":90}]}"#);
+    let v = strict.evaluate(&r);
+    assert!(
+        v.refuse.iter().any(|r| r.code == "fee-rate"),
+        "{:?}",
+        v.refuse
+    );
+    let allowing =
+        set(r#"{"version":1,"rules":[{"name":"a","max_fee_percent":90,"max_fee_rate":200}]}"#);
+    assert!(allowing.evaluate(&r).approved());
+}
+
+#[test]
+fn a_policy_for_another_network_allows_nothing() {
+    let (p, k) = bundle(20_000, 2.0);
+    let s = PolicyFile::parse(br#"{"version":1,"network":"bitcoin","rules":[{"name":"a"}]}"#)
+        .unwrap()
+        .compile(Network::Regtest)
+        .unwrap();
+    assert!(codes(&p, &k, &s).0.contains(&"policy-network"));
+}
+
+#[test]
+fn sign_with_a_policy_prints_its_hash_and_uses_it() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"tiny","max_spend_per_tx":1000}]}"#,
+    )
+    .unwrap();
+    let hash = sh(&format!("{} policy hash {}", q(&bin()), q(&policy)));
+    let hash = String::from_utf8(hash.stdout).unwrap().trim().to_string();
+    assert_eq!(hash.len(), 64);
+    let out = d.join("never.psbt");
+    let o = sh(&format!(
+        "{} sign --seed {} --passphrase-fd 4 --yes --policy {} {} -o {} 4<{}",
+        q(&bin()),
+        q(&d.join("demo-seed.age")),
+        q(&policy),
+        q(&d.join("wpkh-unsigned.psbt")),
+        q(&out),
+        q(&pass)
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains(&format!("policy {hash}")), "{err}");
+    assert!(err.contains("in rule 'tiny'"), "{err}");
+    assert!(!out.exists());
+    // The flags of the built-in policy cannot be mixed with a file.
+    let o = sh(&format!(
+        "{} sign --seed {} --passphrase-fd 4 --yes --policy {} --max-fee 5 {} -o {} 4<{}",
+        q(&bin()),
+        q(&d.join("demo-seed.age")),
+        q(&policy),
+        q(&d.join("wpkh-unsigned.psbt")),
+        q(&out),
+        q(&pass)
+    ));
+    assert_eq!(o.status.code(), Some(2));
+    // A policy that requires a person at the terminal is not satisfied by --yes.
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"rules":[{"name":"p","require_confirmation":true,"warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let o = sh(&format!(
+        "{} sign --seed {} --passphrase-fd 4 --yes --policy {} {} -o {} 4<{}",
+        q(&bin()),
+        q(&d.join("demo-seed.age")),
+        q(&policy),
+        q(&d.join("wpkh-unsigned.psbt")),
+        q(&out),
+        q(&pass)
+    ));
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "no terminal to confirm on: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn policy_check_is_a_dry_run_with_exit_codes() {
+    let (dir, _) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"rules":[{"name":"small","max_spend_per_tx":1000},{"name":"ops","max_spend_per_tx":1000000}]}"#,
+    )
+    .unwrap();
+    let k = keys();
+    let desc = wallet(&k).external.to_string();
+    let o = sh(&format!(
+        "{} policy check --policy {} --descriptor \"{desc}\" --network regtest {} --json",
+        q(&bin()),
+        q(&policy),
+        q(&d.join("wpkh-unsigned.psbt"))
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["decision"], "allowed");
+    assert_eq!(v["verdict"]["rule"], "ops");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"rules":[{"name":"small","max_spend_per_tx":1000}]}"#,
+    )
+    .unwrap();
+    let o = sh(&format!(
+        "{} policy check --policy {} --descriptor \"{desc}\" --network regtest {}",
+        q(&bin()),
+        q(&policy),
+        q(&d.join("wpkh-unsigned.psbt"))
+    ));
+    assert_eq!(o.status.code(), Some(3));
+    // A broken policy file: exit 1 with the field named.
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"rules":[{"name":"x","max_spend":1}]}"#,
+    )
+    .unwrap();
+    let o = sh(&format!("{} policy hash {}", q(&bin()), q(&policy)));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("max_spend"));
+}
