@@ -176,3 +176,19 @@ impl KeyChain {
         )?)
     }
 }
+
+impl KeyChain {
+    /// A 32-byte key for MACs the seed's owner makes and checks (the audit log), derived from the
+    /// master private key with a purpose tag, so the MAC proves the line was written by this
+    /// seed's holder and reveals nothing about the key. Erased when dropped.
+    pub fn mac_key(&self, purpose: &str) -> zeroize::Zeroizing<[u8; 32]> {
+        use bitcoin::hashes::{sha256, Hash, HashEngine, Hmac, HmacEngine};
+        let mut secret = zeroize::Zeroizing::new(self.master.private_key.secret_bytes());
+        let mut engine = HmacEngine::<sha256::Hash>::new(&secret[..]);
+        engine.input(b"airsign mac key v1\0");
+        engine.input(purpose.as_bytes());
+        let mac = Hmac::<sha256::Hash>::from_engine(engine);
+        zeroize::Zeroize::zeroize(&mut *secret);
+        zeroize::Zeroizing::new(mac.to_byte_array())
+    }
+}
