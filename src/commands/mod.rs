@@ -4,6 +4,7 @@ mod address;
 mod bundle;
 mod carry;
 mod demo;
+mod log;
 pub mod qr;
 mod seed;
 mod sign;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Sign(args) => sign::run(args),
         Command::Qr(cmd) => qr::run(cmd),
         Command::Demo(args) => demo::run(args),
+        Command::Log(cmd) => log::run(cmd),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "airsign", &mut out);
