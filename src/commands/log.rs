@@ -131,7 +131,9 @@ fn row(e: &Entry) -> String {
         fee,
         escape(&e.decision),
         reasons.join(",")
-    );
+    )
+    .trim_end()
+    .to_owned();
     for r in &e.reasons {
         row.push_str(&format!(
             "\n{:>7}{}: {}",
