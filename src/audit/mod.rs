@@ -185,6 +185,7 @@ fn scan(
         path: path.to_owned(),
         source,
     };
+    check_regular(path)?;
     let file = File::open(path).map_err(|e| io("open", e))?;
     let mut r = BufReader::new(file);
     let mut number = 0u64;
@@ -213,6 +214,19 @@ fn scan(
             bytes: buf,
             complete,
         })?;
+    }
+}
+
+/// A FIFO or device would block or never end: only regular files (or a missing file, for
+/// [`Log::open`] to create) are logs.
+fn check_regular(path: &Path) -> Result<(), AuditError> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(AuditError::Io {
+            action: "open",
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -343,9 +357,13 @@ impl Log {
             path: path.to_owned(),
             source,
         };
+        use std::os::unix::fs::OpenOptionsExt;
+        check_regular(path)?;
+        // Not secret, but amounts and addresses are private: owner-only when created.
         let file = OpenOptions::new()
             .append(true)
             .create(true)
+            .mode(0o600)
             .open(path)
             .map_err(|e| io("open", e))?;
         let s = verify(path, None)?;
@@ -512,5 +530,14 @@ mod tests {
             }
         ));
         assert!(e.is_integrity());
+    }
+
+    #[test]
+    fn audit_a_directory_is_not_a_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Log::open(dir.path()).unwrap_err();
+        assert!(matches!(e, AuditError::Io { .. }));
+        assert!(!e.is_integrity());
+        assert!(verify(dir.path(), None).is_err());
     }
 }
