@@ -533,6 +533,51 @@ mod tests {
     }
 
     #[test]
+    fn audit_draft_from_review_takes_the_summary() {
+        use bitcoin::hashes::Hash;
+        use bitcoin::{
+            absolute, transaction, Amount, OutPoint, ScriptBuf, Transaction, TxIn, TxOut,
+        };
+        let out = |v| TxOut {
+            value: Amount::from_sat(v),
+            script_pubkey: ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::all_zeros()),
+        };
+        let tx = Transaction {
+            version: transaction::Version::TWO,
+            lock_time: absolute::LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: OutPoint::new(bitcoin::Txid::all_zeros(), 0),
+                ..TxIn::default()
+            }],
+            output: vec![out(6_000), out(3_000)],
+        };
+        let mut psbt = bitcoin::Psbt::from_unsigned_tx(tx).unwrap();
+        psbt.inputs[0].witness_utxo = Some(out(10_000));
+        let review = crate::bundle::review(
+            &psbt,
+            &crate::wallet::keys::NoKeys(bitcoin::Network::Regtest),
+            &crate::bundle::ReviewOptions::default(),
+        );
+        let d = EntryDraft::from_review(
+            &review,
+            bitcoin::hashes::sha256::Hash::hash(b"psbt"),
+            Event::Refused,
+            "refused",
+            vec![],
+            "",
+            Some("default"),
+        );
+        assert_eq!(d.inputs.count, 1);
+        assert_eq!(d.inputs.total, Some(10_000));
+        assert_eq!(d.outputs.count, 2);
+        assert_eq!(d.outputs.total, Some(9_000));
+        assert_eq!(d.txid, review.txid.to_string());
+        assert_eq!(d.bundle_id, review.bundle_id.to_string());
+        assert_eq!(d.fee, review.fee);
+        assert_eq!(d.rule.as_deref(), Some("default"));
+    }
+
+    #[test]
     fn audit_a_directory_is_not_a_log() {
         let dir = tempfile::tempdir().unwrap();
         let e = Log::open(dir.path()).unwrap_err();
