@@ -2,6 +2,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::audit::AuditError;
 use crate::bundle::BundleError;
 use crate::fsutil::FsError;
 use crate::policy::Refusal;
@@ -49,6 +50,9 @@ pub enum Error {
     /// The signer refused the transaction.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The audit log could not be read or written, or does not verify.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     /// A file could not be read or written, or an output was refused (exists, FIFO, seed file).
     #[error(transparent)]
     Fs(#[from] FsError),
@@ -110,6 +114,9 @@ impl Error {
             Error::Sign(_) => EXIT_RUNTIME,
             Error::Refused(_) => EXIT_REFUSED,
             Error::Policy(_) => EXIT_RUNTIME,
+            // A log that does not verify (edited, reordered, torn) is an integrity failure.
+            Error::Audit(e) if e.is_integrity() => EXIT_INTEGRITY,
+            Error::Audit(_) => EXIT_RUNTIME,
             Error::Fs(FsError::Exists { .. } | FsError::BinaryToTerminal) => EXIT_USAGE,
             Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
@@ -132,6 +139,7 @@ impl Error {
             Error::Wallet(e) => e.hint().map(str::to_owned),
             Error::Refused(r) => Some(r.hint()),
             Error::Sign(e) => e.hint().map(str::to_owned),
+            Error::Audit(e) => e.hint().map(str::to_owned),
             Error::Io { source, .. } | Error::Fs(FsError::Io { source, .. })
                 if source.kind() == io::ErrorKind::NotFound =>
             {

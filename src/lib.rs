@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod audit;
 pub mod bundle;
 pub mod cli;
 pub mod commands;
@@ -35,6 +36,7 @@ pub mod screen;
 pub mod secrets;
 pub mod session;
 pub mod signer;
+pub mod time;
 pub mod transport;
 pub mod wallet;
 

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub mod account;
 pub mod address;
 pub mod bundle;
+pub mod log;
 pub mod policy;
 pub mod qr;
 pub mod seed;
@@ -15,6 +16,7 @@ pub mod wallet;
 pub use account::AccountCmd;
 pub use address::AddressCmd;
 pub use bundle::BundleCmd;
+pub use log::LogCmd;
 pub use qr::QrCmd;
 pub use seed::{SeedCmd, SeedUnlock};
 pub use sign::{DemoArgs, SignArgs};
@@ -39,6 +41,7 @@ OFFLINE (air-gapped laptop, holds the encrypted seed):
   airsign account export  descriptors / xpub to set up the watch-only side
   airsign sign            review, check against the strict policy, sign, verify, write
   airsign address verify  is this address mine, and at which path?
+  airsign log verify      check the audit log's hash chain (log show, log tail)
 
 Try `airsign demo` for a full round trip on a regtest test wallet.
 
@@ -88,6 +91,9 @@ pub enum Command {
     /// Show any file as (animated) QR codes, or scan QR frames back into the file.
     #[command(subcommand)]
     Qr(QrCmd),
+    /// Check and read the hash-chained audit log of signing decisions.
+    #[command(subcommand)]
+    Log(LogCmd),
     /// Run the whole online → offline → online round trip on a regtest test wallet.
     Demo(DemoArgs),
     /// Print shell completions.

@@ -4,6 +4,7 @@ mod address;
 mod bundle;
 mod carry;
 mod demo;
+mod log;
 mod policy;
 pub mod qr;
 mod seed;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Qr(cmd) => qr::run(cmd),
         Command::Demo(args) => demo::run(args),
+        Command::Log(cmd) => log::run(cmd),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "airsign", &mut out);

@@ -1,0 +1,231 @@
+//! One audit entry: what the caller fills ([`EntryDraft`]) and what the log adds ([`Entry`]).
+use bitcoin::hashes::{sha256, Hash, HashEngine, Hmac, HmacEngine};
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::Review;
+
+/// What happened to a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Event {
+    /// Signed and verified.
+    Signed,
+    /// Refused by the review, the policy or a safety check.
+    Refused,
+    /// The user said no at the confirmation.
+    Declined,
+    /// Waiting for a delay to pass.
+    Pending,
+    /// An approval was recorded.
+    Approval,
+}
+
+impl Event {
+    /// The name written in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Signed => "signed",
+            Event::Refused => "refused",
+            Event::Declined => "declined",
+            Event::Pending => "pending",
+            Event::Approval => "approval",
+        }
+    }
+}
+
+/// One reason behind a decision: a stable code and a message (untrusted text: escape it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// Stable code (`fee-percent`, `new-destination`, …).
+    pub code: String,
+    /// Human message.
+    pub message: String,
+}
+
+/// Inputs of the transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputsSummary {
+    /// Number of inputs.
+    pub count: u64,
+    /// Sum of the input amounts in sats, when every amount is known.
+    pub total: Option<u64>,
+}
+
+/// Outputs of the transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputsSummary {
+    /// Number of outputs.
+    pub count: u64,
+    /// Sum of the output amounts in sats, when every amount is in range.
+    pub total: Option<u64>,
+    /// Sats leaving the wallet.
+    pub leaving: u64,
+    /// Sats to change outputs.
+    pub change: u64,
+}
+
+/// An entry before the log fills `seq`, `time`, `prev` and `mac`. The caller fills everything here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryDraft {
+    /// What happened.
+    pub event: Event,
+    /// Bundle id (words and hex, as shown).
+    pub bundle_id: String,
+    /// Hex SHA-256 of the PSBT as reviewed.
+    pub psbt_sha256: String,
+    /// Unsigned txid.
+    pub txid: String,
+    /// Inputs summary.
+    pub inputs: InputsSummary,
+    /// Outputs summary.
+    pub outputs: OutputsSummary,
+    /// Fee in sats, when known.
+    pub fee: Option<u64>,
+    /// Hash of the policy that decided (empty: the built-in default).
+    pub policy_hash: String,
+    /// The policy rule that matched, if any.
+    pub rule: Option<String>,
+    /// The decision in words (`signed`, `refused`, `declined`, …).
+    pub decision: String,
+    /// Reasons behind the decision.
+    pub reasons: Vec<Reason>,
+    /// Fingerprint of the signing keys.
+    pub fingerprint: String,
+}
+
+impl EntryDraft {
+    /// The summary fields from a review; the rest from the caller.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_review(
+        review: &Review,
+        psbt_sha256: sha256::Hash,
+        event: Event,
+        decision: &str,
+        reasons: Vec<Reason>,
+        policy_hash: &str,
+        rule: Option<&str>,
+    ) -> Self {
+        EntryDraft {
+            event,
+            bundle_id: review.bundle_id.to_string(),
+            psbt_sha256: psbt_sha256.to_string(),
+            txid: review.txid.to_string(),
+            inputs: InputsSummary {
+                count: review.inputs.len() as u64,
+                total: review.total_in,
+            },
+            outputs: OutputsSummary {
+                count: review.outputs.len() as u64,
+                total: review.total_out,
+                leaving: review.leaving,
+                change: review.change,
+            },
+            fee: review.fee,
+            policy_hash: policy_hash.to_owned(),
+            rule: rule.map(str::to_owned),
+            decision: decision.to_owned(),
+            reasons,
+            fingerprint: review.fingerprint.clone(),
+        }
+    }
+}
+
+/// One line of the log. Field order is the serialization order, which is part of the format:
+/// a line must be exactly what serializing its parsed entry gives back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Position in the log, from 0.
+    pub seq: u64,
+    /// When it was written, RFC 3339 UTC (the offline machine's clock: not proof of time).
+    pub time: String,
+    /// Hex SHA-256 of the previous line's bytes (without its newline); 64 zeros for the first.
+    pub prev: String,
+    /// What happened.
+    pub event: Event,
+    /// Bundle id.
+    pub bundle_id: String,
+    /// Hex SHA-256 of the PSBT as reviewed.
+    pub psbt_sha256: String,
+    /// Unsigned txid.
+    pub txid: String,
+    /// Inputs summary.
+    pub inputs: InputsSummary,
+    /// Outputs summary.
+    pub outputs: OutputsSummary,
+    /// Fee in sats, when known.
+    pub fee: Option<u64>,
+    /// Policy hash (empty: the built-in default).
+    pub policy_hash: String,
+    /// The policy rule that matched.
+    pub rule: Option<String>,
+    /// Decision.
+    pub decision: String,
+    /// Reasons.
+    pub reasons: Vec<Reason>,
+    /// Signer fingerprint.
+    pub fingerprint: String,
+    /// Hex HMAC-SHA256 over the line without this field, when the log is kept with a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+}
+
+/// The `prev` of the first entry, and the tail hash of an empty log.
+pub const ZERO_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+impl Entry {
+    pub(crate) fn from_draft(d: EntryDraft, seq: u64, time: String, prev: String) -> Self {
+        Entry {
+            seq,
+            time,
+            prev,
+            event: d.event,
+            bundle_id: d.bundle_id,
+            psbt_sha256: d.psbt_sha256,
+            txid: d.txid,
+            inputs: d.inputs,
+            outputs: d.outputs,
+            fee: d.fee,
+            policy_hash: d.policy_hash,
+            rule: d.rule,
+            decision: d.decision,
+            reasons: d.reasons,
+            fingerprint: d.fingerprint,
+            mac: None,
+        }
+    }
+
+    /// The line as written (without the newline).
+    pub fn to_line(&self) -> String {
+        // Serializing a struct of strings, integers and vectors cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The MAC of this entry under `key`: HMAC-SHA256 over the line without the `mac` field.
+    pub fn compute_mac(&self, key: &[u8; 32]) -> String {
+        let unmaced = Entry {
+            mac: None,
+            ..self.clone()
+        };
+        let mut e = HmacEngine::<sha256::Hash>::new(key);
+        e.input(unmaced.to_line().as_bytes());
+        Hmac::<sha256::Hash>::from_engine(e).to_string()
+    }
+
+    /// Whether `mac` is the MAC of this entry under `key` (compared in constant time).
+    pub fn mac_matches(&self, key: &[u8; 32]) -> bool {
+        use subtle::ConstantTimeEq;
+        match &self.mac {
+            Some(m) => bool::from(m.as_bytes().ct_eq(self.compute_mac(key).as_bytes())),
+            None => false,
+        }
+    }
+}
+
+/// Hex SHA-256 of one line's bytes (without the newline).
+pub fn line_hash(line: &[u8]) -> String {
+    sha256::Hash::hash(line).to_string()
+}

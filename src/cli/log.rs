@@ -1,0 +1,54 @@
+//! `log` subcommand types: check and read the audit log.
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// Audit log commands.
+#[derive(Debug, Subcommand)]
+pub enum LogCmd {
+    /// Check the audit log's hash chain: nothing edited, removed, inserted or moved.
+    ///
+    /// Every line's `prev` must be the SHA-256 of the line before it and its `seq` its position.
+    /// This checks the chain only: the per-line MAC (keyed from the seed) is not checked yet, so
+    /// someone who rewrites a line and every line after it passes this check. A cut at the end
+    /// of the log cannot be seen in the file alone: compare the printed tail hash with the one
+    /// you recorded off the machine (`airsign log tail`).
+    ///
+    ///   airsign log verify audit.jsonl
+    ///   ok: 12 entries, tail hash 3f9a… (chain checked; MACs not checked)
+    ///
+    /// Exit codes: 0 the chain verifies; 4 it does not (the line number and what is wrong, or
+    /// an interrupted last write); 1 the file cannot be read.
+    #[command(verbatim_doc_comment)]
+    Verify(LogFileArgs),
+    /// Show the audit log as a table: seq, time, event, bundle id, fee, decision, reason codes.
+    ///
+    /// Lines that are not entries are listed as such. The chain is verified after the table;
+    /// if it does not verify, the table is not to be trusted and the exit code is 4. Text from
+    /// the log is escaped (it records untrusted text from PSBTs).
+    ///
+    ///   airsign log show audit.jsonl
+    #[command(verbatim_doc_comment)]
+    Show(LogFileArgs),
+    /// Print the number of entries and the hash of the last line, to record off the machine.
+    ///
+    /// A later `log verify` printing the same count and hash (or a longer log whose chain
+    /// passes through it) shows that nothing recorded since was cut from the end. The chain is
+    /// verified first.
+    ///
+    ///   airsign log tail audit.jsonl
+    ///   12 entries, tail hash 3f9a… (chain checked; MACs not checked)
+    #[command(verbatim_doc_comment)]
+    Tail(LogFileArgs),
+}
+
+/// The log file and the output format.
+#[derive(Debug, Args)]
+pub struct LogFileArgs {
+    /// The audit log (JSON lines).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print the result as JSON on stdout (also when the log does not verify, before the error).
+    #[arg(long)]
+    pub json: bool,
+}
