@@ -40,6 +40,11 @@ pub struct SignArgs {
     /// from). Without it the built-in strict policy applies, tuned by the flags below.
     #[arg(long, value_name = "POLICY.json")]
     pub policy: Option<PathBuf>,
+    /// The audit log every decision is appended to (signed, refused, declined), hash-chained and
+    /// MAC'd with a key from the seed. Default: the seed file's path + `.audit.jsonl`. Signing
+    /// stops (exit 4) if the log does not verify.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     /// Sign even if some inputs belong to someone else (coinjoin, payjoin).
     #[arg(long, conflicts_with = "policy")]
     pub allow_foreign_inputs: bool,

@@ -39,6 +39,13 @@ fn confirm(bundle_id: &str) -> Result<bool, Error> {
     Ok(line.trim().eq_ignore_ascii_case("yes"))
 }
 
+/// Where the audit log lives by default: beside the seed file.
+fn default_log(seed: &std::path::Path) -> std::path::PathBuf {
+    let mut name = seed.as_os_str().to_owned();
+    name.push(".audit.jsonl");
+    std::path::PathBuf::from(name)
+}
+
 /// The built-in strict policy, tuned by the flags.
 fn builtin(a: &SignArgs) -> Policy {
     Policy {
@@ -71,6 +78,18 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
     drop(seed);
+    // The log is checked (chain and MACs) before anything is decided: a log someone edited
+    // stops signing.
+    let log_path = a.log.clone().unwrap_or_else(|| default_log(&a.unlock.seed));
+    let mac_key = keys.mac_key("audit-log");
+    if log_path.exists() {
+        crate::audit::verify(&log_path, Some(&mac_key))?;
+    }
+    let mut log = crate::audit::Log::open(&log_path)?;
+    fsutil::protect(&log_path, "the audit log this command appends to");
+    if let Some(out) = &a.out {
+        fsutil::check_output(out, a.force)?;
+    }
 
     let policy: PolicySet = match &file {
         Some(f) => f.compile(crate::bundle::KeySource::network(&keys))?,
@@ -100,6 +119,12 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         },
     )?;
     drop(keys);
+    let entry = session::record(&outcome, &reviewed, &mut log, &mac_key)?;
+    eprintln!(
+        "logged as entry {} in {}",
+        entry.seq,
+        crate::sanitize::escape(&log_path.display().to_string())
+    );
     let review = reviewed.review();
     let out = |decision, signed_inputs| SignOut {
         decision,

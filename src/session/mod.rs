@@ -101,6 +101,39 @@ pub fn decide(
     })
 }
 
+/// Append the decision to the audit log (DESIGN §4.5: refusals are recorded too), MAC'd with
+/// the seed-derived key so a line not written by this seed's holder is detected.
+pub fn record(
+    outcome: &Outcome,
+    reviewed: &Reviewed,
+    log: &mut crate::audit::Log,
+    mac_key: &[u8; 32],
+) -> Result<crate::audit::Entry, Error> {
+    use crate::audit::{EntryDraft, Event, Reason as Logged};
+    let (event, decision, reasons) = match &outcome.decision {
+        Decision::Signed { .. } => (Event::Signed, "signed", &outcome.verdict.warnings),
+        Decision::Refused(r) => (Event::Refused, "refused", &r.reasons),
+        Decision::Declined => (Event::Declined, "declined", &outcome.verdict.refuse),
+    };
+    let reasons = reasons
+        .iter()
+        .map(|r| Logged {
+            code: r.code.to_string(),
+            message: r.message.clone(),
+        })
+        .collect();
+    let draft = EntryDraft::from_review(
+        reviewed.review(),
+        reviewed.psbt_sha256(),
+        event,
+        decision,
+        reasons,
+        outcome.verdict.policy_hash.as_deref().unwrap_or(""),
+        outcome.verdict.rule.as_deref(),
+    );
+    Ok(log.append(draft, Some(mac_key))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,87 @@
+//! `sign` records every decision in the audit log beside the seed (issue 8, item 7): signed and
+//! refused alike, MAC'd with a key from the seed, and a log someone edited stops signing.
+mod common;
+
+use common::{bin, demo_dir, q, sh};
+
+fn sign(
+    d: &std::path::Path,
+    pass: &std::path::Path,
+    input: &str,
+    extra: &str,
+) -> std::process::Output {
+    sh(&format!(
+        "{} sign --seed {} --passphrase-fd 4 --yes {extra} {} 4<{}",
+        q(&bin()),
+        q(&d.join("demo-seed.age")),
+        q(&d.join(input)),
+        q(pass)
+    ))
+}
+
+#[test]
+fn signed_and_refused_decisions_are_logged_and_an_edited_log_stops_signing() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let log = d.join("demo-seed.age.audit.jsonl");
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("-o {}", q(&d.join("a.psbt"))),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A refusal is recorded too, and nothing is written.
+    let o = sign(
+        d,
+        &pass,
+        "tr-unsigned.psbt",
+        &format!("--max-fee 10 -o {}", q(&d.join("b.psbt"))),
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!d.join("b.psbt").exists());
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["event"], "signed");
+    assert_eq!(lines[1]["event"], "refused");
+    assert_eq!(lines[1]["reasons"][0]["code"], "fee-absolute");
+    assert!(lines[1]["mac"].as_str().unwrap().len() == 64);
+    let o = sh(&format!("{} log verify {}", q(&bin()), q(&log)));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The log is never an output.
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("-o {} --force", q(&log)),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Edit the recorded fee of the refusal: the next signing stops with exit 4.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let fee = lines[1]["fee"].as_u64().unwrap();
+    let edited = text.replacen(&format!("\"fee\":{fee}"), "\"fee\":1", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&log, edited).unwrap();
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("-o {}", q(&d.join("c.psbt"))),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!d.join("c.psbt").exists());
+}
