@@ -9,18 +9,20 @@ pub enum LogCmd {
     /// Check the audit log's hash chain: nothing edited, removed, inserted or moved.
     ///
     /// Every line's `prev` must be the SHA-256 of the line before it and its `seq` its position.
-    /// This checks the chain only: the per-line MAC (keyed from the seed) is not checked yet, so
-    /// someone who rewrites a line and every line after it passes this check. A cut at the end
+    /// Without --seed this checks the chain only, so someone who rewrites a line and every line
+    /// after it passes; with --seed (offline, the seed that signed) every line's MAC is checked
+    /// too, which nobody without the seed can forge. A cut at the end
     /// of the log cannot be seen in the file alone: compare the printed tail hash with the one
     /// you recorded off the machine (`airsign log tail`).
     ///
     ///   airsign log verify audit.jsonl
     ///   ok: 12 entries, tail hash 3f9a… (chain checked; MACs not checked)
+    ///   airsign log verify --seed seed.age seed.age.audit.jsonl
     ///
     /// Exit codes: 0 the chain verifies; 4 it does not (the line number and what is wrong, or
     /// an interrupted last write); 1 the file cannot be read.
     #[command(verbatim_doc_comment)]
-    Verify(LogFileArgs),
+    Verify(LogVerifyArgs),
     /// Show the audit log as a table: seq, time, event, bundle id, fee, decision, reason codes.
     ///
     /// Lines that are not entries are listed as such. The chain is verified after the table;
@@ -40,6 +42,23 @@ pub enum LogCmd {
     ///   12 entries, tail hash 3f9a… (chain checked; MACs not checked)
     #[command(verbatim_doc_comment)]
     Tail(LogFileArgs),
+}
+
+/// `log verify`.
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    /// The log and output format.
+    #[command(flatten)]
+    pub log: LogFileArgs,
+    /// Also check every line's MAC with the key derived from this seed file.
+    #[arg(long, value_name = "SEED.age")]
+    pub seed: Option<PathBuf>,
+    /// Read the seed file's passphrase from this descriptor instead of the terminal.
+    #[arg(long, value_name = "N", requires = "seed")]
+    pub passphrase_fd: Option<i32>,
+    /// Read the BIP39 passphrase from this descriptor.
+    #[arg(long, value_name = "N", requires = "seed")]
+    pub bip39_passphrase_fd: Option<i32>,
 }
 
 /// The log file and the output format.

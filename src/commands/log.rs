@@ -11,8 +11,14 @@ use crate::Error;
 
 pub fn run(cmd: LogCmd) -> Result<(), Error> {
     match cmd {
-        LogCmd::Verify(a) => verify(a, false),
-        LogCmd::Tail(a) => verify(a, true),
+        LogCmd::Verify(a) => {
+            let key = match &a.seed {
+                Some(seed) => Some(mac_key(seed, &a)?),
+                None => None,
+            };
+            verify(a.log, false, key.as_deref())
+        }
+        LogCmd::Tail(a) => verify(a, true, None),
         LogCmd::Show(a) => show(a),
     }
 }
@@ -47,8 +53,26 @@ impl<'a> VerifyOut<'a> {
     }
 }
 
-fn verify(a: LogFileArgs, tail: bool) -> Result<(), Error> {
-    let r = audit::verify(&a.file, None);
+/// The audit MAC key of the seed file (opened like `sign` opens it).
+fn mac_key(
+    seed: &std::path::Path,
+    a: &crate::cli::log::LogVerifyArgs,
+) -> Result<zeroize::Zeroizing<[u8; 32]>, Error> {
+    let u = crate::cli::SeedUnlock {
+        seed: seed.to_owned(),
+        passphrase_fd: a.passphrase_fd,
+        identity: None,
+        bip39_passphrase: false,
+        bip39_passphrase_fd: a.bip39_passphrase_fd,
+    };
+    let unlocked = super::unlock::open(&u)?;
+    let s = super::unlock::seed(&u, &unlocked)?;
+    let keys = crate::signer::KeyChain::from_seed(&s)?;
+    Ok(keys.mac_key("audit-log"))
+}
+
+fn verify(a: LogFileArgs, tail: bool, key: Option<&[u8; 32]>) -> Result<(), Error> {
+    let r = audit::verify(&a.file, key);
     if a.json {
         print_json(&VerifyOut::of(&r))?;
     }
@@ -56,8 +80,14 @@ fn verify(a: LogFileArgs, tail: bool) -> Result<(), Error> {
     if !a.json {
         let prefix = if tail { "" } else { "ok: " };
         println_out(&format!(
-            "{prefix}{} entries, tail hash {} (chain checked; MACs not checked)",
-            s.entries, s.tail_hash
+            "{prefix}{} entries, tail hash {} ({})",
+            s.entries,
+            s.tail_hash,
+            if key.is_some() {
+                "chain and every MAC checked"
+            } else {
+                "chain checked; MACs not checked"
+            }
         ))?;
     }
     Ok(())
