@@ -227,11 +227,16 @@ pub fn verify(
                     )),
                     AddressKind::P2shP2wpkh => {
                         // Rebuild the scriptSig from the witness key; a wrong key fails the hash check.
-                        let pk = tx.input[0]
-                            .witness
-                            .nth(1)
-                            .and_then(|b| CompressedPublicKey::from_slice(b).ok())
-                            .ok_or(MessageError::Invalid("no public key in the witness"))?;
+                        let pk = match tx.input[0].witness.nth(1) {
+                            Some(b) if tx.input[0].witness.len() == 2 && b.len() == 33 => {
+                                CompressedPublicKey::from_slice(b).map_err(|_| {
+                                    MessageError::Invalid("malformed public key in the witness")
+                                })?
+                            }
+                            _ => return Err(MessageError::Unsupported(
+                                "P2SH other than P2SH-P2WPKH (script signatures) is not supported",
+                            )),
+                        };
                         let redeem = ScriptBuf::new_p2wpkh(&pk.wpubkey_hash());
                         tx.input[0].script_sig =
                             push_only(&redeem).ok_or(MessageError::Invalid("bad redeem script"))?;
@@ -263,6 +268,11 @@ pub fn verify(
             }
         };
     let prevout = &spend.output[0];
+    if kind == AddressKind::P2shP2wpkh && !looks_p2sh_p2wpkh(&tx.input[0]) {
+        return Err(MessageError::Unsupported(
+            "P2SH other than P2SH-P2WPKH (script signatures) is not supported",
+        ));
+    }
     match kind {
         AddressKind::P2wpkh => check_p2wpkh(&tx, script_pubkey, false)?,
         AddressKind::P2shP2wpkh => check_p2wpkh(&tx, script_pubkey, true)?,
@@ -270,6 +280,12 @@ pub fn verify(
         AddressKind::P2pkh => check_p2pkh(&tx, script_pubkey)?,
     }
     Ok(Verified { encoding, kind })
+}
+
+/// A P2SH input that spends a P2WPKH redeem script (`PUSH22[0014…]`, two witness items).
+fn looks_p2sh_p2wpkh(input: &TxIn) -> bool {
+    let s = input.script_sig.as_bytes();
+    s.len() == 23 && s[..3] == [0x16, 0x00, 0x14] && input.witness.len() == 2
 }
 
 fn secp_verify_ecdsa(
