@@ -224,3 +224,140 @@ fn own_signatures_verify_and_match() {
     eprintln!("signed {signed}, {identical} byte-identical to the vector");
     assert_eq!((signed, identical), (7, 2));
 }
+
+/// The P2WPKH and P2TR keys of bip322-generated's simple vectors.
+fn wpkh_and_tr() -> [(String, bitcoin::secp256k1::SecretKey); 2] {
+    let v = load("bip322-generated");
+    let simple = v["simple"].as_array().unwrap();
+    let pick = |ty: &str| {
+        let t = simple.iter().find(|t| s(t, "type") == ty).unwrap();
+        (
+            s(t, "address").to_string(),
+            key(t["private_keys"][0].as_str().unwrap()),
+        )
+    };
+    [pick("p2wpkh"), pick("p2tr")]
+}
+
+#[test]
+fn tampered_message_and_wrong_address_fail() {
+    let [(wpkh, wk), (tr, tk)] = wpkh_and_tr();
+    for (addr, k, other) in [(&wpkh, wk, &tr), (&tr, tk, &wpkh)] {
+        let sig = sign_simple(&spk(addr), &k, b"approve bundle 1234").unwrap();
+        assert!(verify_address(addr, b"approve bundle 1234", &sig).is_ok());
+        for msg in [&b"approve bundle 1235"[..], b"", b"approve bundle 1234 "] {
+            let e = verify_address(addr, msg, &sig).unwrap_err();
+            assert!(matches!(e, MessageError::Invalid(_)), "{e}");
+        }
+        // the other key type's address, and another address of the same type
+        assert!(matches!(
+            verify_address(other, b"approve bundle 1234", &sig),
+            Err(MessageError::Invalid(_))
+        ));
+        let elsewhere = if addr == &wpkh {
+            "bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l"
+        } else {
+            "bc1pss0zhytly75awhm6x2hhvd5lnzv3vssgrf9axfheq8ldyzn88ges79fler"
+        };
+        assert!(matches!(
+            verify_address(elsewhere, b"approve bundle 1234", &sig),
+            Err(MessageError::Invalid(_))
+        ));
+        // the wrong key for the address
+        let other_key = if k == wk { tk } else { wk };
+        assert_eq!(
+            sign_simple(&spk(addr), &other_key, b"x"),
+            Err(MessageError::KeyMismatch)
+        );
+    }
+    // an address type we cannot sign for
+    let p2pkh = spk("13vU5PUSuArDXJdCWZvUFEbgJ2wcmtSJWn");
+    assert!(matches!(
+        sign_simple(&p2pkh, &wk, b"x"),
+        Err(MessageError::Unsupported(_))
+    ));
+}
+
+#[test]
+fn garbage_fails_cleanly() {
+    let [(wpkh, wk), (tr, _)] = wpkh_and_tr();
+    let good = sign_simple(&spk(&wpkh), &wk, b"m").unwrap();
+    let mut cases: Vec<String> = [
+        "",
+        " ",
+        "smp",
+        "ful",
+        "pof",
+        "pofAA==",
+        "====",
+        "smp====",
+        "ful!!!",
+        "\u{1b}[2J",
+        "AA",
+        "AAA=",
+        "/////w==",
+        "fulAAAAAA==",
+        "smp\u{0}",
+        "A",
+        "smpA",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    // every truncation of a good signature, and each single-character substitution
+    for i in 0..good.len() {
+        cases.push(good[..i].to_string());
+        let mut b = good.clone().into_bytes();
+        b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+        cases.push(String::from_utf8(b).unwrap());
+    }
+    // pseudo-random base64 blobs, raw and prefixed
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for n in 0..400 {
+        let bytes: Vec<u8> = (0..(n % 120))
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        use bitcoin::base64::Engine as _;
+        let b = bitcoin::base64::engine::general_purpose::STANDARD.encode(&bytes);
+        cases.push(format!("{}{b}", ["", "smp", "ful"][n % 3]));
+    }
+    for c in &cases {
+        for addr in [
+            wpkh.as_str(),
+            tr.as_str(),
+            "32Utb7Seg6EXq7UesMNJXhQ1gdohYNyzQ9",
+        ] {
+            if c == &good && addr == wpkh {
+                continue;
+            }
+            assert!(verify_address(addr, b"m", c).is_err(), "{addr} {c:?}");
+        }
+    }
+    for addr in [
+        "",
+        "bc1",
+        "not an address",
+        "bc1qqqqqqqqqqqqqqqqqqqqqqq",
+        "1111",
+    ] {
+        assert!(matches!(
+            verify_address(addr, b"m", &good),
+            Err(MessageError::Address(_))
+        ));
+    }
+    // bare script types this module does not handle
+    let op_return = ScriptBuf::new_op_return([1u8, 2, 3]);
+    assert!(matches!(
+        verify(&op_return, b"m", &good),
+        Err(MessageError::Unsupported(_))
+    ));
+    assert_eq!(
+        verify_address(&wpkh, b"m", "").unwrap_err().to_string(),
+        "signature too short: it is empty"
+    );
+}

@@ -352,9 +352,18 @@ fn check_p2tr(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
         return Err(MessageError::Invalid("P2TR needs an empty scriptSig"));
     }
     if input.witness.len() != 1 {
-        return Err(MessageError::Unsupported(
-            "only taproot key-path signatures (one witness item) are supported",
-        ));
+        // A tapscript path ends in a control block (0xc0/0xc1, 33 + 32·k bytes); anything else
+        // is not a taproot spend this address could make under policy.
+        let script_path = input.witness.len() >= 2
+            && input
+                .witness
+                .last()
+                .is_some_and(|c| c.len() >= 33 && (c.len() - 33) % 32 == 0 && c[0] & 0xfe == 0xc0);
+        return Err(if script_path {
+            MessageError::Unsupported("taproot script-path signatures are not supported")
+        } else {
+            MessageError::Invalid("a taproot key-path witness has exactly one item")
+        });
     }
     let sig = input
         .witness
