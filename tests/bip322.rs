@@ -6,9 +6,11 @@
 //! and txids; every simple, full and proof-of-funds signature verifies, or — for address types this
 //! module does not handle (P2WSH, taproot script paths, proof of funds) — fails as `Unsupported`;
 //! every error vector fails, with the vector's error text when the type is supported.
+mod common;
+
 use airsign::message::{
-    message_hash, sign_simple, to_sign, to_spend, verify, verify_address, AddressKind, Encoding,
-    MessageError,
+    decode_signature, message_hash, sign_simple, to_sign, to_spend, verify, verify_address,
+    AddressKind, Encoding, MessageError, Proof,
 };
 use bitcoin::{Address, PrivateKey, ScriptBuf, Witness};
 use serde_json::Value;
@@ -360,4 +362,43 @@ fn garbage_fails_cleanly() {
         verify_address(&wpkh, b"m", "").unwrap_err().to_string(),
         "signature too short: it is empty"
     );
+}
+
+/// Bitcoin Core's interpreter (bitcoinconsensus) agrees: every vector signature, of every type,
+/// and our own signatures are valid spends of `to_spend` — an independent check of the sighash
+/// and witness rules this module implements.
+#[test]
+fn bitcoin_core_accepts_vector_and_own_signatures() {
+    let core = |addr: &str, msg: &[u8], sig: &str| {
+        let spend = to_spend(&spk(addr), msg);
+        let tx = match decode_signature(sig).unwrap() {
+            Proof::Simple(w) => to_sign(spend.compute_txid(), w),
+            Proof::Full(tx) => tx,
+        };
+        common::consensus_check(&tx, &spend.output);
+    };
+    let mut n = 0;
+    for (file, cat) in [
+        ("bip322-basic", "simple"),
+        ("bip322-generated", "simple"),
+        ("bip322-generated", "full"),
+    ] {
+        let v = load(file);
+        for t in v[cat].as_array().unwrap() {
+            for sig in t["bip322_signatures"].as_array().unwrap() {
+                core(
+                    s(t, "address"),
+                    s(t, "message").as_bytes(),
+                    sig.as_str().unwrap(),
+                );
+                n += 1;
+            }
+        }
+    }
+    for (addr, k) in wpkh_and_tr() {
+        core(&addr, b"m", &sign_simple(&spk(&addr), &k, b"m").unwrap());
+        n += 1;
+    }
+    eprintln!("{n} signatures valid for Bitcoin Core's interpreter");
+    assert_eq!(n, 6 + 4 + 10 + 2);
 }

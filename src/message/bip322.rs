@@ -85,6 +85,9 @@ pub fn to_sign(to_spend_txid: Txid, witness: Witness) -> Transaction {
     }
 }
 
+/// The longest signature text decoded (a full `to_sign` for one key is a few hundred bytes).
+pub const MAX_SIGNATURE_CHARS: usize = 64 * 1024;
+
 /// Which encoding a signature used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -143,6 +146,9 @@ pub fn decode_signature(signature: &str) -> Result<Proof, MessageError> {
     };
     if b64.is_empty() {
         return Err(MessageError::TooShort);
+    }
+    if b64.len() > MAX_SIGNATURE_CHARS {
+        return Err(MessageError::TooLong(MAX_SIGNATURE_CHARS));
     }
     let bytes = STANDARD
         .decode(b64)

@@ -12,7 +12,7 @@ mod bip322;
 
 pub use bip322::{
     decode_signature, message_hash, sign_simple, to_sign, to_spend, verify, verify_address,
-    AddressKind, Encoding, Proof, Verified, MESSAGE_TAG,
+    AddressKind, Encoding, Proof, Verified, MAX_SIGNATURE_CHARS, MESSAGE_TAG,
 };
 
 /// Why a message signature could not be made or does not verify. Never a panic, whatever the input.
@@ -21,6 +21,9 @@ pub enum MessageError {
     /// Nothing to decode.
     #[error("signature too short: it is empty")]
     TooShort,
+    /// Longer than any signature this module reads.
+    #[error("signature too long: more than {0} characters")]
+    TooLong(usize),
     /// Not base64 (after an optional `smp`/`ful` prefix).
     #[error("error decoding signature as base64: {0}")]
     Base64(String),
