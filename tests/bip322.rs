@@ -3,9 +3,9 @@
 //! Vectors: `fixtures/vectors/bip322-basic.json` and `fixtures/vectors/bip322-generated.json`,
 //! copied unchanged from `/work/shared/vectors/` (the team's collection; origin bitcoin/bips
 //! `bip-0322/`, commit 7fe0b034, see that folder's README). Every vector is used: message hashes
-//! and txids; every simple, full and proof-of-funds signature verifies, or — for address types this
-//! module does not handle (P2WSH, taproot script paths, proof of funds) — fails as `Unsupported`;
-//! every error vector fails, with the vector's error text when the type is supported.
+//! and txids; every simple and full signature verifies, except the two time-lock scripts, which are not
+//! miniscript and fail as `Unsupported` (like proof of funds); every error vector fails with the
+//! vector's error text. Bitcoin Core's interpreter (bitcoinconsensus) cross-checks the signatures.
 mod common;
 
 use airsign::message::{
@@ -46,6 +46,14 @@ fn supported(ty: &str) -> Option<AddressKind> {
         "p2tr" => Some(AddressKind::P2tr),
         "p2sh-p2wpkh" => Some(AddressKind::P2shP2wpkh),
         "p2pkh" => Some(AddressKind::P2pkh),
+        // multisig scripts are miniscript; the time-lock scripts (`IF <A> ELSE <n> CSV DROP <B>
+        // ENDIF CHECKSIG`) are not, so they are unsupported
+        t if t.starts_with("p2wsh-multisig")
+            || t.starts_with("p2sh-p2wsh-multisig")
+            || t.starts_with("p2sh-multisig") =>
+        {
+            Some(AddressKind::Script)
+        }
         _ => None,
     }
 }
@@ -94,25 +102,25 @@ fn check_category(file: &str, cat: &str, encoding: Encoding) -> (usize, usize) {
 
 #[test]
 fn simple_signatures_verify() {
-    // basic: p2wpkh ×2 messages × 2 signatures, p2tr without prefix; p2wsh 3-of-3 unsupported.
+    // basic: p2wpkh ×2 messages × 2 signatures, p2wsh 3-of-3, p2tr without prefix.
     assert_eq!(
         check_category("bip322-basic", "simple", Encoding::Simple),
-        (5, 1)
+        (6, 0)
     );
-    // generated: p2wpkh, p2tr; p2wsh 2-of-2 and 3-of-3 unsupported.
+    // generated: p2wpkh, p2tr, p2wsh 2-of-2 and 3-of-3.
     assert_eq!(
         check_category("bip322-generated", "simple", Encoding::Simple),
-        (2, 2)
+        (4, 0)
     );
 }
 
 #[test]
 fn full_signatures_verify() {
-    // p2pkh, p2wpkh, p2tr, p2sh-p2wpkh verified; p2tr-time-lock (script path), p2wsh-time-lock,
-    // p2wsh 2-of-2 and 3-of-3, p2sh-p2wsh 2-of-2, p2sh 2-of-2 unsupported.
+    // p2pkh, p2wpkh, p2tr, p2sh-p2wpkh, p2wsh 2-of-2 and 3-of-3, p2sh-p2wsh 2-of-2, p2sh 2-of-2
+    // verified; p2tr-time-lock (script path) and p2wsh-time-lock are not miniscript: unsupported.
     assert_eq!(
         check_category("bip322-generated", "full", Encoding::Full),
-        (4, 6)
+        (8, 2)
     );
 }
 
@@ -160,8 +168,7 @@ fn error_vectors_fail() {
         }
     }
     eprintln!("error vectors: {with_text} with the expected text, {unsupported} unsupported type");
-    // 12 are P2WSH / script-path signatures: refused as unsupported rather than invalid.
-    assert_eq!((with_text, unsupported), (24, 12));
+    assert_eq!((with_text, unsupported), (36, 0));
 }
 
 fn key(wif: &str) -> bitcoin::secp256k1::SecretKey {
@@ -333,6 +340,9 @@ fn garbage_fails_cleanly() {
             wpkh.as_str(),
             tr.as_str(),
             "32Utb7Seg6EXq7UesMNJXhQ1gdohYNyzQ9",
+            "bc1qp0ahvfh83088w49k405szqgg4f3pptr7p2g06tdxfjcd40z4lh4q95lsz9",
+            "3Nye4j1GUFqCEBR3do2KEFZAs9oLe8NZ6X",
+            "bc1p6vffkx7vcyezrjq7pg9qqdjv7vmtanfhk8ukwsn4syejwmarmhxqp0rw5x",
         ] {
             if c == &good && addr == wpkh {
                 continue;
@@ -401,4 +411,48 @@ fn bitcoin_core_accepts_vector_and_own_signatures() {
     }
     eprintln!("{n} signatures valid for Bitcoin Core's interpreter");
     assert_eq!(n, 6 + 4 + 10 + 2);
+}
+
+/// A multisig signature with one signature missing, swapped or corrupted is invalid, not
+/// unsupported (miniscript's interpreter path).
+#[test]
+fn damaged_multisig_fails() {
+    use bitcoin::base64::Engine as _;
+    let v = load("bip322-basic");
+    let t = v["simple"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| s(t, "type") == "p2wsh-multisig-3of3")
+        .unwrap();
+    let (addr, msg) = (s(t, "address"), s(t, "message").as_bytes());
+    let Proof::Simple(w) = decode_signature(t["bip322_signatures"][0].as_str().unwrap()).unwrap()
+    else {
+        panic!("simple")
+    };
+    let items = w.to_vec(); // [dummy, sig1, sig2, sig3, script]
+    assert_eq!(items.len(), 5);
+    let encode = |items: &[Vec<u8>]| {
+        bitcoin::base64::engine::general_purpose::STANDARD.encode(
+            bitcoin::consensus::encode::serialize(&Witness::from_slice(items)),
+        )
+    };
+    assert!(verify_address(addr, msg, &encode(&items)).is_ok());
+    let mut damaged = Vec::new();
+    let mut x = items.clone();
+    x[2] = Vec::new(); // a missing signature
+    damaged.push(x);
+    let mut x = items.clone();
+    x.swap(1, 2); // signatures out of order
+    damaged.push(x);
+    let mut x = items.clone();
+    x[3][10] ^= 1; // a corrupted signature
+    damaged.push(x);
+    let mut x = items.clone();
+    x.remove(0); // no dummy element
+    damaged.push(x);
+    for d in damaged {
+        let e = verify_address(addr, msg, &encode(&d)).unwrap_err();
+        assert!(matches!(e, MessageError::Invalid(_)), "{e}");
+    }
 }

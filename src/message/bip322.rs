@@ -12,7 +12,7 @@ use bitcoin::secp256k1::{Message, Secp256k1, SecretKey, XOnlyPublicKey};
 use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType};
 use bitcoin::{
     absolute, ecdsa, taproot, transaction, Address, Amount, CompressedPublicKey, OutPoint,
-    PublicKey, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness,
+    PublicKey, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, WScriptHash, Witness,
 };
 
 use super::MessageError;
@@ -108,6 +108,9 @@ pub enum AddressKind {
     P2shP2wpkh,
     /// Legacy key hash (full encoding only).
     P2pkh,
+    /// A script: P2WSH, P2SH-P2WSH, bare P2SH (full only) or a taproot script path, checked by
+    /// miniscript's interpreter (so only scripts that are miniscript, e.g. multisig, time locks).
+    Script,
 }
 
 /// A decoded signature, before it is checked.
@@ -176,9 +179,7 @@ fn kind_of(script_pubkey: &Script) -> Result<AddressKind, MessageError> {
     } else if script_pubkey.is_p2pkh() {
         Ok(AddressKind::P2pkh)
     } else if script_pubkey.is_p2wsh() {
-        Err(MessageError::Unsupported(
-            "P2WSH addresses (script signatures) are not supported",
-        ))
+        Ok(AddressKind::Script)
     } else {
         Err(MessageError::Unsupported(
             "this address type is not supported",
@@ -239,15 +240,23 @@ pub fn verify(
                                     MessageError::Invalid("malformed public key in the witness")
                                 })?
                             }
-                            _ => return Err(MessageError::Unsupported(
-                                "P2SH other than P2SH-P2WPKH (script signatures) is not supported",
-                            )),
+                            // Otherwise P2SH-P2WSH: the redeem script commits to the last item.
+                            _ => {
+                                let script = tx.input[0]
+                                    .witness
+                                    .last()
+                                    .ok_or(MessageError::Invalid("empty witness"))?;
+                                let redeem = ScriptBuf::new_p2wsh(&WScriptHash::hash(script));
+                                tx.input[0].script_sig = push_only(&redeem)
+                                    .ok_or(MessageError::Invalid("bad redeem script"))?;
+                                return finish(kind, Encoding::Simple, &tx, &spend, script_pubkey);
+                            }
                         };
                         let redeem = ScriptBuf::new_p2wpkh(&pk.wpubkey_hash());
                         tx.input[0].script_sig =
                             push_only(&redeem).ok_or(MessageError::Invalid("bad redeem script"))?;
                     }
-                    AddressKind::P2wpkh | AddressKind::P2tr => {}
+                    AddressKind::P2wpkh | AddressKind::P2tr | AddressKind::Script => {}
                 }
                 (Encoding::Simple, tx)
             }
@@ -273,19 +282,119 @@ pub fn verify(
                 (Encoding::Full, tx)
             }
         };
+    finish(kind, encoding, &tx, &spend, script_pubkey)
+}
+
+/// Check the input of `to_sign` (its outpoint and outputs already checked) as `kind`, refined by
+/// the shape of the input: a P2SH input that is not P2SH-P2WPKH, and a taproot script path, are
+/// scripts.
+fn finish(
+    kind: AddressKind,
+    encoding: Encoding,
+    tx: &Transaction,
+    spend: &Transaction,
+    script_pubkey: &Script,
+) -> Result<Verified, MessageError> {
     let prevout = &spend.output[0];
-    if kind == AddressKind::P2shP2wpkh && !looks_p2sh_p2wpkh(&tx.input[0]) {
-        return Err(MessageError::Unsupported(
-            "P2SH other than P2SH-P2WPKH (script signatures) is not supported",
-        ));
-    }
+    let input = &tx.input[0];
+    let kind = match kind {
+        AddressKind::P2shP2wpkh if !looks_p2sh_p2wpkh(input) => AddressKind::Script,
+        AddressKind::P2tr if is_tapscript_path(&input.witness) => AddressKind::Script,
+        k => k,
+    };
     match kind {
-        AddressKind::P2wpkh => check_p2wpkh(&tx, script_pubkey, false)?,
-        AddressKind::P2shP2wpkh => check_p2wpkh(&tx, script_pubkey, true)?,
-        AddressKind::P2tr => check_p2tr(&tx, prevout)?,
-        AddressKind::P2pkh => check_p2pkh(&tx, script_pubkey)?,
+        AddressKind::P2wpkh => check_p2wpkh(tx, script_pubkey, false)?,
+        AddressKind::P2shP2wpkh => check_p2wpkh(tx, script_pubkey, true)?,
+        AddressKind::P2tr => check_p2tr(tx, prevout)?,
+        AddressKind::P2pkh => check_p2pkh(tx, script_pubkey)?,
+        AddressKind::Script => check_script(tx, prevout)?,
     }
     Ok(Verified { encoding, kind })
+}
+
+/// A taproot script-path witness: at least a script and a control block (0xc0/0xc1 leaf version,
+/// 33 + 32·k bytes) last. (An annex is not supported.)
+fn is_tapscript_path(witness: &Witness) -> bool {
+    witness.len() >= 2
+        && witness
+            .last()
+            .is_some_and(|c| c.len() >= 33 && (c.len() - 33) % 32 == 0 && c[0] & 0xfe == 0xc0)
+}
+
+/// The script revealed by `input` is the one `script_pubkey` commits to (checked before the
+/// interpreter, so that a wrong address is invalid rather than an unparsable script).
+fn script_commitment(input: &TxIn, script_pubkey: &Script) -> Result<(), MessageError> {
+    let spk = script_pubkey.as_bytes();
+    let mismatch = MessageError::Invalid("the revealed script does not match the address");
+    if script_pubkey.is_p2wsh() {
+        let script = input
+            .witness
+            .last()
+            .ok_or(MessageError::Invalid("empty witness"))?;
+        if sha256::Hash::hash(script).as_byte_array()[..] != spk[2..34] {
+            return Err(mismatch);
+        }
+    } else if script_pubkey.is_p2sh() {
+        let redeem = match input.script_sig.instructions().last() {
+            Some(Ok(Instruction::PushBytes(b))) => b.as_bytes().to_vec(),
+            _ => return Err(MessageError::Invalid("a P2SH scriptSig ends in a push")),
+        };
+        if bitcoin::hashes::hash160::Hash::hash(&redeem).as_byte_array()[..] != spk[2..22] {
+            return Err(mismatch);
+        }
+    } else if script_pubkey.is_p2tr() {
+        let n = input.witness.len();
+        let (Some(script), Some(control)) = (
+            n.checked_sub(2).and_then(|i| input.witness.nth(i)),
+            input.witness.last(),
+        ) else {
+            return Err(MessageError::Invalid(
+                "a script path needs a script and a control block",
+            ));
+        };
+        let control = bitcoin::taproot::ControlBlock::decode(control)
+            .map_err(|_| MessageError::Invalid("malformed taproot control block"))?;
+        let key = XOnlyPublicKey::from_slice(&spk[2..34])
+            .map_err(|_| MessageError::Invalid("the taproot output key is not a valid point"))?;
+        let secp = Secp256k1::verification_only();
+        if !control.verify_taproot_commitment(&secp, key, Script::from_bytes(script)) {
+            return Err(mismatch);
+        }
+    }
+    Ok(())
+}
+
+/// Any script spend, by miniscript's interpreter: the script must hash to the address (or commit
+/// to the taproot output key) and be satisfied, every signature checked against its sighash with
+/// prevouts = [`to_spend` output]. Scripts that are not miniscript are unsupported.
+fn check_script(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
+    use miniscript::interpreter::{Error as IError, Interpreter};
+    let input = &tx.input[0];
+    script_commitment(input, &prevout.script_pubkey)?;
+    let run = || -> Result<(), MessageError> {
+        let interp = Interpreter::from_txdata(
+            &prevout.script_pubkey,
+            &input.script_sig,
+            &input.witness,
+            input.sequence,
+            tx.lock_time,
+        )
+        .map_err(|e| match e {
+            IError::Miniscript(_) => MessageError::Unsupported("the script is not miniscript"),
+            _ => MessageError::Invalid("the witness does not match the address's script"),
+        })?;
+        let secp = Secp256k1::verification_only();
+        let prevouts = [prevout];
+        let prevouts = Prevouts::All(&prevouts);
+        for step in interp.iter(&secp, tx, 0, &prevouts) {
+            step.map_err(|_| MessageError::Invalid("the script is not satisfied"))?;
+        }
+        Ok(())
+    };
+    // The interpreter is a dependency: a panic on hostile input must still be an error here.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or(Err(
+        MessageError::Invalid("the script could not be evaluated"),
+    ))
 }
 
 /// A P2SH input that spends a P2WPKH redeem script (`PUSH22[0014…]`, two witness items).
@@ -358,18 +467,9 @@ fn check_p2tr(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
         return Err(MessageError::Invalid("P2TR needs an empty scriptSig"));
     }
     if input.witness.len() != 1 {
-        // A tapscript path ends in a control block (0xc0/0xc1, 33 + 32·k bytes); anything else
-        // is not a taproot spend this address could make under policy.
-        let script_path = input.witness.len() >= 2
-            && input
-                .witness
-                .last()
-                .is_some_and(|c| c.len() >= 33 && (c.len() - 33) % 32 == 0 && c[0] & 0xfe == 0xc0);
-        return Err(if script_path {
-            MessageError::Unsupported("taproot script-path signatures are not supported")
-        } else {
-            MessageError::Invalid("a taproot key-path witness has exactly one item")
-        });
+        return Err(MessageError::Invalid(
+            "a taproot key-path witness has exactly one item",
+        ));
     }
     let sig = input
         .witness
@@ -481,7 +581,7 @@ pub fn sign_simple(
                 sighash_type: TapSighashType::Default,
             })
         }
-        AddressKind::P2shP2wpkh | AddressKind::P2pkh => {
+        AddressKind::P2shP2wpkh | AddressKind::P2pkh | AddressKind::Script => {
             return Err(MessageError::Unsupported(
                 "signing is implemented for P2WPKH and P2TR only",
             ))

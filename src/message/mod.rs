@@ -5,8 +5,10 @@
 //! with a key handed in by the caller; it never reads seeds or files.
 //!
 //! Supported: verify P2WPKH and P2TR key path (simple and full), P2SH-P2WPKH (full, and simple with
-//! the redeem script rebuilt from the witness key), P2PKH (full); sign (simple) P2WPKH and P2TR.
-//! Everything else (P2WSH, script paths, proof of funds, legacy BIP137) is a clear error.
+//! the redeem script rebuilt from the witness key), P2PKH (full), and script spends (P2WSH,
+//! P2SH-P2WSH, P2SH, taproot script path) whose script is miniscript, through miniscript's
+//! interpreter; sign (simple) P2WPKH and P2TR key path. Everything else (scripts that are not
+//! miniscript, proof of funds, legacy BIP137) is a clear error.
 
 mod bip322;
 
