@@ -456,3 +456,16 @@ fn damaged_multisig_fails() {
         assert!(matches!(e, MessageError::Invalid(_)), "{e}");
     }
 }
+
+#[test]
+fn wrapped_signature_text_still_verifies() {
+    let [(wpkh, wk), _] = wpkh_and_tr();
+    let sig = sign_simple(&spk(&wpkh), &wk, b"m").unwrap();
+    let wrapped = format!(" smp{}\r\n{} \n", &sig[..40], &sig[40..]);
+    assert!(verify_address(&wpkh, b"m", &wrapped).is_ok());
+    let huge = "A".repeat(airsign::message::MAX_SIGNATURE_CHARS + 4);
+    assert!(matches!(
+        verify_address(&wpkh, b"m", &huge),
+        Err(MessageError::TooLong(_))
+    ));
+}

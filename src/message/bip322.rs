@@ -131,11 +131,18 @@ pub struct Verified {
     pub kind: AddressKind,
 }
 
-/// Decode a BIP322 signature text: an optional `smp` (simple) or `ful` (full) prefix, then base64.
+/// Decode a BIP322 signature text: an optional `smp` (simple) or `ful` (full) prefix, then base64
+/// (ASCII whitespace anywhere is ignored).
 /// Without a prefix the signature is simple (what wallets written against the BIP's earlier text
 /// emit). `pof` (proof of funds) is refused.
 pub fn decode_signature(signature: &str) -> Result<Proof, MessageError> {
-    let s = signature.trim();
+    // Line breaks and spaces from wrapped or pasted text are not part of base64.
+    let stripped: String = signature
+        .chars()
+        .take(MAX_SIGNATURE_CHARS + 1024)
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let s = stripped.as_str();
     let (encoding, b64) = if let Some(rest) = s.strip_prefix("smp") {
         (Encoding::Simple, rest)
     } else if let Some(rest) = s.strip_prefix("ful") {
