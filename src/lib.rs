@@ -30,6 +30,7 @@ pub mod demo;
 pub mod error;
 pub mod fsutil;
 pub mod hex;
+pub mod message;
 pub mod policy;
 pub mod sanitize;
 pub mod screen;
