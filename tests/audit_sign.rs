@@ -52,6 +52,16 @@ fn signed_and_refused_decisions_are_logged_and_an_edited_log_stops_signing() {
     assert!(lines[1]["mac"].as_str().unwrap().len() == 64);
     let o = sh(&format!("{} log verify {}", q(&bin()), q(&log)));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // With the seed, every line's MAC is checked too.
+    let o = sh(&format!(
+        "{} log verify --seed {} --passphrase-fd 4 {} 4<{}",
+        q(&bin()),
+        q(&d.join("demo-seed.age")),
+        q(&log),
+        q(&pass)
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("every MAC checked"));
     // The log is never an output.
     let o = sign(
         d,

@@ -56,9 +56,6 @@ pub struct LogVerifyArgs {
     /// Read the seed file's passphrase from this descriptor instead of the terminal.
     #[arg(long, value_name = "N", requires = "seed")]
     pub passphrase_fd: Option<i32>,
-    /// Read the BIP39 passphrase from this descriptor.
-    #[arg(long, value_name = "N", requires = "seed")]
-    pub bip39_passphrase_fd: Option<i32>,
 }
 
 /// The log file and the output format.

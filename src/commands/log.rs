@@ -63,12 +63,10 @@ fn mac_key(
         passphrase_fd: a.passphrase_fd,
         identity: None,
         bip39_passphrase: false,
-        bip39_passphrase_fd: a.bip39_passphrase_fd,
+        bip39_passphrase_fd: None,
     };
     let unlocked = super::unlock::open(&u)?;
-    let s = super::unlock::seed(&u, &unlocked)?;
-    let keys = crate::signer::KeyChain::from_seed(&s)?;
-    Ok(keys.mac_key("audit-log"))
+    Ok(crate::signer::audit_mac_key(&unlocked)?)
 }
 
 fn verify(a: LogFileArgs, tail: bool, key: Option<&[u8; 32]>) -> Result<(), Error> {

@@ -74,6 +74,9 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     };
     let (psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
+    // One log per seed file: its MAC key comes from the mnemonic alone, so every BIP39
+    // passphrase used with this seed file appends to the same verifiable log.
+    let mac_key = crate::signer::audit_mac_key(&u)?;
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
@@ -81,7 +84,6 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     // The log is checked (chain and MACs) before anything is decided: a log someone edited
     // stops signing.
     let log_path = a.log.clone().unwrap_or_else(|| default_log(&a.unlock.seed));
-    let mac_key = keys.mac_key("audit-log");
     if log_path.exists() {
         crate::audit::verify(&log_path, Some(&mac_key))?;
     }

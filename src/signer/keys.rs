@@ -192,3 +192,12 @@ impl KeyChain {
         zeroize::Zeroizing::new(mac.to_byte_array())
     }
 }
+
+/// The audit log's MAC key for an unlocked seed file: from the mnemonic without any BIP39
+/// passphrase, so one seed file has one log whichever passphrase signs.
+pub fn audit_mac_key(
+    unlocked: &crate::secrets::seedfile::Unlocked,
+) -> Result<zeroize::Zeroizing<[u8; 32]>, SignError> {
+    let seed = unlocked.mnemonic.to_seed("", unlocked.info.network);
+    Ok(KeyChain::from_seed(&seed)?.mac_key("audit-log"))
+}
