@@ -95,3 +95,67 @@ fn signed_and_refused_decisions_are_logged_and_an_edited_log_stops_signing() {
     );
     assert!(!d.join("c.psbt").exists());
 }
+
+#[test]
+fn velocity_counts_what_the_log_says_was_signed_in_the_window() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    // Each demo bundle sends 150,000 sat: one fits under 200,000 in 24 h, two do not.
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"daily","velocity":{"max":200000,"window_hours":24},"warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let p = format!("--policy {}", q(&policy));
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("a.psbt"))),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sign(
+        d,
+        &pass,
+        "tr-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("b.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("[velocity-exceeded]"), "{err}");
+    assert!(
+        err.contains("after 0.00150000 BTC in the last 24 h"),
+        "{err}"
+    );
+    assert!(!d.join("b.psbt").exists());
+    // The dry run online counts the same log.
+    let o = sh(&format!(
+        "{} policy check --policy {} --descriptor \"{}\" --network regtest --log {} {}",
+        q(&bin()),
+        q(&policy),
+        demo_descriptor(),
+        q(&d.join("demo-seed.age.audit.jsonl")),
+        q(&d.join("tr-unsigned.psbt"))
+    ));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The demo's taproot wallet, as the online side knows it.
+fn demo_descriptor() -> String {
+    let k = airsign::signer::KeyChain::from_seed(
+        &airsign::secrets::Mnemonic::parse(airsign::wallet::fixture::TEST_MNEMONIC)
+            .unwrap()
+            .to_seed("", bitcoin::Network::Regtest),
+    )
+    .unwrap();
+    k.account_export(airsign::wallet::ScriptType::Tr, 0)
+        .unwrap()
+        .multipath
+        .unwrap()
+}

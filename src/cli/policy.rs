@@ -53,6 +53,10 @@ pub struct PolicyCheckArgs {
     /// The watch-only wallet whose inputs and change to recognise.
     #[command(flatten)]
     pub wallet: WalletArgs,
+    /// An audit log to count velocity limits from (its chain is checked; its MACs need the
+    /// seed, so the signer's own check is the one that counts).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     /// Print the review and verdict as JSON.
     #[arg(long)]
     pub json: bool,

@@ -57,7 +57,13 @@ fn check(a: PolicyCheckArgs) -> Result<(), Error> {
     };
     let given = a.wallet.network.or(file.network);
     let (net, _) = bundle::review::network_for(given, w.as_ref(), &psbt);
-    let set = file.compile(net)?;
+    let mut set = file.compile(net)?;
+    if let Some(log) = &a.log {
+        set.history = Some(crate::policy::History {
+            spends: crate::audit::signed_spends(log, None)?,
+            now: crate::time::parse_rfc3339(&crate::time::now_rfc3339()).unwrap_or(0),
+        });
+    }
     let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
     let verdict = set.evaluate(&review);
     if a.json {

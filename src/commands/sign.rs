@@ -93,10 +93,15 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         fsutil::check_output(out, a.force)?;
     }
 
-    let policy: PolicySet = match &file {
+    let mut policy: PolicySet = match &file {
         Some(f) => f.compile(crate::bundle::KeySource::network(&keys))?,
         None => builtin(&a).into(),
     };
+    // Velocity limits count what this seed signed before, from its (verified) log.
+    policy.history = Some(crate::policy::History {
+        spends: crate::audit::signed_spends(&log_path, Some(&mac_key))?,
+        now: crate::time::parse_rfc3339(&crate::time::now_rfc3339()).unwrap_or(0),
+    });
     if let Some(h) = &policy.hash {
         eprintln!("policy {h}");
     }

@@ -205,6 +205,7 @@ impl PolicyFile {
             rules,
             network: self.network,
             hash: Some(self.hash()),
+            history: None,
         })
     }
 }
@@ -219,9 +220,6 @@ impl RuleFile {
         };
         if self.wallets.is_some() {
             return Err(unsupported("wallets", "it needs registered wallets"));
-        }
-        if self.velocity.is_some() {
-            return Err(unsupported("velocity", "it needs the audit log's history"));
         }
         if self.approvals.is_some() {
             return Err(unsupported("approvals", "it needs BIP322 approvals"));
@@ -306,6 +304,12 @@ impl RuleFile {
         }
         p.actions = actions;
         p.max_spend = self.max_spend_per_tx;
+        if let Some(v) = &self.velocity {
+            if v.window_hours == 0 {
+                return Err(field("velocity", "window_hours must be at least 1".into()));
+            }
+            p.velocity = Some((v.max, v.window_hours));
+        }
         p.max_outputs = self.max_outputs;
         p.require_rbf = self.require_rbf.unwrap_or(false);
         p.max_locktime_blocks = self.max_locktime_blocks;
@@ -368,7 +372,6 @@ mod tests {
     fn fields_that_need_later_parts_are_refused_not_ignored() {
         for field in [
             r#""wallets":["treasury"]"#,
-            r#""velocity":{"max":1,"window_hours":24}"#,
             r#""approvals":{"min":2,"keys":[]}"#,
             r#""delay":{"hours":24}"#,
             r#""anomaly":{}"#,

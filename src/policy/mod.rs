@@ -15,6 +15,15 @@ pub use file::{PolicyError, PolicyFile};
 pub use limits::Limits;
 pub use set::PolicySet;
 
+/// Signed spends so far: (unix time, sats leaving), and the time now.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Each signed spend.
+    pub spends: Vec<(u64, u64)>,
+    /// Now, in unix seconds.
+    pub now: u64,
+}
+
 /// What the policy does with a fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +92,8 @@ pub struct Policy {
     pub warnings_ok: bool,
     /// Most sats leaving the wallet per transaction.
     pub max_spend: Option<u64>,
+    /// Most sats leaving over a window: (max, hours), counted from the audit log.
+    pub velocity: Option<(u64, u32)>,
     /// Allowed destinations.
     pub destinations: Option<file::Destinations>,
     /// Most outputs.
@@ -104,6 +115,7 @@ impl Default for Policy {
             actions: Default::default(),
             warnings_ok: true,
             max_spend: None,
+            velocity: None,
             destinations: None,
             max_outputs: None,
             require_rbf: false,
@@ -215,6 +227,12 @@ impl Refusal {
 
 /// Evaluate the policy on a review.
 pub fn evaluate(review: &Review, policy: &Policy) -> Verdict {
+    evaluate_with(review, policy, None)
+}
+
+/// Evaluate with the signer's history of signed spends ((unix time, sats leaving), from the
+/// audit log), which velocity limits need.
+pub fn evaluate_with(review: &Review, policy: &Policy, history: Option<&History>) -> Verdict {
     let mut v = Verdict {
         refuse: review
             .integrity
@@ -256,7 +274,7 @@ pub fn evaluate(review: &Review, policy: &Policy) -> Verdict {
         ));
     }
     policy.limits.check(review, &mut v);
-    rules::check(policy, review, &mut v);
+    rules::check(policy, review, history, &mut v);
     if !policy.warnings_ok {
         // A written rule refuses every warning it does not accept by code.
         for w in std::mem::take(&mut v.warnings) {

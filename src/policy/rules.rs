@@ -1,6 +1,6 @@
 //! The checks a written rule adds to the strict default: a spend cap, a destination allowlist,
 //! output count, RBF and locktime. Each refusal names the rule, the field and the numbers.
-use super::{Class, Policy, Reason, Verdict};
+use super::{Class, History, Policy, Reason, Verdict};
 use crate::bundle::review::{OutputKind, Review};
 
 fn btc(sats: u64) -> String {
@@ -16,8 +16,41 @@ fn refuse(v: &mut Verdict, code: &'static str, message: String, hint: String) {
     });
 }
 
-pub(super) fn check(p: &Policy, r: &Review, v: &mut Verdict) {
+pub(super) fn check(p: &Policy, r: &Review, history: Option<&History>, v: &mut Verdict) {
     let rule = &p.name;
+    if let Some((max, hours)) = p.velocity {
+        match history {
+            None => refuse(
+                v,
+                "velocity-unknown",
+                format!("rule '{rule}' limits spending over {hours} h, and no audit log was given to count it"),
+                "Sign with the seed's audit log (the default), or give policy check --log FILE.".into(),
+            ),
+            Some(h) => {
+                let since = h.now.saturating_sub(u64::from(hours) * 3600);
+                let spent: u64 = h
+                    .spends
+                    .iter()
+                    .filter(|(t, _)| *t >= since)
+                    .map(|(_, s)| *s)
+                    .fold(0u64, |a, s| a.saturating_add(s));
+                let total = spent.saturating_add(r.leaving);
+                if total > max {
+                    refuse(
+                        v,
+                        "velocity-exceeded",
+                        format!(
+                            "this spend of {} after {} in the last {hours} h exceeds velocity max {} in rule '{rule}'",
+                            btc(r.leaving),
+                            btc(spent),
+                            btc(max)
+                        ),
+                        format!("Wait until earlier spends leave the {hours}-hour window, or raise velocity.max in rule '{rule}'."),
+                    );
+                }
+            }
+        }
+    }
     if let Some(max) = p.max_spend {
         if r.leaving > max {
             refuse(
