@@ -430,6 +430,30 @@ impl Log {
     }
 }
 
+/// Signed spends in a verified log: (unix time, sats leaving the wallet), oldest first. The
+/// policy's velocity limit counts them; entries whose time does not parse count as now.
+pub fn signed_spends(
+    path: &Path,
+    mac_key: Option<&[u8; 32]>,
+) -> Result<Vec<(u64, u64)>, AuditError> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    verify(path, mac_key)?;
+    let now = crate::time::parse_rfc3339(&crate::time::now_rfc3339()).unwrap_or(u64::MAX);
+    Ok(read_lines(path)?
+        .into_iter()
+        .filter_map(|l| l.entry.ok())
+        .filter(|e| e.event == Event::Signed)
+        .map(|e| {
+            (
+                crate::time::parse_rfc3339(&e.time).unwrap_or(now),
+                e.outputs.leaving,
+            )
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,28 +609,4 @@ mod tests {
         assert!(!e.is_integrity());
         assert!(verify(dir.path(), None).is_err());
     }
-}
-
-/// Signed spends in a verified log: (unix time, sats leaving the wallet), oldest first. The
-/// policy's velocity limit counts them; entries whose time does not parse count as now.
-pub fn signed_spends(
-    path: &Path,
-    mac_key: Option<&[u8; 32]>,
-) -> Result<Vec<(u64, u64)>, AuditError> {
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    verify(path, mac_key)?;
-    let now = crate::time::parse_rfc3339(&crate::time::now_rfc3339()).unwrap_or(u64::MAX);
-    Ok(read_lines(path)?
-        .into_iter()
-        .filter_map(|l| l.entry.ok())
-        .filter(|e| e.event == Event::Signed)
-        .map(|e| {
-            (
-                crate::time::parse_rfc3339(&e.time).unwrap_or(now),
-                e.outputs.leaving,
-            )
-        })
-        .collect())
 }
