@@ -285,3 +285,37 @@ fn policy_check_is_a_dry_run_with_exit_codes() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("max_spend"));
 }
+
+#[test]
+fn bundle_create_with_the_signers_policy_warns_before_the_bundle_travels() {
+    let (dir, _) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"rules":[{"name":"tiny","max_spend_per_tx":1000}]}"#,
+    )
+    .unwrap();
+    let desc = keys()
+        .account_export(ScriptType::Wpkh, 0)
+        .unwrap()
+        .multipath
+        .unwrap();
+    let o = sh(&format!(
+        "{} bundle create --descriptor \"{desc}\" --network regtest --utxos {} --prev-txs {} --to {}:20000 --fee-rate 2 --policy {} -o {} --json",
+        q(&bin()),
+        q(&d.join("wpkh-utxos.json")),
+        q(&d.join("wpkh-prev-txs.hex")),
+        common::payee(),
+        q(&policy),
+        q(&d.join("new.psbt"))
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("the signer's policy would refuse this bundle"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["policy_verdict"]["refuse"][0]["code"], "max-spend-per-tx");
+}

@@ -87,6 +87,10 @@ pub struct CreateArgs {
     /// Output encoding.
     #[arg(long, value_enum, default_value = "binary")]
     pub encoding: Encoding,
+    /// Check the bundle against the signer's policy file before it is shown: a bundle the
+    /// signer would refuse is reported here (the signer still decides).
+    #[arg(long, value_name = "POLICY.json")]
+    pub policy: Option<PathBuf>,
     /// Print the review as JSON.
     #[arg(long)]
     pub json: bool,

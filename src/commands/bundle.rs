@@ -58,6 +58,9 @@ struct CreateOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     next_change_index: Option<u32>,
     review: &'a Review,
+    /// With --policy: what the signer's policy would decide.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy_verdict: Option<&'a crate::policy::Verdict>,
 }
 
 fn create_cmd(a: CreateArgs) -> Result<(), Error> {
@@ -100,6 +103,22 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
         entropy,
     })?;
     let review = bundle::review::watch_only(&created.psbt, Some(&w), w.network);
+    // The signer's policy, run here first, so a bundle it would refuse is not carried over.
+    let verdict = match &a.policy {
+        Some(p) => {
+            let f = crate::policy::PolicyFile::parse(&read_limited(p, 1024 * 1024)?)?;
+            let v = f.compile(w.network)?.evaluate(&review);
+            for r in &v.refuse {
+                eprintln!(
+                    "airsign: warning: the signer's policy would refuse this bundle: {} [{}]",
+                    crate::sanitize::escape(&r.message),
+                    r.code
+                );
+            }
+            Some(v)
+        }
+        None => None,
+    };
     if let Some(out) = &a.out {
         write_output(
             out,
@@ -134,6 +153,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
             change_index,
             next_change_index: next_change,
             review: &review,
+            policy_verdict: verdict.as_ref(),
         });
     }
     if let (Some(path), Some(n)) = (&a.wallet.wallet, next_change) {
