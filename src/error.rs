@@ -113,6 +113,10 @@ impl Error {
             Error::Sign(SignError::NothingToSign { .. }) => EXIT_REFUSED,
             Error::Sign(_) => EXIT_RUNTIME,
             Error::Refused(_) => EXIT_REFUSED,
+            Error::Policy(
+                crate::policy::PolicyError::PinForged
+                | crate::policy::PolicyError::PinMismatch { .. },
+            ) => EXIT_INTEGRITY,
             Error::Policy(_) => EXIT_RUNTIME,
             // A log that does not verify (edited, reordered, torn) is an integrity failure.
             Error::Audit(e) if e.is_integrity() => EXIT_INTEGRITY,

@@ -319,3 +319,70 @@ fn bundle_create_with_the_signers_policy_warns_before_the_bundle_travels() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["policy_verdict"]["refuse"][0]["code"], "max-spend-per-tx");
 }
+
+#[test]
+fn a_policy_pinned_to_the_seed_catches_a_swapped_policy_file() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let seed = d.join("demo-seed.age");
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"rules":[{"name":"ops","max_spend_per_tx":1000000,"warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let o = sh(&format!(
+        "{} policy pin --policy {} --seed {} --passphrase-fd 4 4<{}",
+        q(&bin()),
+        q(&policy),
+        q(&seed),
+        q(&pass)
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sign = |extra: &str, out: &str| {
+        sh(&format!(
+            "{} sign --seed {} --passphrase-fd 4 --yes {extra} {} -o {} 4<{}",
+            q(&bin()),
+            q(&seed),
+            q(&d.join("wpkh-unsigned.psbt")),
+            q(&d.join(out)),
+            q(&pass)
+        ))
+    };
+    let o = sign(&format!("--policy {}", q(&policy)), "a.psbt");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Someone loosens the policy on disk: exit 4, nothing signed.
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"rules":[{"name":"ops","max_spend_per_tx":9000000000,"warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let o = sign(&format!("--policy {}", q(&policy)), "b.psbt");
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!d.join("b.psbt").exists());
+    // Or drops --policy to fall back to the built-in one: also exit 4.
+    let o = sign("", "c.psbt");
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A pin rewritten without the seed is caught.
+    let pin = d.join("demo-seed.age.policy-pin");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&pin).unwrap()).unwrap();
+    v["policy_hash"] = serde_json::Value::String(
+        PolicyFile::parse(&std::fs::read(&policy).unwrap())
+            .unwrap()
+            .hash(),
+    );
+    std::fs::write(&pin, serde_json::to_vec(&v).unwrap()).unwrap();
+    let o = sign(&format!("--policy {}", q(&policy)), "d.psbt");
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not made with this seed"));
+}

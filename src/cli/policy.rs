@@ -15,6 +15,10 @@ pub enum PolicyCmd {
     /// Print the SHA-256 of the policy's canonical form: `sign --policy` prints it at every use,
     /// so people can compare it with the policy they agreed on.
     Hash(PolicyFileArg),
+    /// Pin a policy to a seed file (offline): `sign` then refuses (exit 4) any other policy for
+    /// this seed, so a policy file swapped on disk is caught. Writes SEED.policy-pin, an HMAC of
+    /// the policy's hash keyed from the seed.
+    Pin(PolicyPinArgs),
     /// Dry run: which rule would allow this PSBT, or every reason it would be refused (exit 3).
     /// Runs on the online side with the watch-only wallet; the signer checks again.
     Check(PolicyCheckArgs),
@@ -36,6 +40,20 @@ pub struct PolicyShowArgs {
     /// Show the built-in strict policy that `sign` uses without --policy.
     #[arg(long)]
     pub default: bool,
+}
+
+/// `policy pin`.
+#[derive(Debug, Args)]
+pub struct PolicyPinArgs {
+    /// The policy file to pin.
+    #[arg(long, value_name = "POLICY.json")]
+    pub policy: PathBuf,
+    /// Unlock options for the seed file the policy is pinned to.
+    #[command(flatten)]
+    pub unlock: super::SeedUnlock,
+    /// Replace an existing pin.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `policy check`.

@@ -4,7 +4,9 @@ use serde::Serialize;
 use super::carry::read_psbt;
 use super::{print_json, println_out};
 use crate::bundle::{self, Review};
-use crate::cli::policy::{PolicyCheckArgs, PolicyCmd, PolicyFileArg, PolicyShowArgs};
+use crate::cli::policy::{
+    PolicyCheckArgs, PolicyCmd, PolicyFileArg, PolicyPinArgs, PolicyShowArgs,
+};
 use crate::fsutil::read_limited;
 use crate::policy::{PolicyFile, Refusal, Verdict};
 use crate::screen::review_text;
@@ -19,6 +21,7 @@ pub fn run(cmd: PolicyCmd) -> Result<(), Error> {
         PolicyCmd::Show(a) => show(a),
         PolicyCmd::Hash(a) => hash(a),
         PolicyCmd::Check(a) => check(a),
+        PolicyCmd::Pin(a) => pin(a),
     }
 }
 
@@ -34,6 +37,24 @@ fn show(a: PolicyShowArgs) -> Result<(), Error> {
     let text =
         serde_json::to_string_pretty(&f).map_err(|e| Error::Output(std::io::Error::other(e)))?;
     println_out(&text)
+}
+
+fn pin(a: PolicyPinArgs) -> Result<(), Error> {
+    let file = load(&a.policy)?;
+    let path = crate::policy::pin::pin_path(&a.unlock.seed);
+    crate::fsutil::check_output(&path, a.force)?;
+    let u = super::unlock::open(&a.unlock)?;
+    let key = crate::signer::seed_file_mac_key(&u, "policy-pin")?;
+    drop(u);
+    let pin = crate::policy::pin::Pin::new(&file.hash(), &key);
+    let text =
+        serde_json::to_vec_pretty(&pin).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    crate::fsutil::write_output(&path, &text, a.force)?;
+    println_out(&format!(
+        "pinned policy {} to {}",
+        file.hash(),
+        crate::sanitize::escape(&a.unlock.seed.display().to_string())
+    ))
 }
 
 fn hash(a: PolicyFileArg) -> Result<(), Error> {

@@ -77,6 +77,14 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     // One log per seed file: its MAC key comes from the mnemonic alone, so every BIP39
     // passphrase used with this seed file appends to the same verifiable log.
     let mac_key = crate::signer::audit_mac_key(&u)?;
+    // A policy pinned to this seed file: any other policy (or none) is a swapped file.
+    let pin_path = crate::policy::pin::pin_path(&a.unlock.seed);
+    if pin_path.exists() {
+        let pin = crate::policy::pin::Pin::parse(&read_limited(&pin_path, 64 * 1024)?)?;
+        let key = crate::signer::seed_file_mac_key(&u, "policy-pin")?;
+        pin.check(&key, file.as_ref().map(|f| f.hash()).as_deref())?;
+        eprintln!("policy pinned to this seed: verified");
+    }
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;

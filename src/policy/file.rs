@@ -47,6 +47,19 @@ pub enum PolicyError {
         /// What is wrong.
         message: String,
     },
+    /// The seed's policy pin was not made with this seed.
+    #[error(
+        "the policy pin beside the seed was not made with this seed (forged or from another seed)"
+    )]
+    PinForged,
+    /// The policy given is not the one pinned to this seed.
+    #[error("this seed is pinned to policy {pinned}, but {given} was given: the policy file may have been swapped")]
+    PinMismatch {
+        /// Pinned hash.
+        pinned: String,
+        /// Given hash (or "the built-in policy").
+        given: String,
+    },
     /// No rules: nothing could ever be signed.
     #[error("the policy has no rules: nothing would ever be signed")]
     NoRules,

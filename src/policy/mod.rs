@@ -4,6 +4,7 @@
 //! spend cap, destinations). The first rule with no reason to refuse decides.
 pub mod file;
 pub mod limits;
+pub mod pin;
 mod rules;
 mod set;
 

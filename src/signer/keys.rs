@@ -198,6 +198,16 @@ impl KeyChain {
 pub fn audit_mac_key(
     unlocked: &crate::secrets::seedfile::Unlocked,
 ) -> Result<zeroize::Zeroizing<[u8; 32]>, SignError> {
+    seed_file_mac_key(unlocked, "audit-log")
+}
+
+/// A MAC key of the seed file itself (the mnemonic without a BIP39 passphrase) for `purpose`:
+/// records that belong to the seed file (its audit log, its policy pin) whichever passphrase
+/// signs.
+pub fn seed_file_mac_key(
+    unlocked: &crate::secrets::seedfile::Unlocked,
+    purpose: &str,
+) -> Result<zeroize::Zeroizing<[u8; 32]>, SignError> {
     let seed = unlocked.mnemonic.to_seed("", unlocked.info.network);
-    Ok(KeyChain::from_seed(&seed)?.mac_key("audit-log"))
+    Ok(KeyChain::from_seed(&seed)?.mac_key(purpose))
 }

@@ -4,7 +4,7 @@ pub mod keys;
 pub mod sign;
 pub mod verify;
 
-pub use keys::{audit_mac_key, KeyChain};
+pub use keys::{audit_mac_key, seed_file_mac_key, KeyChain};
 pub use sign::{SignOptions, SignReport};
 
 /// Signing errors.
