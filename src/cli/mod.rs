@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod account;
 pub mod address;
+pub mod approve;
 pub mod bundle;
 pub mod log;
 pub mod policy;
@@ -77,6 +78,9 @@ pub enum Command {
     /// Watch-only wallet files: create, list addresses, hand out receive addresses (online side).
     #[command(subcommand)]
     Wallet(WalletCmd),
+    /// A second person's approval of one unsigned transaction (offline, their own seed): review
+    /// it, then sign a statement naming it with BIP322; the signer's policy can require M of N.
+    Approve(approve::ApproveArgs),
     /// The written spend policy: show the built-in one, hash a file, dry-run a PSBT against it.
     #[command(subcommand)]
     Policy(policy::PolicyCmd),

@@ -40,6 +40,10 @@ pub struct SignArgs {
     /// from). Without it the built-in strict policy applies, tuned by the flags below.
     #[arg(long, value_name = "POLICY.json")]
     pub policy: Option<PathBuf>,
+    /// An approval from `airsign approve` (repeatable): a rule with `approvals` counts those
+    /// that verify for exactly this transaction and policy.
+    #[arg(long = "approval", value_name = "FILE")]
+    pub approvals: Vec<PathBuf>,
     /// The audit log every decision is appended to (signed, refused, declined), hash-chained and
     /// MAC'd with a key from the seed. Default: the seed file's path + `.audit.jsonl`. Signing
     /// stops (exit 4) if the log does not verify.

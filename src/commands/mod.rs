@@ -1,6 +1,7 @@
 //! One handler per subcommand: read inputs, call the library, render human text or `--json`.
 mod account;
 mod address;
+mod approve;
 mod bundle;
 mod carry;
 mod demo;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Sign(args) => sign::run(args),
         Command::Policy(cmd) => policy::run(cmd),
+        Command::Approve(args) => approve::run(args),
         Command::Qr(cmd) => qr::run(cmd),
         Command::Demo(args) => demo::run(args),
         Command::Log(cmd) => log::run(cmd),

@@ -80,7 +80,7 @@ fn check(a: PolicyCheckArgs) -> Result<(), Error> {
     let (net, _) = bundle::review::network_for(given, w.as_ref(), &psbt);
     let mut set = file.compile(net)?;
     if let Some(log) = &a.log {
-        set.history = Some(crate::policy::History {
+        set.evidence.history = Some(crate::policy::History {
             spends: crate::audit::signed_spends(log, None)?,
             now: crate::time::parse_rfc3339(&crate::time::now_rfc3339()).unwrap_or(0),
         });

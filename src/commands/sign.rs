@@ -106,7 +106,7 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         None => builtin(&a).into(),
     };
     // Velocity limits count what this seed signed before, from its (verified) log.
-    policy.history = Some(crate::policy::History {
+    policy.evidence.history = Some(crate::policy::History {
         spends: crate::audit::signed_spends(&log_path, Some(&mac_key))?,
         now: crate::time::parse_rfc3339(&crate::time::now_rfc3339()).unwrap_or(0),
     });
@@ -114,6 +114,37 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         eprintln!("policy {h}");
     }
     let reviewed = Reviewed::new(psbt, &keys, &policy.review_options());
+    if !a.approvals.is_empty() {
+        let mut given = Vec::new();
+        for p in &a.approvals {
+            let text = String::from_utf8_lossy(&read_limited(p, 64 * 1024)?).into_owned();
+            match crate::policy::approval::Approval::parse(&text) {
+                Ok(ap) => given.push(ap),
+                Err(e) => eprintln!(
+                    "airsign: warning: {}: {}",
+                    crate::sanitize::escape(&p.display().to_string()),
+                    crate::sanitize::escape(&e)
+                ),
+            }
+        }
+        let expected = crate::policy::approval::statement(
+            reviewed.review(),
+            &reviewed.psbt_sha256().to_string(),
+            policy.hash.as_deref(),
+        );
+        let (ok, problems) = crate::policy::approval::verify(
+            &given,
+            &expected,
+            crate::bundle::KeySource::network(&keys),
+        );
+        for p in &problems {
+            eprintln!("airsign: warning: {p}");
+        }
+        for who in &ok {
+            eprintln!("approval verified: {who}");
+        }
+        policy.evidence.approvers = ok;
+    }
     let mut shown = false;
     let outcome = session::decide(
         &reviewed,

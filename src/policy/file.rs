@@ -140,9 +140,9 @@ pub struct RuleFile {
     /// `foreign-inputs`); never an integrity failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow: Option<Vec<String>>,
-    /// Approvals by other keys (needs BIP322 approvals).
+    /// Approvals by other keys: `{"min": M, "keys": [ADDRESS, …]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approvals: Option<serde_json::Value>,
+    pub approvals: Option<ApprovalsRule>,
     /// Delay window (needs the audit log).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<serde_json::Value>,
@@ -152,6 +152,16 @@ pub struct RuleFile {
     /// Whether a person must confirm at the terminal (`sign --yes` is refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_confirmation: Option<bool>,
+}
+
+/// `{"min": M, "keys": [ADDRESS, …]}`: M distinct listed addresses must approve.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalsRule {
+    /// How many distinct listed approvers are needed.
+    pub min: usize,
+    /// The approvers' addresses (each signs with BIP322).
+    pub keys: Vec<String>,
 }
 
 /// Where a rule lets money go.
@@ -218,7 +228,7 @@ impl PolicyFile {
             rules,
             network: self.network,
             hash: Some(self.hash()),
-            history: None,
+            evidence: Default::default(),
         })
     }
 }
@@ -233,9 +243,6 @@ impl RuleFile {
         };
         if self.wallets.is_some() {
             return Err(unsupported("wallets", "it needs registered wallets"));
-        }
-        if self.approvals.is_some() {
-            return Err(unsupported("approvals", "it needs BIP322 approvals"));
         }
         if self.delay.is_some() {
             return Err(unsupported(
@@ -317,6 +324,25 @@ impl RuleFile {
         }
         p.actions = actions;
         p.max_spend = self.max_spend_per_tx;
+        if let Some(ap) = &self.approvals {
+            let mut keys = BTreeSet::new();
+            for k in &ap.keys {
+                let a = parse_address(k, network)
+                    .map_err(|e| field("approvals", escape(&e.to_string())))?;
+                keys.insert(a.to_string());
+            }
+            if ap.min == 0 || ap.min > keys.len() {
+                return Err(field(
+                    "approvals",
+                    format!(
+                        "min {} must be 1 to the {} distinct keys listed",
+                        ap.min,
+                        keys.len()
+                    ),
+                ));
+            }
+            p.approvals = Some((ap.min, keys));
+        }
         if let Some(v) = &self.velocity {
             if v.window_hours == 0 {
                 return Err(field("velocity", "window_hours must be at least 1".into()));
@@ -385,7 +411,6 @@ mod tests {
     fn fields_that_need_later_parts_are_refused_not_ignored() {
         for field in [
             r#""wallets":["treasury"]"#,
-            r#""approvals":{"min":2,"keys":[]}"#,
             r#""delay":{"hours":24}"#,
             r#""anomaly":{}"#,
         ] {

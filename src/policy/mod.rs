@@ -2,6 +2,7 @@
 //! default); each rule sees the review's integrity failures (always refused: no setting can relax
 //! one), its facts (each refused, warned about or accepted by code) and its numbers (fee limits,
 //! spend cap, destinations). The first rule with no reason to refuse decides.
+pub mod approval;
 pub mod file;
 pub mod limits;
 pub mod pin;
@@ -23,6 +24,15 @@ pub struct History {
     pub spends: Vec<(u64, u64)>,
     /// Now, in unix seconds.
     pub now: u64,
+}
+
+/// What the signer knows besides the transaction: its history and the approvals it was given.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// Signed spends from the audit log (velocity).
+    pub history: Option<History>,
+    /// Addresses whose approval of exactly this transaction verified.
+    pub approvers: std::collections::BTreeSet<String>,
 }
 
 /// What the policy does with a fact.
@@ -95,6 +105,8 @@ pub struct Policy {
     pub max_spend: Option<u64>,
     /// Most sats leaving over a window: (max, hours), counted from the audit log.
     pub velocity: Option<(u64, u32)>,
+    /// Approvals needed: (min, the approvers' addresses).
+    pub approvals: Option<(usize, std::collections::BTreeSet<String>)>,
     /// Allowed destinations.
     pub destinations: Option<file::Destinations>,
     /// Most outputs.
@@ -117,6 +129,7 @@ impl Default for Policy {
             warnings_ok: true,
             max_spend: None,
             velocity: None,
+            approvals: None,
             destinations: None,
             max_outputs: None,
             require_rbf: false,
@@ -233,7 +246,7 @@ pub fn evaluate(review: &Review, policy: &Policy) -> Verdict {
 
 /// Evaluate with the signer's history of signed spends ((unix time, sats leaving), from the
 /// audit log), which velocity limits need.
-pub fn evaluate_with(review: &Review, policy: &Policy, history: Option<&History>) -> Verdict {
+pub fn evaluate_with(review: &Review, policy: &Policy, evidence: Option<&Evidence>) -> Verdict {
     let mut v = Verdict {
         refuse: review
             .integrity
@@ -275,7 +288,7 @@ pub fn evaluate_with(review: &Review, policy: &Policy, history: Option<&History>
         ));
     }
     policy.limits.check(review, &mut v);
-    rules::check(policy, review, history, &mut v);
+    rules::check(policy, review, evidence, &mut v);
     if !policy.warnings_ok {
         // A written rule refuses every warning it does not accept by code.
         for w in std::mem::take(&mut v.warnings) {

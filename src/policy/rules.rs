@@ -1,6 +1,6 @@
 //! The checks a written rule adds to the strict default: a spend cap, a destination allowlist,
 //! output count, RBF and locktime. Each refusal names the rule, the field and the numbers.
-use super::{Class, History, Policy, Reason, Verdict};
+use super::{Class, Evidence, Policy, Reason, Verdict};
 use crate::bundle::review::{OutputKind, Review};
 
 fn btc(sats: u64) -> String {
@@ -16,8 +16,22 @@ fn refuse(v: &mut Verdict, code: &'static str, message: String, hint: String) {
     });
 }
 
-pub(super) fn check(p: &Policy, r: &Review, history: Option<&History>, v: &mut Verdict) {
+pub(super) fn check(p: &Policy, r: &Review, evidence: Option<&Evidence>, v: &mut Verdict) {
     let rule = &p.name;
+    let history = evidence.and_then(|e| e.history.as_ref());
+    if let Some((min, keys)) = &p.approvals {
+        let have = evidence
+            .map(|e| e.approvers.intersection(keys).count())
+            .unwrap_or(0);
+        if have < *min {
+            refuse(
+                v,
+                "approvals-missing",
+                format!("rule '{rule}' needs {min} approvals from its listed keys; {have} verified for this exact transaction"),
+                "Each approver runs `airsign approve` on this same PSBT (and policy); pass their files with sign --approval.".into(),
+            );
+        }
+    }
     if let Some((max, hours)) = p.velocity {
         match history {
             None => refuse(

@@ -2,7 +2,7 @@
 //! no reason to refuse decides; when none does, every rule's reasons are given, each named.
 use bitcoin::Network;
 
-use super::{evaluate_with, Class, History, Policy, Reason, Verdict};
+use super::{evaluate_with, Class, Evidence, Policy, Reason, Verdict};
 use crate::bundle::review::{Review, ReviewOptions};
 
 /// Rules in order, as the session evaluates them.
@@ -14,8 +14,8 @@ pub struct PolicySet {
     pub network: Option<Network>,
     /// SHA-256 of the policy file (none for the built-in policy).
     pub hash: Option<String>,
-    /// Signed spends so far, from the audit log (for velocity limits).
-    pub history: Option<History>,
+    /// The signer's history and the approvals it was given.
+    pub evidence: Evidence,
 }
 
 impl From<Policy> for PolicySet {
@@ -24,7 +24,7 @@ impl From<Policy> for PolicySet {
             rules: vec![p],
             network: None,
             hash: None,
-            history: None,
+            evidence: Evidence::default(),
         }
     }
 }
@@ -67,7 +67,7 @@ impl PolicySet {
         // A policy for another network allows nothing.
         let wrong_network = !all.is_empty();
         for rule in &self.rules {
-            let mut v = evaluate_with(review, rule, self.history.as_ref());
+            let mut v = evaluate_with(review, rule, Some(&self.evidence));
             v.policy_hash = self.hash.clone();
             if v.refuse.is_empty() && !wrong_network {
                 return v;

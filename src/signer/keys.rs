@@ -211,3 +211,31 @@ pub fn seed_file_mac_key(
     let seed = unlocked.mnemonic.to_seed("", unlocked.info.network);
     Ok(KeyChain::from_seed(&seed)?.mac_key(purpose))
 }
+
+impl KeyChain {
+    /// A BIP322 (simple) signature of `message` by our single-sig address at `path` (P2WPKH or
+    /// P2TR by `script`). Returns the address and the signature. For approvals and key checks.
+    pub fn sign_message(
+        &self,
+        path: &DerivationPath,
+        script: crate::wallet::ScriptType,
+        message: &[u8],
+    ) -> Result<(bitcoin::Address, String), SignError> {
+        use crate::bundle::KeySource;
+        let key = self.signing_key(path)?;
+        let pk = key.0.public_key(&self.secp);
+        let spk = crate::wallet::ownership::single_sig_script(
+            &Secp256k1::verification_only(),
+            script,
+            &pk,
+        )
+        .ok_or(SignError::Message(
+            "only single-sig addresses sign messages".into(),
+        ))?;
+        let address = bitcoin::Address::from_script(&spk, self.network())
+            .map_err(|e| SignError::Message(e.to_string()))?;
+        let sig = crate::message::sign_simple(&spk, &key.0, message)
+            .map_err(|e| SignError::Message(e.to_string()))?;
+        Ok((address, sig))
+    }
+}

@@ -36,6 +36,9 @@ pub enum SignError {
     /// Building an export from our keys failed.
     #[error(transparent)]
     Wallet(#[from] crate::wallet::WalletError),
+    /// A message signature could not be made.
+    #[error("cannot sign the message: {0}")]
+    Message(String),
     /// The PSBT handed to the signer is not the one that was reviewed and shown.
     #[error("the PSBT to sign is not the PSBT that was reviewed; nothing was signed")]
     ReviewMismatch,

@@ -1,0 +1,110 @@
+//! `airsign approve`: review the same PSBT on the approver's own offline airsign, then sign the
+//! approval statement with BIP322 by the approver's address.
+use std::io::{BufRead, Write};
+
+use serde::Serialize;
+
+use super::carry::{read_psbt, show_outputs};
+use super::{print_json, unlock};
+use crate::bundle::{ReviewOptions, Reviewed};
+use crate::cli::approve::ApproveArgs;
+use crate::fsutil::{check_output, read_limited, write_output};
+use crate::policy::approval::{statement, Approval};
+use crate::policy::PolicyFile;
+use crate::screen::review_text;
+use crate::secrets::SecretError;
+use crate::signer::KeyChain;
+use crate::transport::frames::Kind;
+use crate::wallet::ScriptType;
+use crate::Error;
+
+fn confirm(bundle_id: &str) -> Result<bool, Error> {
+    let mut tty = crate::secrets::prompt::tty()
+        .map_err(|_| SecretError::NoTty("confirmation (use --yes in scripts)"))?;
+    write!(tty, "Approve bundle {bundle_id}? Type yes to approve: ")
+        .map_err(|e| Error::io("write", "/dev/tty", e))?;
+    let mut line = String::new();
+    std::io::BufReader::new(tty)
+        .read_line(&mut line)
+        .map_err(|e| Error::io("read", "/dev/tty", e))?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}
+
+pub fn run(a: ApproveArgs) -> Result<(), Error> {
+    super::json_owns_stdout(a.json, a.out.as_deref())?;
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
+    let policy_hash = match &a.policy {
+        Some(p) => Some(PolicyFile::parse(&read_limited(p, 1024 * 1024)?)?.hash()),
+        None => None,
+    };
+    let (psbt, _, _) = read_psbt(a.input.as_deref(), &a.scan)?;
+    let u = unlock::open(&a.unlock)?;
+    let seed = unlock::seed(&a.unlock, &u)?;
+    drop(u);
+    let keys = KeyChain::from_seed(&seed)?;
+    drop(seed);
+    // The approver's own review: their keys own nothing here, so change is judged by the
+    // signer; the approver reads what leaves, the fee and the bundle id.
+    let reviewed = Reviewed::new(psbt, &keys, &ReviewOptions::default());
+    let review = reviewed.review();
+    eprint!("{}", review_text(review, None));
+    let path = match &a.path {
+        Some(p) => p.parse().map_err(|_| {
+            Error::Usage(format!(
+                "not a derivation path: {}",
+                crate::sanitize::escape(p)
+            ))
+        })?,
+        None => {
+            let net = crate::bundle::KeySource::network(&keys);
+            format!(
+                "m/84'/{}'/0'/0/0",
+                crate::wallet::script_type::coin_type(net)
+            )
+            .parse()
+            .map_err(|_| Error::Usage("bad default path".into()))?
+        }
+    };
+    if !a.yes && !confirm(&review.bundle_id.to_string())? {
+        return Err(crate::session::declined().into());
+    }
+    let text = statement(
+        review,
+        &reviewed.psbt_sha256().to_string(),
+        policy_hash.as_deref(),
+    );
+    let (address, signature) = keys.sign_message(&path, ScriptType::Wpkh, text.as_bytes())?;
+    drop(keys);
+    let approval = Approval {
+        statement: text,
+        address: address.to_string(),
+        signature,
+    };
+    let body = approval.to_text();
+    if let Some(out) = &a.out {
+        write_output(out, body.as_bytes(), a.force)?;
+    }
+    show_outputs(body.as_bytes(), Kind::Text, &a.qr, a.force)?;
+    if a.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            bundle_id: String,
+            address: &'a str,
+            statement: &'a str,
+            signature: &'a str,
+        }
+        return print_json(&Out {
+            bundle_id: review.bundle_id.to_string(),
+            address: &approval.address,
+            statement: &approval.statement,
+            signature: &approval.signature,
+        });
+    }
+    eprintln!(
+        "approved bundle {} as {} — carry the approval to the signer (sign --approval FILE)",
+        review.bundle_id, approval.address
+    );
+    Ok(())
+}
