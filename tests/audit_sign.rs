@@ -159,3 +159,85 @@ fn demo_descriptor() -> String {
         .multipath
         .unwrap()
 }
+
+#[test]
+fn a_delay_window_records_pending_first_and_signs_only_after_it() {
+    use airsign::audit::{EntryDraft, Event, Log};
+    use airsign::bundle::{self, ReviewOptions, Reviewed};
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"slow","delay":{"hours":24},"warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let p = format!("--policy {}", q(&policy));
+    let log = d.join("demo-seed.age.audit.jsonl");
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("a.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("[delay-started]"), "{err}");
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["event"], "pending");
+    // Presented again at once: still waiting.
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("a.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("[delay-not-elapsed]"), "{err}");
+    assert!(!d.join("a.psbt").exists());
+
+    // A fresh log whose pending entry is two days old (written by the seed's holder, with its
+    // MAC key): the window has passed and the same PSBT signs.
+    std::fs::remove_file(&log).unwrap();
+    let keys = airsign::signer::KeyChain::from_seed(
+        &airsign::secrets::Mnemonic::parse(airsign::wallet::fixture::TEST_MNEMONIC)
+            .unwrap()
+            .to_seed("", bitcoin::Network::Regtest),
+    )
+    .unwrap();
+    let (psbt, _, _) =
+        bundle::decode(&std::fs::read(d.join("wpkh-unsigned.psbt")).unwrap()).unwrap();
+    let reviewed = Reviewed::new(psbt, &keys, &ReviewOptions::default());
+    let draft = EntryDraft::from_review(
+        reviewed.review(),
+        reviewed.psbt_sha256(),
+        Event::Pending,
+        "pending",
+        vec![],
+        "",
+        Some("slow"),
+    );
+    let two_days_ago = airsign::time::rfc3339(
+        airsign::time::parse_rfc3339(&airsign::time::now_rfc3339()).unwrap() - 48 * 3600,
+    );
+    let mut l = Log::open(&log).unwrap();
+    l.append_at(draft, Some(&keys.mac_key("audit-log")), two_days_ago)
+        .unwrap();
+    drop(l);
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("a.psbt"))),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(d.join("a.psbt").exists());
+}

@@ -454,6 +454,25 @@ pub fn signed_spends(
         .collect())
 }
 
+/// When `txid` was first recorded as pending in a verified log (unix seconds), for delay
+/// windows: the earliest pending entry for it.
+pub fn pending_since(
+    path: &Path,
+    txid: &str,
+    mac_key: Option<&[u8; 32]>,
+) -> Result<Option<u64>, AuditError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    verify(path, mac_key)?;
+    Ok(read_lines(path)?
+        .into_iter()
+        .filter_map(|l| l.entry.ok())
+        .filter(|e| e.event == Event::Pending && e.txid == txid)
+        .filter_map(|e| crate::time::parse_rfc3339(&e.time))
+        .min())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

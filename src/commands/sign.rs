@@ -114,6 +114,11 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         eprintln!("policy {h}");
     }
     let reviewed = Reviewed::new(psbt, &keys, &policy.review_options());
+    policy.evidence.pending_since = crate::audit::pending_since(
+        &log_path,
+        &reviewed.review().txid.to_string(),
+        Some(&mac_key),
+    )?;
     if !a.approvals.is_empty() {
         let mut given = Vec::new();
         for p in &a.approvals {

@@ -143,9 +143,10 @@ pub struct RuleFile {
     /// Approvals by other keys: `{"min": M, "keys": [ADDRESS, …]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvals: Option<ApprovalsRule>,
-    /// Delay window (needs the audit log).
+    /// Delay window: `{"hours": H}`: refused and recorded as pending the first time, signed only
+    /// when presented again after H hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delay: Option<serde_json::Value>,
+    pub delay: Option<DelayRule>,
     /// Anomaly handling (needs the audit log's history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anomaly: Option<serde_json::Value>,
@@ -162,6 +163,14 @@ pub struct ApprovalsRule {
     pub min: usize,
     /// The approvers' addresses (each signs with BIP322).
     pub keys: Vec<String>,
+}
+
+/// `{"hours": H}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DelayRule {
+    /// Hours between the first presentation and signing.
+    pub hours: u32,
 }
 
 /// Where a rule lets money go.
@@ -244,12 +253,6 @@ impl RuleFile {
         if self.wallets.is_some() {
             return Err(unsupported("wallets", "it needs registered wallets"));
         }
-        if self.delay.is_some() {
-            return Err(unsupported(
-                "delay",
-                "it needs the audit log's pending entries",
-            ));
-        }
         if self.anomaly.is_some() {
             return Err(unsupported("anomaly", "it needs the audit log's history"));
         }
@@ -324,6 +327,12 @@ impl RuleFile {
         }
         p.actions = actions;
         p.max_spend = self.max_spend_per_tx;
+        if let Some(d) = &self.delay {
+            if d.hours == 0 {
+                return Err(field("delay", "hours must be at least 1".into()));
+            }
+            p.delay_hours = Some(d.hours);
+        }
         if let Some(ap) = &self.approvals {
             let mut keys = BTreeSet::new();
             for k in &ap.keys {
@@ -409,11 +418,7 @@ mod tests {
 
     #[test]
     fn fields_that_need_later_parts_are_refused_not_ignored() {
-        for field in [
-            r#""wallets":["treasury"]"#,
-            r#""delay":{"hours":24}"#,
-            r#""anomaly":{}"#,
-        ] {
+        for field in [r#""wallets":["treasury"]"#, r#""anomaly":{}"#] {
             let f = parse(&format!(
                 r#"{{"version":1,"rules":[{{"name":"r",{field}}}]}}"#
             ))

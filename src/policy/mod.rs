@@ -6,7 +6,7 @@ pub mod approval;
 pub mod file;
 pub mod limits;
 pub mod pin;
-mod rules;
+pub mod rules;
 mod set;
 
 use serde::Serialize;
@@ -33,6 +33,8 @@ pub struct Evidence {
     pub history: Option<History>,
     /// Addresses whose approval of exactly this transaction verified.
     pub approvers: std::collections::BTreeSet<String>,
+    /// When this transaction was first presented and recorded as pending (unix seconds).
+    pub pending_since: Option<u64>,
 }
 
 /// What the policy does with a fact.
@@ -105,6 +107,8 @@ pub struct Policy {
     pub max_spend: Option<u64>,
     /// Most sats leaving over a window: (max, hours), counted from the audit log.
     pub velocity: Option<(u64, u32)>,
+    /// Hours between a bundle's first presentation (recorded as pending) and its signing.
+    pub delay_hours: Option<u32>,
     /// Approvals needed: (min, the approvers' addresses).
     pub approvals: Option<(usize, std::collections::BTreeSet<String>)>,
     /// Allowed destinations.
@@ -130,6 +134,7 @@ impl Default for Policy {
             max_spend: None,
             velocity: None,
             approvals: None,
+            delay_hours: None,
             destinations: None,
             max_outputs: None,
             require_rbf: false,

@@ -3,6 +3,9 @@
 use super::{Class, Evidence, Policy, Reason, Verdict};
 use crate::bundle::review::{OutputKind, Review};
 
+/// The refusal that starts a delay window: the session records it as pending, not refused.
+pub const DELAY_STARTED: &str = "delay-started";
+
 fn btc(sats: u64) -> String {
     format!("{}.{:08} BTC", sats / 100_000_000, sats % 100_000_000)
 }
@@ -19,6 +22,25 @@ fn refuse(v: &mut Verdict, code: &'static str, message: String, hint: String) {
 pub(super) fn check(p: &Policy, r: &Review, evidence: Option<&Evidence>, v: &mut Verdict) {
     let rule = &p.name;
     let history = evidence.and_then(|e| e.history.as_ref());
+    if let Some(hours) = p.delay_hours {
+        let now = history.map(|h| h.now).unwrap_or(0);
+        let window = u64::from(hours) * 3600;
+        match evidence.and_then(|e| e.pending_since) {
+            None => refuse(
+                v,
+                DELAY_STARTED,
+                format!("rule '{rule}' delays signing by {hours} h: recorded as pending; signable from {}", crate::time::rfc3339(now + window)),
+                format!("Present the same PSBT again after {}.", crate::time::rfc3339(now + window)),
+            ),
+            Some(t) if now < t + window => refuse(
+                v,
+                "delay-not-elapsed",
+                format!("rule '{rule}' delays signing by {hours} h: pending since {}, signable from {}", crate::time::rfc3339(t), crate::time::rfc3339(t + window)),
+                format!("Present the same PSBT again after {}.", crate::time::rfc3339(t + window)),
+            ),
+            Some(_) => {}
+        }
+    }
     if let Some((min, keys)) = &p.approvals {
         let have = evidence
             .map(|e| e.approvers.intersection(keys).count())

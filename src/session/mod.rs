@@ -112,6 +112,15 @@ pub fn record(
     use crate::audit::{EntryDraft, Event, Reason as Logged};
     let (event, decision, reasons) = match &outcome.decision {
         Decision::Signed { .. } => (Event::Signed, "signed", &outcome.verdict.warnings),
+        // A refusal whose only reason is a delay starting is the start of a wait, not a no.
+        Decision::Refused(r)
+            if !r.reasons.is_empty()
+                && r.reasons
+                    .iter()
+                    .all(|x| x.code == crate::policy::rules::DELAY_STARTED) =>
+        {
+            (Event::Pending, "pending", &r.reasons)
+        }
         Decision::Refused(r) => (Event::Refused, "refused", &r.reasons),
         Decision::Declined => (Event::Declined, "declined", &outcome.verdict.refuse),
     };
