@@ -203,6 +203,12 @@ fn a_delay_window_records_pending_first_and_signs_only_after_it() {
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("[delay-not-elapsed]"), "{err}");
     assert!(!d.join("a.psbt").exists());
+    // What waits, and until when.
+    let o = sh(&format!("{} log pending {}", q(&bin()), q(&log)));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("signable from"), "{out}");
+    assert_eq!(out.lines().count(), 1, "one bundle waits: {out}");
 
     // A fresh log whose pending entry is two days old (written by the seed's holder, with its
     // MAC key): the window has passed and the same PSBT signs.

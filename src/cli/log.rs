@@ -42,6 +42,12 @@ pub enum LogCmd {
     ///   12 entries, tail hash 3f9a… (chain checked; MACs not checked)
     #[command(verbatim_doc_comment)]
     Tail(LogFileArgs),
+    /// List the bundles waiting out a policy delay: recorded as pending and not signed since,
+    /// with when each becomes signable. The chain is verified first.
+    ///
+    ///   airsign log pending seed.age.audit.jsonl
+    #[command(verbatim_doc_comment)]
+    Pending(LogFileArgs),
 }
 
 /// `log verify`.

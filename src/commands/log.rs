@@ -20,6 +20,7 @@ pub fn run(cmd: LogCmd) -> Result<(), Error> {
         }
         LogCmd::Tail(a) => verify(a, true, None),
         LogCmd::Show(a) => show(a),
+        LogCmd::Pending(a) => pending(a),
     }
 }
 
@@ -171,4 +172,59 @@ fn row(e: &Entry) -> String {
         ));
     }
     row
+}
+
+/// One bundle waiting out a delay.
+#[derive(Serialize)]
+struct Waiting<'a> {
+    bundle_id: &'a str,
+    txid: &'a str,
+    since: &'a str,
+    rule: Option<&'a str>,
+    reason: String,
+}
+
+fn pending(a: LogFileArgs) -> Result<(), Error> {
+    audit::verify(&a.file, None)?;
+    let entries: Vec<Entry> = audit::read_lines(&a.file)?
+        .into_iter()
+        .filter_map(|l| l.entry.ok())
+        .collect();
+    let signed: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| e.event == audit::Event::Signed)
+        .map(|e| e.txid.as_str())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let waiting: Vec<Waiting> = entries
+        .iter()
+        .filter(|e| e.event == audit::Event::Pending && !signed.contains(e.txid.as_str()))
+        .filter(|e| seen.insert(e.txid.as_str()))
+        .map(|e| Waiting {
+            bundle_id: &e.bundle_id,
+            txid: &e.txid,
+            since: &e.time,
+            rule: e.rule.as_deref(),
+            reason: e
+                .reasons
+                .first()
+                .map(|r| escape(&r.message))
+                .unwrap_or_default(),
+        })
+        .collect();
+    if a.json {
+        return print_json(&waiting);
+    }
+    if waiting.is_empty() {
+        return println_out("nothing is waiting");
+    }
+    for w in &waiting {
+        println_out(&format!(
+            "{}  since {}  {}",
+            escape(w.bundle_id),
+            escape(w.since),
+            w.reason
+        ))?;
+    }
+    Ok(())
 }
