@@ -1,6 +1,5 @@
 //! `airsign approve`: review the same PSBT on the approver's own offline airsign, then sign the
 //! approval statement with BIP322 by the approver's address.
-use std::io::{BufRead, Write};
 
 use serde::Serialize;
 
@@ -12,23 +11,10 @@ use crate::fsutil::{check_output, read_limited, write_output};
 use crate::policy::approval::{statement, Approval};
 use crate::policy::PolicyFile;
 use crate::screen::review_text;
-use crate::secrets::SecretError;
 use crate::signer::KeyChain;
 use crate::transport::frames::Kind;
 use crate::wallet::ScriptType;
 use crate::Error;
-
-fn confirm(bundle_id: &str) -> Result<bool, Error> {
-    let mut tty = crate::secrets::prompt::tty()
-        .map_err(|_| SecretError::NoTty("confirmation (use --yes in scripts)"))?;
-    write!(tty, "Approve bundle {bundle_id}? Type yes to approve: ")
-        .map_err(|e| Error::io("write", "/dev/tty", e))?;
-    let mut line = String::new();
-    std::io::BufReader::new(tty)
-        .read_line(&mut line)
-        .map_err(|e| Error::io("read", "/dev/tty", e))?;
-    Ok(line.trim().eq_ignore_ascii_case("yes"))
-}
 
 pub fn run(a: ApproveArgs) -> Result<(), Error> {
     super::json_owns_stdout(a.json, a.out.as_deref())?;
@@ -67,7 +53,12 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
             .map_err(|_| Error::Usage("bad default path".into()))?
         }
     };
-    if !a.yes && !confirm(&review.bundle_id.to_string())? {
+    if !a.yes
+        && !super::confirm_yes(&format!(
+            "Approve bundle {}? Type yes to approve: ",
+            review.bundle_id
+        ))?
+    {
         return Err(crate::session::declined().into());
     }
     let text = statement(

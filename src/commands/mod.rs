@@ -108,3 +108,17 @@ pub(crate) fn json_owns_stdout(json: bool, out: Option<&std::path::Path>) -> Res
     }
     Ok(())
 }
+
+/// Ask on the terminal (never stdin: a script's input must not answer for a person); true only
+/// for `yes`.
+pub(crate) fn confirm_yes(question: &str) -> Result<bool, Error> {
+    use std::io::BufRead;
+    let mut tty = crate::secrets::prompt::tty()
+        .map_err(|_| crate::secrets::SecretError::NoTty("confirmation (use --yes in scripts)"))?;
+    write!(tty, "{question}").map_err(|e| Error::io("write", "/dev/tty", e))?;
+    let mut line = String::new();
+    std::io::BufReader::new(tty)
+        .read_line(&mut line)
+        .map_err(|e| Error::io("read", "/dev/tty", e))?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}

@@ -1,5 +1,4 @@
 //! `airsign sign`: read the PSBT and the seed, run the one signing session, render, write.
-use std::io::{BufRead, Write};
 
 use serde::Serialize;
 
@@ -10,7 +9,6 @@ use crate::cli::SignArgs;
 use crate::fsutil::{self, read_limited, write_output};
 use crate::policy::{Limits, Policy, PolicyFile, PolicySet, Verdict};
 use crate::screen::review_text;
-use crate::secrets::SecretError;
 use crate::session::{self, Decision};
 use crate::signer::{KeyChain, SignOptions};
 use crate::Error;
@@ -25,18 +23,6 @@ struct SignOut<'a> {
     out: String,
     review: &'a Review,
     verdict: &'a Verdict,
-}
-
-fn confirm(bundle_id: &str) -> Result<bool, Error> {
-    let mut tty = crate::secrets::prompt::tty()
-        .map_err(|_| SecretError::NoTty("confirmation (use --yes in scripts)"))?;
-    write!(tty, "Sign bundle {bundle_id}? Type yes to sign: ")
-        .map_err(|e| Error::io("write", "/dev/tty", e))?;
-    let mut line = String::new();
-    std::io::BufReader::new(tty)
-        .read_line(&mut line)
-        .map_err(|e| Error::io("read", "/dev/tty", e))?;
-    Ok(line.trim().eq_ignore_ascii_case("yes"))
 }
 
 /// Where the audit log lives by default: beside the seed file.
@@ -162,7 +148,10 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
             if a.yes && !verdict.require_confirmation {
                 return Ok(true);
             }
-            confirm(&r.review().bundle_id.to_string())
+            super::confirm_yes(&format!(
+                "Sign bundle {}? Type yes to sign: ",
+                r.review().bundle_id
+            ))
         },
         SignOptions {
             deterministic: a.deterministic,
