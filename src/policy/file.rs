@@ -182,9 +182,63 @@ pub struct Destinations {
     pub scripts: BTreeSet<ScriptBuf>,
 }
 
+/// Any JSON value, refusing a key that appears twice in one object: serde_json keeps the last,
+/// so `"max_spend_per_tx": 1, "max_spend_per_tx": 100000000000` would enforce what a reader of
+/// the first line does not see.
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut seen = BTreeSet::new();
+        while let Some(k) = m.next_key::<String>()? {
+            if !seen.insert(k.clone()) {
+                return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
+            }
+            m.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+        while s.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+}
+
 impl PolicyFile {
     /// Parse and check a policy file.
     pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
+        serde_json::from_slice::<NoDuplicateKeys>(bytes)
+            .map_err(|e| PolicyError::Parse(escape(&e.to_string())))?;
         let v: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| PolicyError::Parse(escape(&e.to_string())))?;
         match v.get("version") {
@@ -323,6 +377,14 @@ impl RuleFile {
             }
         }
         for code in self.allow.iter().flatten() {
+            if !crate::bundle::review::FACT_CODES.contains(&code.as_str())
+                && !super::limits::LIMIT_CODES.contains(&code.as_str())
+            {
+                return Err(field(
+                    "allow",
+                    format!("{} is not a fact or warning code (docs/review-codes.md); integrity failures can never be allowed", escape(code)),
+                ));
+            }
             actions.insert(code.clone(), Action::Accept);
         }
         p.actions = actions;
@@ -397,6 +459,28 @@ mod tests {
 
     fn parse(s: &str) -> Result<PolicyFile, PolicyError> {
         PolicyFile::parse(s.as_bytes())
+    }
+
+    #[test]
+    fn a_field_given_twice_is_an_error_not_the_last_value() {
+        let e = parse(r#"{"version":1,"rules":[{"name":"x","max_spend_per_tx":1,"max_spend_per_tx":100000000000}]}"#).unwrap_err();
+        assert!(
+            e.to_string().contains("duplicate field `max_spend_per_tx`"),
+            "{e}"
+        );
+        assert!(parse(r#"{"version":1,"rules":[{"name":"a"}],"rules":[{"name":"b"}]}"#).is_err());
+    }
+
+    #[test]
+    fn allow_takes_only_known_fact_codes() {
+        let f = parse(r#"{"version":1,"rules":[{"name":"x","allow":["witness-utxo-mismatch"]}]}"#)
+            .unwrap();
+        assert!(f.compile(Network::Regtest).is_err());
+        let f = parse(r#"{"version":1,"rules":[{"name":"x","allow":["bogus-code"]}]}"#).unwrap();
+        assert!(f.compile(Network::Regtest).is_err());
+        let f = parse(r#"{"version":1,"rules":[{"name":"x","allow":["dust-output","fee-rate"]}]}"#)
+            .unwrap();
+        assert!(f.compile(Network::Regtest).is_ok());
     }
 
     #[test]

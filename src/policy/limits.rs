@@ -3,6 +3,9 @@
 use super::{Class, Reason, Verdict};
 use crate::bundle::review::Review;
 
+/// The limit codes (warnings above the warning level can be accepted by a rule's `allow`).
+pub const LIMIT_CODES: &[&str] = &["fee-absolute", "fee-rate", "fee-percent"];
+
 /// Default refusal above this many sats of fee.
 pub const DEFAULT_MAX_FEE_SATS: u64 = 1_000_000;
 /// Default refusal above this share of the amount sent, percent.

@@ -26,6 +26,31 @@ pub use reviewed::Reviewed;
 pub use totals::MAX_MONEY;
 pub use watch_only::review_watch_only as watch_only;
 
+/// Every fact code the review can report (the policy may accept these; never integrity codes).
+pub const FACT_CODES: &[&str] = &[
+    "sighash-not-all",
+    "no-non-witness-utxo",
+    "foreign-inputs",
+    "fee-unknown",
+    "own-key-off-branch",
+    "op-return-value",
+    "tx-nonstandard-weight",
+    "op-return",
+    "change-index-high",
+    "receive-index-high",
+    "relative-timelock",
+    "nonstandard-version",
+    "fee-rate-below-relay",
+    "locktime-far",
+    "unproven-amounts",
+    "key-not-committed",
+    "output-claim-false",
+    "own-key-other-account",
+    "dust-output",
+    "same-script-twice",
+    "path-too-deep",
+];
+
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):
 /// a hostile PSBT could otherwise make us derive thousands of 255-step paths.
 pub const MAX_PATH_DEPTH: usize = 8;
