@@ -181,3 +181,29 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The session's outcomes map to the public exit codes here, and only here.
+    #[test]
+    fn session_outcomes_have_their_exit_codes() {
+        assert_eq!(
+            Error::from(crate::session::declined()).exit_code(),
+            EXIT_REFUSED
+        );
+        assert_eq!(
+            Error::from(SignError::ReviewMismatch).exit_code(),
+            EXIT_INTEGRITY
+        );
+        assert_eq!(
+            Error::from(SignError::VerifyFailed {
+                input: 0,
+                reason: String::new()
+            })
+            .exit_code(),
+            EXIT_INTEGRITY
+        );
+    }
+}

@@ -59,14 +59,13 @@ fn mac_key(
     seed: &std::path::Path,
     a: &crate::cli::log::LogVerifyArgs,
 ) -> Result<zeroize::Zeroizing<[u8; 32]>, Error> {
-    let u = crate::cli::SeedUnlock {
-        seed: seed.to_owned(),
+    use crate::secrets::{seedfile, unlock};
+    let bytes = crate::fsutil::read_limited(seed, seedfile::MAX_SEED_FILE_BYTES)?;
+    let options = unlock::UnlockOptions {
         passphrase_fd: a.passphrase_fd,
-        identity: None,
-        bip39_passphrase: false,
-        bip39_passphrase_fd: None,
+        ..Default::default()
     };
-    let unlocked = super::unlock::open(&u)?;
+    let unlocked = unlock::open(&bytes, &options)?;
     Ok(crate::signer::audit_mac_key(&unlocked)?)
 }
 

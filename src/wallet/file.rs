@@ -187,6 +187,8 @@ impl WalletFile {
 
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> Vec<u8> {
+        // Strings and numbers into a Vec: serde_json cannot fail on these (no maps with
+        // non-string keys, no I/O).
         let mut v = serde_json::to_vec_pretty(self).expect("plain data serializes");
         v.push(b'\n');
         v
