@@ -120,7 +120,17 @@ fn run_with(
         wait_count(&session, repeat, 2);
         tmux(&["send-keys", "-t", &session, "pw", "Enter"]);
     }
-    let screen = wait_for(&session, "Press Enter");
+    let mut screen = wait_for(&session, "Press Enter");
+    // The grid may still be drawing when the prompt shows: read until two captures agree.
+    let t = Instant::now();
+    loop {
+        sleep(Duration::from_millis(100));
+        let again = tmux(&["capture-pane", "-p", "-t", &session]);
+        if again == screen || t.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        screen = again;
+    }
     // "   1. abandon     2. ability …"
     let mut words = vec![String::new(); 12];
     let tokens: Vec<&str> = screen.split_whitespace().collect();
