@@ -148,16 +148,9 @@ fn velocity_counts_what_the_log_says_was_signed_in_the_window() {
 
 /// The demo's taproot wallet, as the online side knows it.
 fn demo_descriptor() -> String {
-    let k = airsign::signer::KeyChain::from_seed(
-        &airsign::secrets::Mnemonic::parse(airsign::wallet::fixture::TEST_MNEMONIC)
-            .unwrap()
-            .to_seed("", bitcoin::Network::Regtest),
-    )
-    .unwrap();
-    k.account_export(airsign::wallet::ScriptType::Tr, 0)
-        .unwrap()
-        .multipath
-        .unwrap()
+    common::wallet_of(&common::test_keys(), airsign::wallet::ScriptType::Tr)
+        .external
+        .to_string()
 }
 
 #[test]

@@ -8,35 +8,18 @@ use std::time::{Duration, Instant};
 use airsign::bundle::review::{OutputKind, Review, MAX_MONEY};
 use airsign::bundle::{self, create, utxo::Utxo, KeySource, ReviewOptions};
 use airsign::policy::{self, Policy};
-use airsign::secrets::Mnemonic;
 use airsign::signer::KeyChain;
-use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
-use airsign::wallet::{account, ScriptType, WatchOnly};
+use airsign::wallet::fixture::funding_tx;
+use airsign::wallet::{ScriptType, WatchOnly};
 use bitcoin::bip32::DerivationPath;
-use bitcoin::{Amount, Network, OutPoint, Psbt, ScriptBuf, TxOut};
+use bitcoin::{Amount, OutPoint, Psbt, ScriptBuf, TxOut};
 
 fn keys() -> KeyChain {
-    KeyChain::from_seed(
-        &Mnemonic::parse(TEST_MNEMONIC)
-            .unwrap()
-            .to_seed("", Network::Regtest),
-    )
-    .unwrap()
+    common::test_keys()
 }
 
 fn wallet(k: &KeyChain) -> WatchOnly {
-    let script = ScriptType::Wpkh;
-    let path = script.account_path(Network::Regtest, 0);
-    let e = account::export(
-        k.fingerprint(),
-        &path,
-        &k.xpub_at(&path).unwrap(),
-        script,
-        0,
-        Network::Regtest,
-    )
-    .unwrap();
-    WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), Network::Regtest).unwrap()
+    common::wallet_of(k, ScriptType::Wpkh)
 }
 
 /// An honest P2WPKH bundle: `funds` to our receive addresses, `pay` to a stranger at `rate`.

@@ -6,36 +6,20 @@ mod common;
 use std::collections::HashMap;
 
 use airsign::bundle::review::OutputKind;
-use airsign::bundle::{self, create, utxo::Utxo, KeySource, ReviewOptions};
+use airsign::bundle::{self, create, utxo::Utxo, ReviewOptions};
 use airsign::policy::{PolicyFile, PolicySet};
-use airsign::secrets::Mnemonic;
 use airsign::signer::KeyChain;
-use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
-use airsign::wallet::{account, ScriptType, WatchOnly};
+use airsign::wallet::fixture::funding_tx;
+use airsign::wallet::{ScriptType, WatchOnly};
 use bitcoin::{Amount, Network, OutPoint, Psbt};
 use common::{bin, demo_dir, q, sh};
 
 fn keys() -> KeyChain {
-    KeyChain::from_seed(
-        &Mnemonic::parse(TEST_MNEMONIC)
-            .unwrap()
-            .to_seed("", Network::Regtest),
-    )
-    .unwrap()
+    common::test_keys()
 }
 
 fn wallet(k: &KeyChain) -> WatchOnly {
-    let path = ScriptType::Wpkh.account_path(Network::Regtest, 0);
-    let e = account::export(
-        k.fingerprint(),
-        &path,
-        &k.xpub_at(&path).unwrap(),
-        ScriptType::Wpkh,
-        0,
-        Network::Regtest,
-    )
-    .unwrap();
-    WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), Network::Regtest).unwrap()
+    common::wallet_of(k, ScriptType::Wpkh)
 }
 
 /// A P2WPKH bundle paying `pay` sats to a stranger from a 100,000-sat coin at `rate` sat/vB.

@@ -473,6 +473,13 @@ pub fn pending_since(
         .min())
 }
 
+/// Where a seed file's audit log lives by default: beside it, `SEED.audit.jsonl`.
+pub fn default_path(seed: &Path) -> PathBuf {
+    let mut name = seed.as_os_str().to_owned();
+    name.push(".audit.jsonl");
+    PathBuf::from(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,9 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
         check_output(out, a.force)?;
     }
     let policy_hash = match &a.policy {
-        Some(p) => Some(PolicyFile::parse(&read_limited(p, 1024 * 1024)?)?.hash()),
+        Some(p) => Some(
+            PolicyFile::parse(&read_limited(p, crate::policy::file::MAX_POLICY_BYTES)?)?.hash(),
+        ),
         None => None,
     };
     let (psbt, _, _) = read_psbt(a.input.as_deref(), &a.scan)?;

@@ -106,7 +106,10 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
     // The signer's policy, run here first, so a bundle it would refuse is not carried over.
     let verdict = match &a.policy {
         Some(p) => {
-            let f = crate::policy::PolicyFile::parse(&read_limited(p, 1024 * 1024)?)?;
+            let f = crate::policy::PolicyFile::parse(&read_limited(
+                p,
+                crate::policy::file::MAX_POLICY_BYTES,
+            )?)?;
             let v = f.compile(w.network)?.evaluate(&review);
             for r in &v.refuse {
                 eprintln!(

@@ -13,9 +13,6 @@ use crate::screen::review_text;
 use crate::wallet::WatchOnly;
 use crate::Error;
 
-/// Largest policy file read.
-const MAX_POLICY_BYTES: u64 = 1024 * 1024;
-
 pub fn run(cmd: PolicyCmd) -> Result<(), Error> {
     match cmd {
         PolicyCmd::Show(a) => show(a),
@@ -26,7 +23,10 @@ pub fn run(cmd: PolicyCmd) -> Result<(), Error> {
 }
 
 fn load(p: &std::path::Path) -> Result<PolicyFile, Error> {
-    Ok(PolicyFile::parse(&read_limited(p, MAX_POLICY_BYTES)?)?)
+    Ok(PolicyFile::parse(&read_limited(
+        p,
+        crate::policy::file::MAX_POLICY_BYTES,
+    )?)?)
 }
 
 fn show(a: PolicyShowArgs) -> Result<(), Error> {

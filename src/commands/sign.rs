@@ -13,9 +13,6 @@ use crate::session::{self, Decision};
 use crate::signer::{KeyChain, SignOptions};
 use crate::Error;
 
-/// Largest policy file read.
-const MAX_POLICY_BYTES: u64 = 1024 * 1024;
-
 #[derive(Serialize)]
 struct SignOut<'a> {
     decision: &'static str,
@@ -23,13 +20,6 @@ struct SignOut<'a> {
     out: String,
     review: &'a Review,
     verdict: &'a Verdict,
-}
-
-/// Where the audit log lives by default: beside the seed file.
-fn default_log(seed: &std::path::Path) -> std::path::PathBuf {
-    let mut name = seed.as_os_str().to_owned();
-    name.push(".audit.jsonl");
-    std::path::PathBuf::from(name)
 }
 
 /// The built-in strict policy, tuned by the flags.
@@ -55,7 +45,10 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     }
     // A bad policy file is reported before any prompt.
     let file = match &a.policy {
-        Some(p) => Some(PolicyFile::parse(&read_limited(p, MAX_POLICY_BYTES)?)?),
+        Some(p) => Some(PolicyFile::parse(&read_limited(
+            p,
+            crate::policy::file::MAX_POLICY_BYTES,
+        )?)?),
         None => None,
     };
     let (psbt, version, _) = read_psbt(a.input.as_deref(), &a.scan)?;
@@ -77,7 +70,10 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     drop(seed);
     // The log is checked (chain and MACs) before anything is decided: a log someone edited
     // stops signing.
-    let log_path = a.log.clone().unwrap_or_else(|| default_log(&a.unlock.seed));
+    let log_path = a
+        .log
+        .clone()
+        .unwrap_or_else(|| crate::audit::default_path(&a.unlock.seed));
     if log_path.exists() {
         crate::audit::verify(&log_path, Some(&mac_key))?;
     }

@@ -12,6 +12,9 @@ use super::{Action, Policy, PolicySet};
 use crate::sanitize::escape;
 use crate::wallet::payment::parse_address;
 
+/// Largest policy file read.
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
 /// Format version this airsign reads and writes.
 pub const VERSION: u32 = 1;
 /// How far down each branch an allowlisted descriptor's addresses are derived.

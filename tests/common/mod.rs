@@ -84,3 +84,26 @@ pub fn demo_dir() -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&pass, format!("{DEMO_PASSPHRASE}\n")).unwrap();
     (dir, pass)
 }
+
+/// The public test seed `abandon … about` on regtest, without a BIP39 passphrase.
+pub fn test_keys() -> airsign::signer::KeyChain {
+    airsign::signer::KeyChain::from_seed(
+        &airsign::secrets::Mnemonic::parse(airsign::wallet::fixture::TEST_MNEMONIC)
+            .unwrap()
+            .to_seed("", bitcoin::Network::Regtest),
+    )
+    .unwrap()
+}
+
+/// The watch-only wallet of account 0 of `k` for `script` (its multipath descriptor).
+pub fn wallet_of(
+    k: &airsign::signer::KeyChain,
+    script: airsign::wallet::ScriptType,
+) -> airsign::wallet::WatchOnly {
+    let e = k.account_export(script, 0).unwrap();
+    airsign::wallet::WatchOnly::from_descriptor(
+        e.multipath.as_deref().unwrap(),
+        bitcoin::Network::Regtest,
+    )
+    .unwrap()
+}
