@@ -173,7 +173,8 @@ impl Policy {
             | "output-claim-false"
             | "own-key-other-account"
             | "dust-output"
-            | "same-script-twice" => Action::Warn,
+            | "same-script-twice"
+            | "unread-fields" => Action::Warn,
             _ => Action::Refuse,
         }
     }

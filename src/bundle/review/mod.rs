@@ -12,6 +12,7 @@ mod outputs;
 mod reviewed;
 mod timelocks;
 mod totals;
+mod unread;
 mod watch_only;
 
 use bitcoin::bip32::DerivationPath;
@@ -49,6 +50,7 @@ pub const FACT_CODES: &[&str] = &[
     "dust-output",
     "same-script-twice",
     "path-too-deep",
+    "unread-fields",
 ];
 
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):
@@ -342,6 +344,7 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource, opts: &ReviewOptions) -> Review
     };
     totals::fill(&mut r, psbt, &mut found);
     timelocks::timelock_facts(tx, &mut found);
+    unread::review_unread(psbt, &mut found);
     r.integrity = found.integrity_order;
     r.facts = found.facts_order;
     r
