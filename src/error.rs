@@ -115,7 +115,8 @@ impl Error {
             Error::Refused(_) => EXIT_REFUSED,
             Error::Policy(
                 crate::policy::PolicyError::PinForged
-                | crate::policy::PolicyError::PinMismatch { .. },
+                | crate::policy::PolicyError::PinMismatch { .. }
+                | crate::policy::PolicyError::PinLogMismatch { .. },
             ) => EXIT_INTEGRITY,
             Error::Policy(_) => EXIT_RUNTIME,
             // A log that does not verify (edited, reordered, torn) is an integrity failure.

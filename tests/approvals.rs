@@ -98,6 +98,14 @@ fn two_of_three_approvals_of_exactly_this_transaction_are_needed() {
         &sign(&[&alice, &other_policy]),
         "approval under another policy",
     );
+    // Each approval is on record in the approver's log (here the same seed file's log).
+    let log = std::fs::read_to_string(d.join("demo-seed.age.audit.jsonl")).unwrap();
+    let approved: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"event\":\"approval\""))
+        .collect();
+    assert_eq!(approved.len(), 4, "{log}");
+    assert!(approved[0].contains(&format!("approved as {}", keys[0])));
     // Two listed approvers of exactly this transaction: signed.
     let o = sign(&[&alice, &bob]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -240,3 +240,78 @@ fn a_delay_window_records_pending_first_and_signs_only_after_it() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(d.join("a.psbt").exists());
 }
+
+#[test]
+fn a_pinned_policy_binds_its_log_so_a_fresh_or_cut_log_cannot_reset_velocity() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"daily","velocity":{"max":200000,"window_hours":24},"warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let o = sh(&format!(
+        "{} policy pin --policy {} --seed {} --passphrase-fd 4 4<{}",
+        q(&bin()),
+        q(&policy),
+        q(&d.join("demo-seed.age")),
+        q(&pass)
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p = format!("--policy {}", q(&policy));
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("a.psbt"))),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A fresh log would forget the 150,000 sat just signed: refused as an integrity failure.
+    let fresh = d.join("fresh.jsonl");
+    let o = sign(
+        d,
+        &pass,
+        "tr-unsigned.psbt",
+        &format!("{p} --log {} -o {}", q(&fresh), q(&d.join("b.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("does not continue the one pinned"), "{err}");
+    assert!(!d.join("b.psbt").exists() && !fresh.exists());
+    // The pinned log counts it.
+    let o = sign(
+        d,
+        &pass,
+        "tr-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("b.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("[velocity-exceeded]"), "{err}");
+    // Cutting the log's tail (the signed entry and the refusal) is caught the same way.
+    let log = d.join("demo-seed.age.audit.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    std::fs::write(&log, "").unwrap();
+    let o = sign(
+        d,
+        &pass,
+        "tr-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("b.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("this log has 0 entries"), "{err}");
+    // Put back, signing goes on from where it was (refused by velocity, not by the pin).
+    std::fs::write(&log, &text).unwrap();
+    let o = sign(
+        d,
+        &pass,
+        "tr-unsigned.psbt",
+        &format!("{p} -o {}", q(&d.join("b.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("[velocity-exceeded]"), "{err}");
+}

@@ -26,6 +26,9 @@ pub struct ApproveArgs {
     /// address) whose address is listed in the policy's `approvals.keys`.
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
+    /// The audit log the approval is recorded in (default: SEED.audit.jsonl beside the seed).
+    #[arg(long, value_name = "LOG.jsonl")]
+    pub log: Option<PathBuf>,
     /// Where to write the approval (text); optional with --qr.
     #[arg(long, short, required_unless_present = "qr")]
     pub out: Option<PathBuf>,

@@ -51,6 +51,10 @@ pub struct PolicyPinArgs {
     /// Unlock options for the seed file the policy is pinned to.
     #[command(flatten)]
     pub unlock: super::SeedUnlock,
+    /// The audit log `sign` will use (default: SEED.audit.jsonl beside the seed). Its current
+    /// end is marked in the pin: `sign` then refuses a log that does not continue it.
+    #[arg(long, value_name = "LOG.jsonl")]
+    pub log: Option<PathBuf>,
     /// Replace an existing pin.
     #[arg(long)]
     pub force: bool,

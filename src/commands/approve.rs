@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::carry::{read_psbt, show_outputs};
 use super::{print_json, unlock};
+use crate::audit::{EntryDraft, Event, Reason as Logged};
 use crate::bundle::{ReviewOptions, Reviewed};
 use crate::cli::approve::ApproveArgs;
 use crate::fsutil::{check_output, read_limited, write_output};
@@ -29,6 +30,20 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
     };
     let (psbt, _, _) = read_psbt(a.input.as_deref(), &a.scan)?;
     let u = unlock::open(&a.unlock)?;
+    let mac_key = crate::signer::audit_mac_key(&u)?;
+    // The approver's own log records what they approved (or declined); an edited one stops here.
+    let log_path = a
+        .log
+        .clone()
+        .unwrap_or_else(|| crate::audit::default_path(&a.unlock.seed));
+    if log_path.exists() {
+        crate::audit::verify(&log_path, Some(&mac_key))?;
+    }
+    let mut log = crate::audit::Log::open(&log_path)?;
+    crate::fsutil::protect(&log_path, "the audit log this command appends to");
+    if let Some(out) = &a.out {
+        check_output(out, a.force)?;
+    }
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
@@ -55,12 +70,33 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
             .map_err(|_| Error::Usage("bad default path".into()))?
         }
     };
+    let record = |log: &mut crate::audit::Log, event, decision: &str, message: String| {
+        let draft = EntryDraft::from_review(
+            review,
+            reviewed.psbt_sha256(),
+            event,
+            decision,
+            vec![Logged {
+                code: decision.to_owned(),
+                message,
+            }],
+            policy_hash.as_deref().unwrap_or(""),
+            None,
+        );
+        log.append(draft, Some(&mac_key))
+    };
     if !a.yes
         && !super::confirm_yes(&format!(
             "Approve bundle {}? Type yes to approve: ",
             review.bundle_id
         ))?
     {
+        record(
+            &mut log,
+            Event::Declined,
+            "declined",
+            "the approver declined at the confirmation prompt".into(),
+        )?;
         return Err(crate::session::declined().into());
     }
     let text = statement(
@@ -75,6 +111,18 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
         address: address.to_string(),
         signature,
     };
+    // On record before the approval leaves this machine.
+    let entry = record(
+        &mut log,
+        Event::Approval,
+        "approved",
+        format!("approved as {}", approval.address),
+    )?;
+    eprintln!(
+        "logged as entry {} in {}",
+        entry.seq,
+        crate::sanitize::escape(&log_path.display().to_string())
+    );
     let body = approval.to_text();
     if let Some(out) = &a.out {
         write_output(out, body.as_bytes(), a.force)?;

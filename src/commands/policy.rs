@@ -45,11 +45,28 @@ fn pin(a: PolicyPinArgs) -> Result<(), Error> {
     crate::fsutil::check_output(&path, a.force)?;
     let u = super::unlock::open(&a.unlock)?;
     let key = crate::signer::seed_file_mac_key(&u, "policy-pin")?;
+    let log_key = crate::signer::audit_mac_key(&u)?;
     drop(u);
-    let pin = crate::policy::pin::Pin::new(&file.hash(), &key);
-    let text =
-        serde_json::to_vec_pretty(&pin).map_err(|e| Error::Output(std::io::Error::other(e)))?;
-    crate::fsutil::write_output(&path, &text, a.force)?;
+    // Mark the log as it stands (verified with the seed's MAC key): from now on `sign` only
+    // accepts a log that continues it.
+    let log_path = a
+        .log
+        .clone()
+        .unwrap_or_else(|| crate::audit::default_path(&a.unlock.seed));
+    let mark = if log_path.exists() {
+        let s = crate::audit::verify(&log_path, Some(&log_key))?;
+        crate::policy::pin::LogMark {
+            entries: s.entries,
+            tail: s.tail_hash,
+        }
+    } else {
+        crate::policy::pin::LogMark {
+            entries: 0,
+            tail: crate::audit::ZERO_HASH.to_owned(),
+        }
+    };
+    let pin = crate::policy::pin::Pin::new(&file.hash(), Some(mark), &key);
+    crate::fsutil::write_output(&path, &crate::policy::pin::to_file(&pin), a.force)?;
     println_out(&format!(
         "pinned policy {} to {}",
         file.hash(),

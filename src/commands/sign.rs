@@ -58,12 +58,14 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     let mac_key = crate::signer::audit_mac_key(&u)?;
     // A policy pinned to this seed file: any other policy (or none) is a swapped file.
     let pin_path = crate::policy::pin::pin_path(&a.unlock.seed);
-    if pin_path.exists() {
+    let pinned = if pin_path.exists() {
         let pin = crate::policy::pin::Pin::parse(&read_limited(&pin_path, 64 * 1024)?)?;
         let key = crate::signer::seed_file_mac_key(&u, "policy-pin")?;
         pin.check(&key, file.as_ref().map(|f| f.hash()).as_deref())?;
-        eprintln!("policy pinned to this seed: verified");
-    }
+        Some((pin, key))
+    } else {
+        None
+    };
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
@@ -76,6 +78,11 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         .unwrap_or_else(|| crate::audit::default_path(&a.unlock.seed));
     if log_path.exists() {
         crate::audit::verify(&log_path, Some(&mac_key))?;
+    }
+    // A pinned policy's velocity and delays count from the log the pin marked, not a fresh one.
+    if let Some((pin, _)) = &pinned {
+        pin.check_log(&log_path)?;
+        eprintln!("policy pinned to this seed: verified, with its audit log");
     }
     let mut log = crate::audit::Log::open(&log_path)?;
     fsutil::protect(&log_path, "the audit log this command appends to");
@@ -156,6 +163,16 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     )?;
     drop(keys);
     let entry = session::record(&outcome, &reviewed, &mut log, &mac_key)?;
+    if let Some((pin, key)) = &pinned {
+        // Move the mark to the entry just written (a crash before this leaves the log ahead of
+        // the mark, which still continues it).
+        let mark = crate::policy::pin::LogMark {
+            entries: log.entries(),
+            tail: log.tail_hash().to_owned(),
+        };
+        let moved = crate::policy::pin::Pin::new(&pin.policy_hash, Some(mark), key);
+        fsutil::write_atomic(&pin_path, &crate::policy::pin::to_file(&moved))?;
+    }
     eprintln!(
         "logged as entry {} in {}",
         entry.seq,

@@ -63,6 +63,18 @@ pub enum PolicyError {
         /// Given hash (or "the built-in policy").
         given: String,
     },
+    /// The audit log is not the one the pin was written with: fresh, cut short, or replaced.
+    #[error("the audit log does not continue the one pinned with the policy: the pin records {pinned_entries} entries ending in {pinned_tail}, this log has {found} entries{which}")]
+    PinLogMismatch {
+        /// Entries when the pin was written.
+        pinned_entries: u64,
+        /// Hash of the last of them.
+        pinned_tail: String,
+        /// Entries in the log given.
+        found: u64,
+        /// What differs, when the count alone does not say.
+        which: &'static str,
+    },
     /// No rules: nothing could ever be signed.
     #[error("the policy has no rules: nothing would ever be signed")]
     NoRules,
