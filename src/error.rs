@@ -100,12 +100,24 @@ impl Error {
             Error::Secret(_) => EXIT_RUNTIME,
             // `address verify`: the address is not the seed's. A safety check's "no", distinct from
             // "could not check" (1).
-            Error::Wallet(WalletError::NotMine { .. }) => EXIT_REFUSED,
+            Error::Wallet(WalletError::NotMine { .. } | WalletError::NotACosigner { .. }) => {
+                EXIT_REFUSED
+            }
+            // A registration edited after the people checked it, or a wallet file naming this
+            // seed with another key: the xpub-swap attack.
+            Error::Wallet(WalletError::RegistrationForged(_) | WalletError::XpubSwapped { .. }) => {
+                EXIT_INTEGRITY
+            }
             // What was typed on the command line is not a payment: a usage error.
             // An existing output file is a usage error everywhere (`--force` replaces it).
             Error::Wallet(
                 WalletError::BadPayment(_) | WalletError::BadAmount(_) | WalletError::FileExists(_),
             ) => EXIT_USAGE,
+            // Not enough signatures yet, or PSBTs of different transactions: a "no", with reasons.
+            Error::Bundle(
+                crate::bundle::BundleError::Threshold { .. }
+                | crate::bundle::BundleError::DifferentTransactions { .. },
+            ) => EXIT_REFUSED,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
             Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
                 EXIT_INTEGRITY

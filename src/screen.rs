@@ -80,6 +80,22 @@ pub fn review_text(r: &Review, verdict: Option<&Verdict>) -> String {
             "  #{:<3} {:>20}  {}  {owner}{proven}  sigs {}\n",
             i.index, amt, i.outpoint, i.signatures
         ));
+        if let Some(w) = &i.wallet {
+            let threshold = match (w.m, w.n) {
+                (Some(m), Some(n)) => format!("{m} of {n}"),
+                _ => "script".into(),
+            };
+            let signed = if w.signed_by.is_empty() {
+                "no signature yet".to_string()
+            } else {
+                format!("signed by {}", w.signed_by.join(", "))
+            };
+            s.push_str(&format!(
+                "        wallet '{}' ({threshold}): {signed}; this seed adds {}\n",
+                escape(&w.name),
+                r.fingerprint
+            ));
+        }
     }
     s.push_str(&format!(
         "locktime {}   RBF {}   version {}   txid {}\n",

@@ -12,10 +12,10 @@ use miniscript::psbt::PsbtExt;
 
 use super::select::{self, Candidate};
 use super::utxo::Utxo;
-use super::weight::{self, InputShape};
+use super::weight;
 use super::BundleError;
 use crate::wallet::descriptor::DEFAULT_LOOKAHEAD;
-use crate::wallet::{ScriptType, WatchOnly};
+use crate::wallet::WatchOnly;
 
 /// What to build.
 pub struct Request<'a> {
@@ -60,15 +60,6 @@ struct Coin {
     index: u32,
 }
 
-fn shape(t: ScriptType) -> InputShape {
-    match t {
-        ScriptType::Pkh => InputShape::pkh(),
-        ScriptType::ShWpkh => InputShape::sh_wpkh(),
-        ScriptType::Wpkh => InputShape::wpkh(),
-        _ => InputShape::tr_key(),
-    }
-}
-
 /// Lowest fee rate accepted, in sat/vB: Bitcoin Core 30's default minimum relay fee.
 pub const MIN_FEE_RATE: f64 = 0.1;
 
@@ -80,11 +71,13 @@ fn fee_for(weight: u64, rate: f64) -> u64 {
 /// Build the bundle.
 pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
     let w = req.wallet;
-    let stype = w.script_type().ok_or_else(|| {
+    let first = w.derive(false, 0)?;
+    let in_shape = weight::InputShape::for_descriptor(&first).ok_or_else(|| {
         BundleError::BadRequest(
-            "bundle create supports single-sig pkh, sh(wpkh), wpkh and tr descriptors".into(),
+            "this descriptor cannot be satisfied (miniscript finds no spending path)".into(),
         )
     })?;
+    let segwit = first.desc_type().segwit_version().is_some();
     if !(req.fee_rate.is_finite() && req.fee_rate >= MIN_FEE_RATE && req.fee_rate <= 10_000.0) {
         return Err(BundleError::BadRequest(
             "the fee rate must be between 0.1 and 10000 sat/vB".into(),
@@ -156,7 +149,6 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
             script_pubkey: spk,
         });
     }
-    let in_shape = shape(stype);
     let rate = req.fee_rate;
     let (chosen, change_value) = if let Some(addr) = req.send_all {
         let spk = addr.script_pubkey();
@@ -286,12 +278,19 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
     for (n, &i) in chosen.iter().enumerate() {
         let c = &coins[i];
         psbt.inputs[n].non_witness_utxo = Some(c.prev.clone());
-        if stype != ScriptType::Pkh {
+        if segwit {
             psbt.inputs[n].witness_utxo = Some(c.txout.clone());
         }
         let desc = w.derive(c.change, c.index)?;
         psbt.update_input_with_descriptor(n, &desc)
             .map_err(|e| BundleError::Invalid(format!("input {n}: {e}")))?;
+    }
+    // Multisig and script wallets: every cosigner's xpub with its origin (BIP174 global xpubs),
+    // which hardware signers check against their registration.
+    if w.script_type().is_none() {
+        for c in crate::wallet::registry::cosigners(&w.external) {
+            psbt.xpub.insert(c.xpub, (c.fingerprint, c.origin));
+        }
     }
     if let Some(pos) = change_pos {
         let desc = w.derive(true, change_index)?;

@@ -36,9 +36,80 @@ fn check_prevouts(psbt: &Psbt) -> Result<(), BundleError> {
     Ok(())
 }
 
+/// A multisig input short of its threshold, said in words: "2 of 3 signatures present
+/// (a63dbf9c, 55670d62); need 1 more", never the finalizer's error.
+fn check_thresholds(psbt: &Psbt) -> Result<(), BundleError> {
+    for (input, inp) in psbt.inputs.iter().enumerate() {
+        if inp.final_script_witness.is_some() || inp.final_script_sig.is_some() {
+            continue;
+        }
+        let script = inp.witness_script.as_ref().or(inp.redeem_script.as_ref());
+        let Some((m, n)) = script.and_then(|s| multisig_m_n(s)) else {
+            continue;
+        };
+        let signers: Vec<String> = inp
+            .partial_sigs
+            .keys()
+            .map(|pk| match inp.bip32_derivation.get(&pk.inner) {
+                Some((fp, _)) => fp.to_string(),
+                None => format!("key {}", &pk.to_string()[..16]),
+            })
+            .collect();
+        let have = signers.len() as u32;
+        if have < m {
+            return Err(BundleError::Threshold {
+                input,
+                have,
+                m,
+                n,
+                signers: signers.join(", "),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `m` and `n` of an `OP_m <keys> OP_n OP_CHECKMULTISIG` script.
+pub fn multisig_m_n(script: &bitcoin::Script) -> Option<(u32, u32)> {
+    match script.as_bytes() {
+        [first, .., n_op, 0xae]
+            if (0x51..=0x60).contains(first) && (0x51..=0x60).contains(n_op) =>
+        {
+            Some((u32::from(*first) - 0x50, u32::from(*n_op) - 0x50))
+        }
+        _ => None,
+    }
+}
+
+/// Merge signatures from PSBTs of the same unsigned transaction (signers who signed in parallel).
+/// PSBTs of different transactions are refused, naming which.
+pub fn combine(mut psbts: Vec<Psbt>) -> Result<Psbt, BundleError> {
+    if psbts.len() < 2 {
+        return Err(BundleError::BadRequest(
+            "give at least two PSBTs to combine".into(),
+        ));
+    }
+    let mut first = psbts.remove(0);
+    let txid = first.unsigned_tx.compute_txid();
+    for (i, p) in psbts.into_iter().enumerate() {
+        if p.unsigned_tx != first.unsigned_tx {
+            return Err(BundleError::DifferentTransactions {
+                index: i + 2,
+                first: txid.to_string(),
+                other: p.unsigned_tx.compute_txid().to_string(),
+            });
+        }
+        first
+            .combine(p)
+            .map_err(|e| BundleError::Invalid(format!("PSBT {}: {e}", i + 2)))?;
+    }
+    Ok(first)
+}
+
 /// Finalize every input in place and return the extracted, interpreter-checked transaction.
 pub fn finalize(psbt: &mut Psbt) -> Result<Transaction, BundleError> {
     check_prevouts(psbt)?;
+    check_thresholds(psbt)?;
     let secp = Secp256k1::verification_only();
     psbt.finalize_mut(&secp).map_err(|errors| {
         let first = errors.into_iter().next();

@@ -29,6 +29,10 @@ pub trait KeySource {
     fn network(&self) -> Network;
     /// The public key at `path` from the master, or `None` if this source cannot derive it.
     fn public_key(&self, path: &DerivationPath) -> Option<PublicKey>;
+    /// The wallets registered for these keys (multisig and script inputs, their change).
+    fn registered(&self) -> &[crate::wallet::registry::Registered] {
+        &[]
+    }
 }
 
 /// Errors about PSBTs: parsing, building, finalizing.
@@ -80,6 +84,32 @@ pub enum BundleError {
         /// Why.
         reason: String,
     },
+    /// A multisig input has fewer signatures than its threshold.
+    #[error("input {input}: {have} of {n} signatures present{}; need {} more (the threshold is {m})", if signers.is_empty() { String::new() } else { format!(" ({signers})") }, m - have)]
+    Threshold {
+        /// Input index.
+        input: usize,
+        /// Signatures present.
+        have: u32,
+        /// Threshold.
+        m: u32,
+        /// Keys.
+        n: u32,
+        /// Who signed (fingerprints).
+        signers: String,
+    },
+    /// PSBTs to combine are of different transactions.
+    #[error(
+        "PSBT {index} is of another transaction ({other}) than the first ({first}): not combined"
+    )]
+    DifferentTransactions {
+        /// 1-based position of the odd one.
+        index: usize,
+        /// Txid of the first.
+        first: String,
+        /// Txid of the odd one.
+        other: String,
+    },
     /// The finalized transaction failed the script interpreter.
     #[error("the finalized transaction fails script checks: {0}")]
     Interpreter(String),
@@ -93,6 +123,8 @@ impl BundleError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             BundleError::Finalize { .. } => Some("every input needs its signatures first: sign on the offline side, then finalize"),
+            BundleError::Threshold { .. } => Some("carry the PSBT to another cosigner's offline airsign (sign), then combine the signed PSBTs (bundle combine) and finalize"),
+            BundleError::DifferentTransactions { .. } => Some("combine only PSBTs signed from the same unsigned bundle (compare bundle ids)"),
             BundleError::PrevTx(_) | BundleError::PrevTxFile(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID` or an Esplora server's /tx/TXID/hex)"),
             BundleError::NotPsbt(_) => Some("export the PSBT from your wallet as a file (binary or base64)"),
             _ => None,

@@ -126,6 +126,48 @@ impl InputShape {
         None
     }
 
+    /// The satisfied shape of an input spending `d`: exact for single-key and multisig
+    /// scripts; for other miniscript, miniscript's upper bound (its costliest spending path).
+    pub fn for_descriptor(
+        d: &miniscript::Descriptor<miniscript::DefiniteDescriptorKey>,
+    ) -> Option<Self> {
+        use miniscript::descriptor::DescriptorType as T;
+        match d.desc_type() {
+            T::Pkh => return Some(Self::pkh()),
+            T::Wpkh => return Some(Self::wpkh()),
+            T::ShWpkh => return Some(Self::sh_wpkh()),
+            _ => {}
+        }
+        if let miniscript::Descriptor::Tr(t) = d {
+            if t.tap_tree().is_none() {
+                return Some(Self::tr_key());
+            }
+        }
+        let spk = d.script_pubkey();
+        let script = d.explicit_script().ok();
+        let exact = match d.desc_type() {
+            T::Wsh | T::WshSortedMulti => Self::for_script(&spk, None, script.as_deref()),
+            T::ShWsh | T::ShWshSortedMulti => {
+                let redeem = bitcoin::ScriptBuf::new_p2wsh(&script.as_ref()?.wscript_hash());
+                Self::for_script(&spk, Some(&redeem), script.as_deref())
+            }
+            T::Sh | T::ShSortedMulti => Self::for_script(&spk, script.as_deref(), None),
+            _ => None,
+        };
+        if exact.is_some() {
+            return exact;
+        }
+        // Upper bound from miniscript: weight added to an empty input by the largest
+        // satisfaction, counted here as one witness item (a byte or two over, never under).
+        let extra = d.max_weight_to_satisfy().ok()?.to_wu();
+        let script_sig = d.unsigned_script_sig().len() as u64;
+        let witness = extra.saturating_sub(4 * (script_sig + varint_len(script_sig) - 1));
+        Some(InputShape {
+            script_sig,
+            witness: vec![witness],
+        })
+    }
+
     fn is_segwit(&self) -> bool {
         !self.witness.is_empty()
     }

@@ -22,6 +22,32 @@ pub enum BundleCmd {
     /// Finalize a signed PSBT, check every input's script, print the bundle id and txid, print the
     /// raw transaction hex on stdout (or write it with --extract -o FILE) and how to broadcast it.
     Finalize(FinalizeArgs),
+    /// Merge the signatures of PSBTs signed in parallel from the same unsigned bundle (each
+    /// cosigner signed its own copy). PSBTs of different transactions are refused (exit 3).
+    ///
+    ///   airsign bundle combine alice-signed.psbt carol-signed.psbt -o signed.psbt
+    #[command(verbatim_doc_comment)]
+    Combine(CombineArgs),
+}
+
+/// `bundle combine`.
+#[derive(Debug, Args)]
+pub struct CombineArgs {
+    /// Two or more signed PSBT files (binary, base64 or hex).
+    #[arg(required = true, num_args = 2..)]
+    pub files: Vec<PathBuf>,
+    /// The combined PSBT (`-` for stdout).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Encoding of the output.
+    #[arg(long, value_enum, default_value = "binary")]
+    pub encoding: crate::bundle::Encoding,
+    /// Replace the output file if it already exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Print a summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The watch-only wallet, for create and for reviews that recognise change.

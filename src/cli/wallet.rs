@@ -22,6 +22,34 @@ pub enum WalletCmd {
     /// Hand out the next unused receive address and record it in the file, so no later run
     /// gives it out again.
     Receive(WalletReceiveArgs),
+    /// Register a multisig or script wallet on this signer (offline)
+    ///
+    /// Checks that this seed holds exactly the key(s) the wallet names (same fingerprint, and the
+    /// xpub the seed derives at that path), shows every cosigner and the first receive address
+    /// with the wallet id for the people to compare across laptops, and after `yes` stores the
+    /// registration beside the seed (SEED.wallets.json), MAC'd with a key from the seed. `sign`
+    /// then signs multisig and script inputs only when they re-derive from a registered wallet,
+    /// and counts change only when it re-derives there; an edited registration stops it (exit 4).
+    ///
+    ///   airsign wallet register --seed alice.age treasury.json
+    #[command(verbatim_doc_comment)]
+    Register(WalletRegisterArgs),
+}
+
+/// `wallet register`.
+#[derive(Debug, Args)]
+pub struct WalletRegisterArgs {
+    /// Unlock options for the seed the wallet is registered on.
+    #[command(flatten)]
+    pub unlock: super::SeedUnlock,
+    /// The wallet file (`airsign wallet create`).
+    pub wallet: PathBuf,
+    /// Do not ask for confirmation (the cosigners are still printed).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the registration as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `wallet create`.

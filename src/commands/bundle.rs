@@ -23,6 +23,7 @@ pub fn run(cmd: BundleCmd) -> Result<(), Error> {
         BundleCmd::Import(a) => import(a),
         BundleCmd::Inspect(a) => inspect(a),
         BundleCmd::Finalize(a) => finalize_cmd(a),
+        BundleCmd::Combine(a) => combine_cmd(a),
     }
 }
 
@@ -377,4 +378,51 @@ fn broadcast_help(hex_file: Option<&Path>) -> String {
          bitcoin-cli sendrawtransaction {core}\n  \
          curl -X POST --data {curl} <your-esplora>/api/tx\n{save}"
     )
+}
+
+fn combine_cmd(a: crate::cli::bundle::CombineArgs) -> Result<(), Error> {
+    super::json_owns_stdout(a.json, Some(&a.out))?;
+    check_output(&a.out, a.force)?;
+    let mut psbts = Vec::with_capacity(a.files.len());
+    let mut version = Version::V0;
+    for f in &a.files {
+        let (p, v, _) = read_psbt(Some(f), &crate::cli::qr::ScanIn { scan: None })?;
+        if psbts.is_empty() {
+            version = v;
+        }
+        psbts.push(p);
+    }
+    let combined = finalize::combine(psbts)?;
+    write_output(
+        &a.out,
+        &bundle::encode(&combined, version, a.encoding)?,
+        a.force,
+    )?;
+    let bundle_id = BundleId::of(&combined.unsigned_tx.compute_txid());
+    let signatures: Vec<usize> = combined
+        .inputs
+        .iter()
+        .map(|i| {
+            i.partial_sigs.len() + usize::from(i.tap_key_sig.is_some()) + i.tap_script_sigs.len()
+        })
+        .collect();
+    if a.json {
+        #[derive(Serialize)]
+        struct Out {
+            bundle_id: BundleId,
+            combined: usize,
+            signatures: Vec<usize>,
+        }
+        return print_json(&Out {
+            bundle_id,
+            combined: a.files.len(),
+            signatures,
+        });
+    }
+    eprintln!(
+        "combined {} PSBTs of bundle {bundle_id}; signatures per input: {:?}. Next: airsign bundle finalize",
+        a.files.len(),
+        signatures
+    );
+    Ok(())
 }

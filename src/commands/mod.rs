@@ -8,6 +8,7 @@ mod demo;
 mod log;
 mod policy;
 pub mod qr;
+mod register;
 mod seed;
 mod sign;
 mod unlock;

@@ -70,6 +70,17 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
     drop(seed);
+    // Wallets registered on this seed: the only multisig and script wallets it signs for. A
+    // registration edited since stops here (exit 4).
+    let registered = crate::wallet::registry::RegistryFile::load(&a.unlock.seed)?.for_key(
+        crate::bundle::KeySource::fingerprint(&keys),
+        &keys.mac_key("wallet-registration"),
+    )?;
+    fsutil::protect(
+        &crate::wallet::registry::path_for(&a.unlock.seed),
+        "the wallet registrations of the seed",
+    );
+    let keys = keys.with_registered(registered);
     // The log is checked (chain and MACs) before anything is decided: a log someone edited
     // stops signing.
     let log_path = a

@@ -16,6 +16,7 @@ pub fn run(cmd: WalletCmd) -> Result<(), Error> {
         WalletCmd::Create(a) => create(a),
         WalletCmd::Addresses(a) => addresses(a),
         WalletCmd::Receive(a) => receive(a),
+        WalletCmd::Register(a) => super::register::run(a),
     }
 }
 

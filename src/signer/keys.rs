@@ -37,6 +37,8 @@ pub struct KeyChain {
     /// Parent keys of recently used paths (e.g. `m/84'/0'/0'/0`), so a 1,000-input PSBT costs one
     /// child step per input instead of five. Erased on drop like the master.
     parents: RefCell<HashMap<DerivationPath, KeyPair>>,
+    /// Wallets registered for this seed (`wallet register`), MAC-checked when loaded.
+    registered: Vec<crate::wallet::registry::Registered>,
 }
 
 impl KeyChain {
@@ -58,6 +60,7 @@ impl KeyChain {
             network,
             secp,
             parents: RefCell::new(HashMap::new()),
+            registered: Vec::new(),
         }
     }
 
@@ -131,6 +134,60 @@ impl KeySource for KeyChain {
                 Some(PublicKey::from_secret_key(&self.secp, k.secret()))
             }
         }
+    }
+
+    fn registered(&self) -> &[crate::wallet::registry::Registered] {
+        &self.registered
+    }
+}
+
+impl KeyChain {
+    /// These keys with the wallets registered for them (already MAC-checked).
+    pub fn with_registered(mut self, wallets: Vec<crate::wallet::registry::Registered>) -> Self {
+        self.registered = wallets;
+        self
+    }
+
+    /// Check that `wallet` names this seed exactly: at least one key with our fingerprint, and
+    /// every such key the xpub this seed derives at its origin path (the xpub-swap check).
+    pub fn check_cosigner(
+        &self,
+        name: &str,
+        wallet: &crate::wallet::WatchOnly,
+    ) -> Result<(), crate::wallet::WalletError> {
+        use crate::wallet::registry::cosigners;
+        use crate::wallet::WalletError;
+        let mut ours = 0;
+        for d in [&wallet.external, &wallet.internal] {
+            for c in cosigners(d)
+                .iter()
+                .filter(|c| c.fingerprint == self.fingerprint)
+            {
+                let derived = self
+                    .xpub_at(&c.origin)
+                    .map_err(|e| WalletError::Derivation(e.to_string()))?;
+                // Key and chain code decide every address; depth and parent fingerprint are
+                // metadata some wallets write differently.
+                if (derived.public_key, derived.chain_code)
+                    != (c.xpub.public_key, c.xpub.chain_code)
+                {
+                    return Err(WalletError::XpubSwapped {
+                        fingerprint: self.fingerprint.to_string(),
+                        path: c.origin.to_string(),
+                        given: c.xpub.to_string(),
+                        derived: derived.to_string(),
+                    });
+                }
+                ours += 1;
+            }
+        }
+        if ours == 0 {
+            return Err(WalletError::NotACosigner {
+                name: crate::sanitize::escape(name),
+                fingerprint: self.fingerprint.to_string(),
+            });
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ pub mod fixture;
 pub mod keys;
 pub mod ownership;
 pub mod payment;
+pub mod registry;
 pub mod script_type;
 pub mod slip132;
 pub mod ur_account;
@@ -74,6 +75,32 @@ pub enum WalletError {
     /// An account file (`airsign account export --format json`) is not usable.
     #[error("not an account export: {0}")]
     BadAccountFile(String),
+    /// The registrations file is not readable.
+    #[error("the wallet registrations file is not valid: {0}")]
+    BadRegistration(String),
+    /// A registration's MAC does not verify with this seed: edited, or written without it.
+    #[error("the registration of wallet \"{0}\" was not made by this seed as it stands (edited, or written without the seed)")]
+    RegistrationForged(String),
+    /// The wallet names this seed's fingerprint with another xpub than the seed derives.
+    #[error("the wallet names this seed ({fingerprint}) at m/{path} with xpub {given}, but the seed derives {derived} there: a swapped key")]
+    XpubSwapped {
+        /// Master fingerprint.
+        fingerprint: String,
+        /// Origin path.
+        path: String,
+        /// Xpub in the wallet.
+        given: String,
+        /// Xpub the seed derives.
+        derived: String,
+    },
+    /// No key of the wallet is this seed's.
+    #[error("no key of wallet \"{name}\" belongs to this seed ({fingerprint})")]
+    NotACosigner {
+        /// Wallet name (escaped).
+        name: String,
+        /// This seed's fingerprint.
+        fingerprint: String,
+    },
     /// The address is not derived by the seed within the searched range.
     #[error("not found: {address} is not derived by seed {fingerprint} within {gap} receive and {gap} change addresses of account {account} (searched {searched})")]
     NotMine {
@@ -96,6 +123,9 @@ impl WalletError {
         match self {
             WalletError::NotMine { .. } => Some("another account (--account N), a BIP39 passphrase (--bip39-passphrase) or a larger --gap may find it; otherwise the address is not yours: do not pay to it believing it is"),
             WalletError::FileExists(_) => Some("give --force to replace it, or another -o path"),
+            WalletError::RegistrationForged(_) => Some("do not sign: compare the wallet id with the other signers, then register the wallet again from a file you trust (airsign wallet register)"),
+            WalletError::XpubSwapped { .. } => Some("do not register this wallet: get the wallet file again and compare every cosigner's fingerprint and xpub with their own `airsign account export`"),
+            WalletError::NotACosigner { .. } => Some("check that this is the right seed file and BIP39 passphrase for this wallet (compare fingerprints with `airsign seed info`)"),
             WalletError::Locked(_) => Some("wait for the other airsign to finish; if none is running (it was killed), remove the .lock file"),
             WalletError::WalletIdMismatch { .. } => Some("create the wallet file again from the descriptor (airsign wallet create), then compare its id with the other machines"),
             WalletError::WrongNetwork(_) => Some("give the network the keys are for with --network (xpub is mainnet; tpub is testnet, signet or regtest)"),

@@ -180,7 +180,16 @@ fn our_spends(
         }
         match derive(keys, path, &what, found) {
             Some(d) if d == *pk => match spend_kind(input, spk, pk) {
-                Some(kind) => spends.push(Spend { kind, pubkey: *pk, path: path.clone() }),
+                Some(kind) => {
+                    // A refused spend is still listed: the fact refuses it (no policy file can
+                    // accept these codes), and the review shows what would have been signed.
+                    let wallet = super::wallets::check_spend(keys, &kind, path, spk)
+                        .unwrap_or_else(|(code, why)| {
+                            found.fact(code, format!("input {i}: {why}"));
+                            None
+                        });
+                    spends.push(Spend { kind, pubkey: *pk, path: path.clone(), wallet });
+                }
                 None => found.fact("key-not-committed", format!("input {i}: our key m/{path} is listed, but the script does not commit to it; not signing it")),
             },
             Some(_) => found.integrity("bad-derivation", format!("input {i}: claims our key at m/{path}, but our seed derives a different key there")),
@@ -202,10 +211,18 @@ fn our_spends(
         if input.tap_internal_key == Some(*xonly)
             && *spk == ScriptBuf::new_p2tr(&secp, *xonly, root)
         {
+            let kind = SpendKind::TrKey(root);
+            let wallet = super::wallets::check_spend(keys, &kind, path, spk).unwrap_or_else(
+                |(code, why)| {
+                    found.fact(code, format!("input {i}: {why}"));
+                    None
+                },
+            );
             spends.push(Spend {
-                kind: SpendKind::TrKey(root),
+                kind,
                 pubkey: d,
                 path: path.clone(),
+                wallet,
             });
         } else {
             found.fact("key-not-committed", format!("input {i}: our taproot key m/{path} is listed, but the output key does not re-derive from it; not signing it"));
@@ -276,6 +293,8 @@ pub(super) fn review_inputs(
             format!("the PSBT carries an extended key for another network than {network}"),
         );
     }
+    super::wallets::check_global_xpubs(psbt, keys, found);
+    let mut wallets_spent = std::collections::BTreeSet::new();
     let mut out = Vec::with_capacity(tx.input.len());
     for (i, (txin, input)) in tx.input.iter().zip(&psbt.inputs).enumerate() {
         let (prev, proven) = prevout(i, input, &txin.previous_output, found);
@@ -292,6 +311,11 @@ pub(super) fn review_inputs(
             }
         };
         spend_facts(i, input, &spends, proven, network, found);
+        let wallet = spends.iter().find_map(|s| {
+            let name = s.wallet.as_deref()?;
+            wallets_spent.insert(name.to_owned());
+            Some(super::wallets::wallet_input(name, &s.kind, input))
+        });
         out.push(InputReview {
             index: i,
             outpoint: txin.previous_output.to_string(),
@@ -314,9 +338,24 @@ pub(super) fn review_inputs(
                 + usize::from(input.tap_key_sig.is_some())
                 + input.tap_script_sigs.len(),
             finalized: input.final_script_sig.is_some() || input.final_script_witness.is_some(),
+            wallet,
             spends,
             prevout: prev,
         });
+    }
+    if wallets_spent.len() > 1 {
+        let names: Vec<String> = wallets_spent
+            .iter()
+            .map(|n| format!("'{}'", crate::sanitize::escape(n)))
+            .collect();
+        found.fact(
+            "mixed-wallets",
+            format!(
+                "the inputs spend from {} registered wallets ({}): one transaction, one wallet",
+                names.len(),
+                names.join(", ")
+            ),
+        );
     }
     out
 }

@@ -13,6 +13,7 @@ mod reviewed;
 mod timelocks;
 mod totals;
 mod unread;
+mod wallets;
 mod watch_only;
 
 use bitcoin::bip32::DerivationPath;
@@ -25,6 +26,7 @@ use super::{BundleId, KeySource};
 pub use network::{infer_network, network_for, InferredNetwork};
 pub use reviewed::Reviewed;
 pub use totals::MAX_MONEY;
+pub use wallets::WalletInput;
 pub use watch_only::review_watch_only as watch_only;
 
 /// Every fact code the review can report (the policy may accept these; never integrity codes).
@@ -104,6 +106,8 @@ pub struct Spend {
     pub pubkey: PublicKey,
     /// Full path from our master.
     pub path: DerivationPath,
+    /// The registered wallet the input re-derives from (multisig and script inputs).
+    pub wallet: Option<String>,
 }
 
 /// Who an input belongs to.
@@ -141,6 +145,9 @@ pub struct InputReview {
     pub signatures: usize,
     /// Whether the input is already finalized.
     pub finalized: bool,
+    /// The registered wallet the input spends from, its threshold and who has signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<WalletInput>,
     /// What our keys will sign (not serialised; the review's `owner` says it).
     #[serde(skip)]
     pub spends: Vec<Spend>,

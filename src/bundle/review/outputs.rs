@@ -201,6 +201,11 @@ pub(super) fn review_outputs(
             }
         }
         if !spk.is_op_return() {
+            if let Some((k, n)) = registered_claim(keys, inputs, &claims, spk, opts, &what, found) {
+                kind = k;
+                note = n;
+                claims.clear();
+            }
             for (pk, path) in &claims {
                 let cx = Ctx {
                     keys,
@@ -297,4 +302,63 @@ fn oddities(tx: &bitcoin::Transaction, found: &mut Findings) {
             );
         }
     }
+}
+
+/// An output claiming one of our keys on a registered wallet's path: change or a self-transfer
+/// only when its script re-derives from the registration there (a change output whose other
+/// keys were swapped does not); `None` when no claim is on a registered wallet's path.
+fn registered_claim(
+    keys: &dyn KeySource,
+    inputs: &[InputReview],
+    claims: &[(PublicKey, DerivationPath)],
+    spk: &Script,
+    opts: &ReviewOptions,
+    what: &str,
+    found: &mut Findings,
+) -> Option<(OutputKind, Option<String>)> {
+    let fp = keys.fingerprint();
+    for (pk, path) in claims {
+        let Some(c) = super::wallets::locate_output(keys, fp, path, spk) else {
+            continue;
+        };
+        if derive(keys, path, what, found) != Some(*pk) {
+            continue;
+        }
+        let shown = format!("m/{path}");
+        let name = crate::sanitize::escape(&c.wallet.name);
+        let branch = if c.change { "change" } else { "receive" };
+        if !c.rederives {
+            let n = format!("claims to be wallet '{name}' {branch} at {shown}, but its script is not that wallet's there (another key set): treated as an external payment");
+            found.fact("wallet-output-mismatch", format!("{what}: {n}"));
+            return Some((OutputKind::External, Some(n)));
+        }
+        if c.index > opts.max_change_index {
+            let n = format!("pays wallet '{name}' at {shown}, but index {} is beyond the {} wallets are assumed to scan: no wallet will see this money, so it counts as leaving the wallet", c.index, opts.max_change_index);
+            found.fact("own-key-off-branch", format!("{what}: {n}"));
+            return Some((OutputKind::OwnKeyOffBranch { path: shown }, Some(n)));
+        }
+        let spent = inputs
+            .iter()
+            .any(|i| i.wallet.as_ref().is_some_and(|w| w.name == c.wallet.name));
+        if !spent {
+            let n = format!("pays registered wallet '{name}' at {shown}, which this transaction does not spend from: treated as an external payment");
+            found.fact("own-key-other-account", format!("{what}: {n}"));
+            return Some((OutputKind::External, Some(n)));
+        }
+        if c.index > opts.warn_change_index {
+            let code = if c.change {
+                "change-index-high"
+            } else {
+                "receive-index-high"
+            };
+            found.fact(code, format!("{what}: wallet '{name}' {branch} at {shown} is far past where wallets usually look (index {} > {})", c.index, opts.warn_change_index));
+        }
+        let kind = if c.change {
+            OutputKind::Change { path: shown }
+        } else {
+            OutputKind::OwnReceive { path: shown }
+        };
+        return Some((kind, None));
+    }
+    None
 }

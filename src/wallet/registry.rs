@@ -1,0 +1,295 @@
+//! Wallets registered on a signer (issue 9): the descriptors a seed has agreed to sign for,
+//! checked once by the people at `wallet register` and MAC'd with a key from the seed, so an
+//! online machine cannot add a cosigner key later (the xpub swap) and an edited registration is
+//! caught (exit 4). The review trusts only these descriptors for multisig and script inputs and
+//! for change: a PSBT's own scripts and global xpubs are checked against them, never trusted
+//! instead of them.
+//!
+//! The file `SEED.wallets.json` holds every registration of every BIP39 passphrase used with the
+//! seed file; each entry names the fingerprint it belongs to and is MAC'd by that key.
+use std::path::{Path, PathBuf};
+
+use bitcoin::bip32::{DerivationPath, Fingerprint};
+use bitcoin::hashes::{sha256, Hash, HashEngine, Hmac, HmacEngine};
+use bitcoin::Network;
+use miniscript::descriptor::DescriptorPublicKey;
+use miniscript::ForEachKey;
+use serde::{Deserialize, Serialize};
+
+use super::{WalletError, WatchOnly};
+
+/// Format version written.
+pub const VERSION: u32 = 1;
+/// Largest registrations file read.
+pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The registrations file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryFile {
+    /// Format version, 1.
+    pub version: u32,
+    /// Every registration, in the order made.
+    pub wallets: Vec<Entry>,
+}
+
+/// One registration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The wallet's name (what policy rules call it).
+    pub name: String,
+    /// The wallet id people compared across laptops.
+    pub wallet_id: String,
+    /// Network.
+    pub network: Network,
+    /// Receive descriptor (with checksum).
+    pub receive: String,
+    /// Change descriptor (with checksum).
+    pub change: String,
+    /// Master fingerprint of the key that registered it (with its BIP39 passphrase).
+    pub fingerprint: String,
+    /// When it was registered (the signer's clock).
+    pub registered: String,
+    /// Hex HMAC-SHA256 of the fields above with that key's registration MAC key.
+    pub mac: String,
+}
+
+/// A registered wallet as the review uses it.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    /// Name.
+    pub name: String,
+    /// Wallet id.
+    pub wallet_id: String,
+    /// The descriptors.
+    pub wallet: WatchOnly,
+}
+
+/// Where a seed file's registrations live: beside it.
+pub fn path_for(seed: &Path) -> PathBuf {
+    let mut name = seed.as_os_str().to_owned();
+    name.push(".wallets.json");
+    PathBuf::from(name)
+}
+
+fn mac(key: &[u8; 32], e: &Entry) -> String {
+    let mut m = HmacEngine::<sha256::Hash>::new(key);
+    for part in [
+        "airsign wallet registration v1",
+        &e.name,
+        &e.wallet_id,
+        &e.network.to_string(),
+        &e.receive,
+        &e.change,
+        &e.fingerprint,
+        &e.registered,
+    ] {
+        m.input(part.as_bytes());
+        m.input(&[0]);
+    }
+    Hmac::<sha256::Hash>::from_engine(m).to_string()
+}
+
+impl Entry {
+    /// A registration of `file`'s wallet by the key with `fingerprint`, MAC'd with `key`.
+    pub fn new(
+        file: &super::WalletFile,
+        fingerprint: Fingerprint,
+        registered: String,
+        key: &[u8; 32],
+    ) -> Self {
+        let mut e = Entry {
+            name: file.name.clone(),
+            wallet_id: file.wallet_id.clone(),
+            network: file.network,
+            receive: file.receive.clone(),
+            change: file.change.clone(),
+            fingerprint: fingerprint.to_string(),
+            registered,
+            mac: String::new(),
+        };
+        e.mac = mac(key, &e);
+        e
+    }
+}
+
+impl RegistryFile {
+    /// Parse the file (no MAC check: see [`RegistryFile::for_key`]).
+    pub fn parse(bytes: &[u8]) -> Result<Self, WalletError> {
+        let f: RegistryFile = serde_json::from_slice(bytes)
+            .map_err(|e| WalletError::BadRegistration(crate::sanitize::escape(&e.to_string())))?;
+        if f.version != VERSION {
+            return Err(WalletError::BadRegistration(format!(
+                "version {} is not supported (this airsign reads version {VERSION})",
+                f.version
+            )));
+        }
+        Ok(f)
+    }
+
+    /// Read the registrations beside `seed` (none when the file does not exist).
+    pub fn load(seed: &Path) -> Result<Self, crate::Error> {
+        let p = path_for(seed);
+        if !p.exists() {
+            return Ok(RegistryFile {
+                version: VERSION,
+                wallets: Vec::new(),
+            });
+        }
+        Ok(Self::parse(&crate::fsutil::read_limited(&p, MAX_BYTES)?)?)
+    }
+
+    /// The registrations of the key with `fingerprint`, each MAC-checked with `key`: one that
+    /// does not verify was edited (or forged without the seed), and nothing is signed.
+    pub fn for_key(
+        &self,
+        fingerprint: Fingerprint,
+        key: &[u8; 32],
+    ) -> Result<Vec<Registered>, WalletError> {
+        let fp = fingerprint.to_string();
+        let mut out = Vec::new();
+        for e in self.wallets.iter().filter(|e| e.fingerprint == fp) {
+            use subtle::ConstantTimeEq;
+            if !bool::from(mac(key, e).as_bytes().ct_eq(e.mac.as_bytes())) {
+                return Err(WalletError::RegistrationForged(crate::sanitize::escape(
+                    &e.name,
+                )));
+            }
+            let wallet = WatchOnly::from_descriptors(&e.receive, &e.change, e.network)?;
+            let id = super::file::wallet_id(&wallet);
+            if id != e.wallet_id {
+                return Err(WalletError::RegistrationForged(crate::sanitize::escape(
+                    &e.name,
+                )));
+            }
+            out.push(Registered {
+                name: e.name.clone(),
+                wallet_id: e.wallet_id.clone(),
+                wallet,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Add or replace (by name, for this fingerprint) a registration.
+    pub fn add(&mut self, e: Entry) {
+        self.wallets
+            .retain(|w| !(w.name == e.name && w.fingerprint == e.fingerprint));
+        self.wallets.push(e);
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Strings and numbers: serialising cannot fail.
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+}
+
+/// One key of a wallet descriptor: its origin (fingerprint and path) and the xpub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cosigner {
+    /// Master fingerprint from the key origin (the xpub's own when there is no origin).
+    pub fingerprint: Fingerprint,
+    /// Path from the master to the xpub.
+    pub origin: DerivationPath,
+    /// The extended public key.
+    pub xpub: bitcoin::bip32::Xpub,
+    /// Steps after the xpub up to the wildcard (`0` for `/0/*`).
+    pub steps: DerivationPath,
+}
+
+/// The extended keys of `d`, in descriptor order (single keys are not cosigners).
+pub fn cosigners(d: &miniscript::Descriptor<DescriptorPublicKey>) -> Vec<Cosigner> {
+    let mut v = Vec::new();
+    d.for_each_key(|k| {
+        if let DescriptorPublicKey::XPub(x) = k {
+            let (fingerprint, origin) = match &x.origin {
+                Some((fp, path)) => (*fp, path.clone()),
+                None => (x.xkey.fingerprint(), DerivationPath::master()),
+            };
+            v.push(Cosigner {
+                fingerprint,
+                origin,
+                xpub: x.xkey,
+                steps: x.derivation_path.clone(),
+            });
+        }
+        true
+    });
+    v
+}
+
+impl Registered {
+    /// Where `path` (a key of the seed with `fp`) sits in this wallet: `(change, index)` when it
+    /// is `origin/steps/index` of one of its keys with that fingerprint, on either branch.
+    pub fn locate(&self, fp: Fingerprint, path: &DerivationPath) -> Option<(bool, u32)> {
+        use bitcoin::bip32::ChildNumber;
+        for (change, d) in [
+            (false, &self.wallet.external),
+            (true, &self.wallet.internal),
+        ] {
+            for c in cosigners(d).iter().filter(|c| c.fingerprint == fp) {
+                let prefix: Vec<ChildNumber> = c
+                    .origin
+                    .into_iter()
+                    .chain(&c.steps)
+                    .copied()
+                    .collect();
+                let p: Vec<ChildNumber> = path.into_iter().copied().collect();
+                if p.len() == prefix.len() + 1 && p[..prefix.len()] == prefix[..] {
+                    if let ChildNumber::Normal { index } = p[prefix.len()] {
+                        return Some((change, index));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether `path` lies under the origin of one of this wallet's keys with `fp`: a key that
+    /// belongs to this wallet and to nothing else.
+    pub fn owns_path(&self, fp: Fingerprint, path: &DerivationPath) -> bool {
+        cosigners(&self.wallet.external).iter().any(|c| {
+            c.fingerprint == fp && {
+                let o: Vec<_> = c.origin.into_iter().collect();
+                let p: Vec<_> = path.into_iter().collect();
+                !o.is_empty() && p.len() > o.len() && p[..o.len()] == o[..]
+            }
+        })
+    }
+}
+
+/// The wallet's shape in words: "2 of 3 multisig (wsh)", or the descriptor type.
+pub fn describe(w: &WatchOnly) -> String {
+    use miniscript::descriptor::DescriptorType as T;
+    let script = w
+        .derive(false, 0)
+        .ok()
+        .and_then(|d| d.explicit_script().ok());
+    let (m, n) = match script.as_deref().map(|s| s.as_bytes()) {
+        Some([first, .., n_op, 0xae])
+            if (0x51..=0x60).contains(first) && (0x51..=0x60).contains(n_op) =>
+        {
+            (u32::from(*first) - 0x50, u32::from(*n_op) - 0x50)
+        }
+        _ => (0, 0),
+    };
+    let kind = match w.external.desc_type() {
+        T::Wsh | T::WshSortedMulti => "wsh",
+        T::ShWsh | T::ShWshSortedMulti => "sh-wsh",
+        T::Sh | T::ShSortedMulti => "sh",
+        T::Tr => "tr",
+        _ => "single key",
+    };
+    if m > 0 {
+        format!("{m} of {n} multisig ({kind})")
+    } else {
+        format!(
+            "script wallet ({kind}, {} keys)",
+            cosigners(&w.external).len()
+        )
+    }
+}

@@ -1,0 +1,376 @@
+//! Treasury wallets (issue 9): a 2-of-3 P2WSH wallet set up from three cosigners' exports,
+//! registered on two signers, signed in parallel, combined, finalized, and accepted by Bitcoin
+//! Core's interpreter; and the multisig attacks, each refused with its named reason.
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use airsign::wallet::fixture::funding_tx;
+use airsign::wallet::WatchOnly;
+use bitcoin::{Network, Psbt, TxOut};
+use miniscript::psbt::PsbtExt;
+
+use common::{bin, demo_dir, q, sh};
+
+/// The demo seed file with the BIP39 passphrase `who`: each cosigner a different wallet.
+struct Team {
+    _dir: tempfile::TempDir,
+    d: PathBuf,
+    pass: PathBuf,
+}
+
+impl Team {
+    fn new() -> Self {
+        let (dir, pass) = demo_dir();
+        let d = dir.path().to_path_buf();
+        for who in ["alice", "bob", "carol", "mallory"] {
+            std::fs::write(d.join(who), format!("{who}\n")).unwrap();
+        }
+        Team { _dir: dir, d, pass }
+    }
+
+    /// `airsign ARGS` as cosigner `who` (seed options added, `{seed}` in ARGS).
+    fn as_(&self, who: &str, args: &str) -> Output {
+        sh(&format!(
+            "{} {args} --seed {} --passphrase-fd 4 --bip39-passphrase-fd 5 4<{} 5<{}",
+            q(&bin()),
+            q(&self.d.join("demo-seed.age")),
+            q(&self.pass),
+            q(&self.d.join(who))
+        ))
+    }
+
+    fn key(&self, who: &str) -> String {
+        let o = self.as_(who, "account export --script wsh-multi --json");
+        assert!(o.status.success(), "{}", err(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["key_origin"].as_str().unwrap().to_string()
+    }
+
+    fn fingerprint(&self, who: &str) -> String {
+        self.key(who)[1..9].to_string()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.d.join(name)
+    }
+
+    fn run(&self, args: &str) -> Output {
+        sh(&format!("{} {args}", q(&bin())))
+    }
+}
+
+/// A string quoted for the shell (key origins hold `'`).
+fn shq(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn descriptor(keys: &[String]) -> String {
+    let ks: Vec<String> = keys.iter().map(|k| format!("{k}/<0;1>/*")).collect();
+    format!("wsh(sortedmulti(2,{}))", ks.join(","))
+}
+
+/// A 2-of-3 wallet of alice, bob and carol, registered by alice and bob, funded, with an
+/// unsigned bundle paying 400,000 sat to a stranger (with change).
+struct Setup {
+    t: Team,
+    wallet: PathBuf,
+    unsigned: PathBuf,
+    prevouts: Vec<TxOut>,
+    multipath: String,
+}
+
+fn setup() -> Setup {
+    let t = Team::new();
+    let keys: Vec<String> = ["alice", "bob", "carol"].iter().map(|w| t.key(w)).collect();
+    let multipath = descriptor(&keys);
+    let wallet = t.path("treasury.json");
+    let o = t.run(&format!(
+        "wallet create --name treasury --network regtest --descriptor {} -o {}",
+        shq(&multipath),
+        q(&wallet)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    for who in ["alice", "bob"] {
+        let o = t.as_(who, &format!("wallet register --yes {}", q(&wallet)));
+        assert!(o.status.success(), "{who}: {}", err(&o));
+        let e = err(&o);
+        assert!(e.contains("2 of 3 multisig (wsh)"), "{e}");
+        assert!(e.contains("← this seed"), "{e}");
+    }
+    let w = WatchOnly::from_descriptor(&multipath, Network::Regtest).unwrap();
+    let fund = funding_tx(
+        &[
+            (w.address(false, 0).unwrap().script_pubkey(), 300_000),
+            (w.address(false, 1).unwrap().script_pubkey(), 200_000),
+        ],
+        31,
+    );
+    let txid = fund.compute_txid();
+    std::fs::write(
+        t.path("utxos.json"),
+        format!(r#"[{{"txid":"{txid}","vout":0,"amount":0.003}},{{"txid":"{txid}","vout":1,"amount":0.002}}]"#),
+    )
+    .unwrap();
+    std::fs::write(
+        t.path("prev.hex"),
+        bitcoin::consensus::encode::serialize_hex(&fund),
+    )
+    .unwrap();
+    let unsigned = t.path("unsigned.psbt");
+    let o = t.run(&format!(
+        "bundle create --wallet {} --utxos {} --prev-txs {} --to {}:400000 --fee-rate 2 -o {}",
+        q(&wallet),
+        q(&t.path("utxos.json")),
+        q(&t.path("prev.hex")),
+        common::payee(),
+        q(&unsigned)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    Setup {
+        t,
+        wallet,
+        unsigned,
+        prevouts: fund.output.clone(),
+        multipath,
+    }
+}
+
+fn sign(t: &Team, who: &str, input: &Path, out: &Path) -> Output {
+    t.as_(
+        who,
+        &format!(
+            "sign --yes --log {} {} -o {}",
+            q(&t.path(&format!("{who}.audit.jsonl"))),
+            q(input),
+            q(out)
+        ),
+    )
+}
+
+fn read_psbt(p: &Path) -> Psbt {
+    Psbt::deserialize(&std::fs::read(p).unwrap()).unwrap()
+}
+
+fn write_psbt(p: &Path, psbt: &Psbt) {
+    std::fs::write(p, psbt.serialize()).unwrap();
+}
+
+fn change_output(p: &Psbt) -> usize {
+    p.outputs
+        .iter()
+        .position(|o| !o.bip32_derivation.is_empty())
+        .expect("a change output")
+}
+
+#[test]
+fn two_of_three_wsh_signed_in_parallel_combined_and_finalized() {
+    let s = setup();
+    let t = &s.t;
+    let (a, b) = (t.path("alice.psbt"), t.path("bob.psbt"));
+    let o = sign(t, "alice", &s.unsigned, &a);
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.contains("wallet 'treasury' (2 of 3): no signature yet"),
+        "{e}"
+    );
+    assert!(e.contains("CHANGE"), "change recognised: {e}");
+    assert!(
+        !e.contains("WARNING"),
+        "an honest treasury spend has no warning: {e}"
+    );
+    let o = sign(t, "bob", &s.unsigned, &b);
+    assert!(o.status.success(), "{}", err(&o));
+    // One signature is not enough, and finalize says so in words.
+    let o = t.run(&format!("bundle finalize {}", q(&a)));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(
+        e.contains(&format!(
+            "1 of 3 signatures present ({}); need 1 more",
+            t.fingerprint("alice")
+        )),
+        "{e}"
+    );
+    // Alice's signed copy shown to bob lists her signature.
+    let o = sign(t, "bob", &a, &t.path("ab.psbt"));
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.contains(&format!("signed by {}", t.fingerprint("alice"))),
+        "{e}"
+    );
+    let combined = t.path("combined.psbt");
+    let o = t.run(&format!(
+        "bundle combine {} {} -o {}",
+        q(&a),
+        q(&b),
+        q(&combined)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let o = t.run(&format!("bundle finalize --json {}", q(&combined)));
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tx: bitcoin::Transaction =
+        bitcoin::consensus::encode::deserialize_hex(v["hex"].as_str().unwrap()).unwrap();
+    let prevouts: Vec<TxOut> = tx
+        .input
+        .iter()
+        .map(|i| s.prevouts[i.previous_output.vout as usize].clone())
+        .collect();
+    common::consensus_check(&tx, &prevouts);
+    // The fee estimate held: the signed transaction is no larger than the bundle assumed.
+    let unsigned = read_psbt(&s.unsigned);
+    let fee: u64 = prevouts.iter().map(|o| o.value.to_sat()).sum::<u64>()
+        - tx.output.iter().map(|o| o.value.to_sat()).sum::<u64>();
+    assert!(
+        fee as f64 / tx.vsize() as f64 >= 2.0,
+        "fee {fee} for {} vB",
+        tx.vsize()
+    );
+    assert_eq!(unsigned.unsigned_tx.compute_txid(), tx.compute_txid());
+}
+
+#[test]
+fn an_unregistered_wallet_is_refused_with_the_command_to_register() {
+    let s = setup();
+    let o = sign(&s.t, "carol", &s.unsigned, &s.t.path("carol.psbt"));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[unregistered-wallet]"), "{e}");
+    assert!(!s.t.path("carol.psbt").exists());
+}
+
+#[test]
+fn an_edited_registration_stops_signing() {
+    let s = setup();
+    let reg = s.t.path("demo-seed.age.wallets.json");
+    let text = std::fs::read_to_string(&reg).unwrap();
+    std::fs::write(&reg, text.replacen("\"treasury\"", "\"treasury2\"", 1)).unwrap();
+    let o = sign(&s.t, "alice", &s.unsigned, &s.t.path("x.psbt"));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(4), "{e}");
+    assert!(e.contains("was not made by this seed"), "{e}");
+}
+
+#[test]
+fn a_wallet_file_with_this_seeds_fingerprint_and_another_xpub_is_not_registered() {
+    let t = Team::new();
+    let alice = t.key("alice");
+    let mallory = t.key("mallory");
+    // Mallory's xpub under alice's fingerprint and path: the xpub swap.
+    let swapped = format!(
+        "{}{}",
+        &alice[..alice.find(']').unwrap() + 1],
+        &mallory[mallory.find(']').unwrap() + 1..]
+    );
+    let keys = [swapped, t.key("bob"), t.key("carol")];
+    let wallet = t.path("swapped.json");
+    let o = t.run(&format!(
+        "wallet create --name swapped --network regtest --descriptor {} -o {}",
+        shq(&descriptor(&keys)),
+        q(&wallet)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let o = t.as_("alice", &format!("wallet register --yes {}", q(&wallet)));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(4), "{e}");
+    assert!(e.contains("a swapped key"), "{e}");
+    assert!(!t.path("demo-seed.age.wallets.json").exists());
+    // A wallet without any key of this seed: refused, and said why.
+    let keys = [t.key("mallory"), t.key("bob"), t.key("carol")];
+    let o = t.run(&format!(
+        "wallet create --name other --network regtest --descriptor {} -o {}",
+        shq(&descriptor(&keys)),
+        q(&t.path("other.json"))
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let o = t.as_(
+        "alice",
+        &format!("wallet register --yes {}", q(&t.path("other.json"))),
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+}
+
+#[test]
+fn change_to_a_two_of_three_with_an_attackers_key_is_refused() {
+    let s = setup();
+    let t = &s.t;
+    let mut p = read_psbt(&s.unsigned);
+    let c = change_output(&p);
+    // Same change path claims, but the script is a 2-of-3 of alice, bob and mallory.
+    let keys = [t.key("alice"), t.key("bob"), t.key("mallory")];
+    let evil = WatchOnly::from_descriptor(&descriptor(&keys), Network::Regtest).unwrap();
+    p.unsigned_tx.output[c].script_pubkey = evil.derive(true, 0).unwrap().script_pubkey();
+    let attack = t.path("attack.psbt");
+    write_psbt(&attack, &p);
+    let o = sign(t, "alice", &attack, &t.path("x.psbt"));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[wallet-output-mismatch]"), "{e}");
+}
+
+#[test]
+fn a_swapped_global_xpub_in_the_psbt_is_refused() {
+    let s = setup();
+    let t = &s.t;
+    let mut p = read_psbt(&s.unsigned);
+    let bob_fp = t.fingerprint("bob");
+    let (bob_xpub, origin) = p
+        .xpub
+        .iter()
+        .find(|(_, (fp, _))| fp.to_string() == bob_fp)
+        .map(|(x, o)| (*x, o.clone()))
+        .expect("bundle create writes every cosigner's global xpub");
+    p.xpub.remove(&bob_xpub);
+    let mallory = t.key("mallory");
+    let mallory_xpub: bitcoin::bip32::Xpub =
+        mallory[mallory.find(']').unwrap() + 1..].parse().unwrap();
+    p.xpub.insert(mallory_xpub, origin);
+    let attack = t.path("attack.psbt");
+    write_psbt(&attack, &p);
+    let o = sign(t, "alice", &attack, &t.path("x.psbt"));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[xpub-mismatch]"), "{e}");
+}
+
+#[test]
+fn change_past_the_gap_bound_and_psbts_of_different_transactions() {
+    let s = setup();
+    let t = &s.t;
+    let w = WatchOnly::from_descriptor(&s.multipath, Network::Regtest).unwrap();
+    let mut p = read_psbt(&s.unsigned);
+    let c = change_output(&p);
+    // Re-point change at index 5,000 with honest derivations: ours, but no wallet looks there.
+    let far = w.derive(true, 5_000).unwrap();
+    p.unsigned_tx.output[c].script_pubkey = far.script_pubkey();
+    p.outputs[c] = Default::default();
+    p.update_output_with_descriptor(c, &far).unwrap();
+    let attack = t.path("far.psbt");
+    write_psbt(&attack, &p);
+    let o = sign(t, "alice", &attack, &t.path("x.psbt"));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[own-key-off-branch]"), "{e}");
+    // Combining PSBTs of two transactions is refused.
+    let o = sign(t, "alice", &s.unsigned, &t.path("a.psbt"));
+    assert!(o.status.success(), "{}", err(&o));
+    let o = t.run(&format!(
+        "bundle combine {} {} -o {}",
+        q(&t.path("a.psbt")),
+        q(&attack),
+        q(&t.path("c.psbt"))
+    ));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("is of another transaction"), "{e}");
+    assert!(!t.path("c.psbt").exists());
+    let _ = &s.wallet;
+}
