@@ -17,11 +17,11 @@ pub use file::{PolicyError, PolicyFile};
 pub use limits::Limits;
 pub use set::PolicySet;
 
-/// Signed spends so far: (unix time, sats leaving), and the time now.
+/// Signed spends so far (from the audit log, oldest first), and the time now.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     /// Each signed spend.
-    pub spends: Vec<(u64, u64)>,
+    pub spends: Vec<crate::audit::SignedSpend>,
     /// Now, in unix seconds.
     pub now: u64,
 }
