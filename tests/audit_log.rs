@@ -3,12 +3,14 @@
 //! without the key), the two it cannot catch from the file alone (a cut at the tail, shown by a
 //! different tail hash; a rebuilt chain without the key), a torn last write, and the `log`
 //! commands' exit codes and escaping.
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use airsign::audit::{
     self, line_hash, AuditError, Entry, EntryDraft, Event, InputsSummary, Log, OutputsSummary,
-    Reason, ZERO_HASH,
+    Payment, Reason, ScriptKind, ZERO_HASH,
 };
 
 const KEY: [u8; 32] = [0x42; 32];
@@ -48,6 +50,17 @@ fn draft(i: u64) -> EntryDraft {
             vec![]
         },
         fingerprint: "73c5da0a".into(),
+        // Entries with the optional fields and without them, interleaved.
+        payments: if i.is_multiple_of(2) {
+            vec![Payment {
+                script_type: ScriptKind::P2wpkh,
+                to: "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080".into(),
+                amount: 50_000,
+            }]
+        } else {
+            vec![]
+        },
+        vsize: i.is_multiple_of(2).then_some(141),
     }
 }
 
@@ -394,4 +407,59 @@ fn log_show_of_a_tampered_log_shows_it_then_exits_4() {
     assert!(out.contains("line 2: not an audit entry"), "{out}");
     assert!(!out.contains('\u{1b}'));
     assert!(stderr(&o).contains("line 2"));
+}
+
+#[test]
+fn a_log_written_before_payments_were_recorded_still_verifies_and_takes_new_entries() {
+    // Written by airsign before entries had `payments` and `vsize` (fixtures/audit/README.md).
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audit/before-payments.jsonl");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    assert!(!text.contains("payments") && !text.contains("vsize"));
+    let key = common::test_keys().mac_key("audit-log");
+    let s = audit::verify(&fixture, Some(&key)).unwrap();
+    assert_eq!(s.entries, 2);
+    assert!(s.mac_checked);
+    for (l, raw) in audit::read_lines(&fixture)
+        .unwrap()
+        .iter()
+        .zip(text.lines())
+    {
+        let e = l.entry.as_ref().unwrap();
+        assert!(e.payments.is_empty() && e.vsize.is_none());
+        assert_eq!(e.to_line(), raw, "re-serializes byte for byte");
+        assert!(e.mac_matches(&key));
+    }
+    let spends = audit::signed_spends(&fixture, Some(&key)).unwrap();
+    assert_eq!(spends.len(), 1, "the refusal is not a spend");
+    assert_eq!(spends[0].leaving, 150_000);
+    assert_eq!(spends[0].fee, Some(705));
+    assert_eq!(spends[0].vsize, None);
+    assert!(spends[0].payments.is_empty());
+
+    // This airsign appends an entry with the new fields; old and new verify together.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("audit.jsonl");
+    std::fs::copy(&fixture, &p).unwrap();
+    let mut log = Log::open(&p).unwrap();
+    let e = log.append(draft(0), Some(&key)).unwrap();
+    let line = e.to_line();
+    assert!(
+        line.contains(r#""fingerprint":"73c5da0a","payments":[{"script_type":"p2wpkh","to":"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080","amount":50000}],"vsize":141,"mac":""#),
+        "{line}"
+    );
+    assert_eq!(audit::verify(&p, Some(&key)).unwrap().entries, 3);
+    let spends = audit::signed_spends(&p, Some(&key)).unwrap();
+    assert_eq!(spends.len(), 2);
+    assert_eq!(spends[1].vsize, Some(141));
+    assert_eq!(spends[1].payments[0].amount, 50_000);
+    // The new fields are covered by the MAC like every other.
+    let edited = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace(r#""amount":50000"#, r#""amount":5000"#);
+    std::fs::write(&p, edited).unwrap();
+    assert!(matches!(
+        audit::verify(&p, Some(&key)),
+        Err(AuditError::Mac { line: 3, .. })
+    ));
 }

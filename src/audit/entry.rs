@@ -2,6 +2,7 @@
 use bitcoin::hashes::{sha256, Hash, HashEngine, Hmac, HmacEngine};
 use serde::{Deserialize, Serialize};
 
+use super::spend::{payments_of, Payment};
 use crate::bundle::Review;
 
 /// What happened to a bundle.
@@ -94,6 +95,10 @@ pub struct EntryDraft {
     pub reasons: Vec<Reason>,
     /// Fingerprint of the signing keys.
     pub fingerprint: String,
+    /// Payments leaving the wallet (anomaly warnings compare destinations and script types).
+    pub payments: Vec<Payment>,
+    /// Estimated virtual size of the signed transaction (with `fee`, the fee rate).
+    pub vsize: Option<u64>,
 }
 
 impl EntryDraft {
@@ -129,6 +134,8 @@ impl EntryDraft {
             decision: decision.to_owned(),
             reasons,
             fingerprint: review.fingerprint.clone(),
+            payments: payments_of(review),
+            vsize: review.vsize,
         }
     }
 }
@@ -168,6 +175,13 @@ pub struct Entry {
     pub reasons: Vec<Reason>,
     /// Signer fingerprint.
     pub fingerprint: String,
+    /// Payments leaving the wallet. Optional so that lines written before it existed still
+    /// parse and re-serialize byte for byte (and their MACs still match).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payments: Vec<Payment>,
+    /// Estimated virtual size of the signed transaction; optional for the same reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vsize: Option<u64>,
     /// Hex HMAC-SHA256 over the line without this field, when the log is kept with a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
@@ -194,6 +208,8 @@ impl Entry {
             decision: d.decision,
             reasons: d.reasons,
             fingerprint: d.fingerprint,
+            payments: d.payments,
+            vsize: d.vsize,
             mac: None,
         }
     }

@@ -12,10 +12,12 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 mod entry;
+mod spend;
 
 pub use entry::{
     line_hash, Entry, EntryDraft, Event, InputsSummary, OutputsSummary, Reason, ZERO_HASH,
 };
+pub use spend::{payments_of, Payment, ScriptKind, SignedSpend};
 
 /// The longest line accepted (bytes, without the newline). Entries are small; a longer line is
 /// not one airsign wrote.
@@ -430,12 +432,13 @@ impl Log {
     }
 }
 
-/// Signed spends in a verified log: (unix time, sats leaving the wallet), oldest first. The
-/// policy's velocity limit counts them; entries whose time does not parse count as now.
+/// Signed spends in a verified log, oldest first: time, sats leaving, fee, size and payments
+/// (the last two only in entries written since airsign records them). Velocity limits and
+/// anomaly warnings read them; entries whose time does not parse count as now.
 pub fn signed_spends(
     path: &Path,
     mac_key: Option<&[u8; 32]>,
-) -> Result<Vec<(u64, u64)>, AuditError> {
+) -> Result<Vec<SignedSpend>, AuditError> {
     if !path.exists() {
         return Ok(Vec::new());
     }
@@ -445,11 +448,12 @@ pub fn signed_spends(
         .into_iter()
         .filter_map(|l| l.entry.ok())
         .filter(|e| e.event == Event::Signed)
-        .map(|e| {
-            (
-                crate::time::parse_rfc3339(&e.time).unwrap_or(now),
-                e.outputs.leaving,
-            )
+        .map(|e| SignedSpend {
+            time: crate::time::parse_rfc3339(&e.time).unwrap_or(now),
+            leaving: e.outputs.leaving,
+            fee: e.fee,
+            vsize: e.vsize,
+            payments: e.payments,
         })
         .collect())
 }
@@ -506,6 +510,8 @@ mod tests {
             decision: "signed".into(),
             reasons: vec![],
             fingerprint: "73c5da0a".into(),
+            payments: vec![],
+            vsize: None,
         }
     }
 

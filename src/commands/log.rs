@@ -170,6 +170,15 @@ fn row(e: &Entry) -> String {
             escape(&r.message)
         ));
     }
+    for p in &e.payments {
+        row.push_str(&format!(
+            "\n{:>7}pays {} sat to {} ({})",
+            "",
+            p.amount,
+            escape(&p.to),
+            p.script_type.as_str()
+        ));
+    }
     row
 }
 

@@ -7,6 +7,7 @@ use bitcoin::hashes::{sha256, Hash};
 use bitcoin::{Network, ScriptBuf};
 use serde::{Deserialize, Serialize};
 
+use super::anomaly::AnomalyFile;
 use super::limits::Limits;
 use super::{Action, Policy, PolicySet};
 use crate::sanitize::escape;
@@ -162,9 +163,10 @@ pub struct RuleFile {
     /// when presented again after H hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<DelayRule>,
-    /// Anomaly handling (needs the audit log's history).
+    /// Anomaly handling against the audit log's history: per code `warn`, `refuse` or
+    /// `approvals`, with parameters (see [`super::anomaly::rule`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anomaly: Option<serde_json::Value>,
+    pub anomaly: Option<AnomalyFile>,
     /// Whether a person must confirm at the terminal (`sign --yes` is refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_confirmation: Option<bool>,
@@ -290,6 +292,7 @@ impl PolicyFile {
                 require_non_witness_utxo: Some(true),
                 allow_op_return: Some(true),
                 warnings_ok: Some(true),
+                anomaly: Some(AnomalyFile::warn_all()),
                 ..RuleFile::default()
             }],
         }
@@ -322,9 +325,6 @@ impl RuleFile {
         if self.wallets.is_some() {
             return Err(unsupported("wallets", "it needs registered wallets"));
         }
-        if self.anomaly.is_some() {
-            return Err(unsupported("anomaly", "it needs the audit log's history"));
-        }
         let field = |field, message: String| PolicyError::Field {
             rule: rule.clone(),
             field,
@@ -333,6 +333,8 @@ impl RuleFile {
         let mut p = Policy {
             name: self.name.clone(),
             warnings_ok: self.warnings_ok.unwrap_or(false),
+            // A written rule checks anomalies only when it says so.
+            anomaly: None,
             ..Policy::default()
         };
         if let Some(v) = self.max_fee_sat {
@@ -411,23 +413,13 @@ impl RuleFile {
             p.delay_hours = Some(d.hours);
         }
         if let Some(ap) = &self.approvals {
-            let mut keys = BTreeSet::new();
-            for k in &ap.keys {
-                let a = parse_address(k, network)
-                    .map_err(|e| field("approvals", escape(&e.to_string())))?;
-                keys.insert(a.to_string());
-            }
-            if ap.min == 0 || ap.min > keys.len() {
-                return Err(field(
-                    "approvals",
-                    format!(
-                        "min {} must be 1 to the {} distinct keys listed",
-                        ap.min,
-                        keys.len()
-                    ),
-                ));
-            }
-            p.approvals = Some((ap.min, keys));
+            p.approvals = Some(approvers(ap, network).map_err(|m| field("approvals", m))?);
+        }
+        if let Some(a) = &self.anomaly {
+            p.anomaly = Some(
+                a.compile(|ap| approvers(ap, network))
+                    .map_err(|(f, m)| field(f, m))?,
+            );
         }
         if let Some(v) = &self.velocity {
             if v.window_hours == 0 {
@@ -466,6 +458,23 @@ impl RuleFile {
         }
         Ok(p)
     }
+}
+
+/// The approvers of an `approvals` object: (min, distinct addresses on `network`).
+fn approvers(ap: &ApprovalsRule, network: Network) -> Result<(usize, BTreeSet<String>), String> {
+    let mut keys = BTreeSet::new();
+    for k in &ap.keys {
+        let a = parse_address(k, network).map_err(|e| escape(&e.to_string()))?;
+        keys.insert(a.to_string());
+    }
+    if ap.min == 0 || ap.min > keys.len() {
+        return Err(format!(
+            "min {} must be 1 to the {} distinct keys listed",
+            ap.min,
+            keys.len()
+        ));
+    }
+    Ok((ap.min, keys))
 }
 
 #[cfg(test)]
@@ -517,14 +526,47 @@ mod tests {
 
     #[test]
     fn fields_that_need_later_parts_are_refused_not_ignored() {
-        for field in [r#""wallets":["treasury"]"#, r#""anomaly":{}"#] {
-            let f = parse(&format!(
-                r#"{{"version":1,"rules":[{{"name":"r",{field}}}]}}"#
-            ))
-            .unwrap();
-            let e = f.compile(Network::Regtest).unwrap_err();
-            assert!(matches!(e, PolicyError::Unsupported { .. }), "{field}: {e}");
-        }
+        let f = parse(r#"{"version":1,"rules":[{"name":"r","wallets":["treasury"]}]}"#).unwrap();
+        let e = f.compile(Network::Regtest).unwrap_err();
+        assert!(matches!(e, PolicyError::Unsupported { .. }), "{e}");
+    }
+
+    #[test]
+    fn anomaly_compiles_and_its_errors_name_the_field() {
+        let rule = |a: &str| format!(r#"{{"version":1,"rules":[{{"name":"r","anomaly":{a}}}]}}"#);
+        let f = parse(&rule(
+            r#"{"new-destination":"refuse","amount":{"action":"warn","k":4}}"#,
+        ))
+        .unwrap();
+        let set = f.compile(Network::Regtest).unwrap();
+        let a = set.rules[0].anomaly.as_ref().unwrap();
+        assert_eq!(a.params.amount_k, 4.0);
+        assert_eq!(a.actions.len(), 2);
+        let e = parse(&rule(r#"{"new-payee":"warn"}"#)).unwrap_err();
+        assert!(e.to_string().contains("unknown field `new-payee`"), "{e}");
+        let e = parse(&rule(r#"{"amount":"warn","amount":"refuse"}"#)).unwrap_err();
+        assert!(e.to_string().contains("duplicate field `amount`"), "{e}");
+        let e = parse(&rule(
+            r#"{"amount":"approvals","approvals":{"min":1,"keys":["nope"]}}"#,
+        ))
+        .unwrap()
+        .compile(Network::Regtest)
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("rule 'r': field `anomaly.approvals`"),
+            "{e}"
+        );
+        // A rule without the field checks no anomalies; the built-in policy warns on all.
+        let plain = parse(r#"{"version":1,"rules":[{"name":"r"}]}"#).unwrap();
+        assert!(plain.compile(Network::Regtest).unwrap().rules[0]
+            .anomaly
+            .is_none());
+        let builtin = PolicyFile::builtin().compile(Network::Regtest).unwrap();
+        assert_eq!(
+            builtin.rules[0].anomaly,
+            Some(super::super::anomaly::AnomalyRule::warn_all())
+        );
     }
 
     #[test]

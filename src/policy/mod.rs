@@ -1,7 +1,9 @@
 //! Whether to sign. A policy is a list of rules (a written policy file, or the built-in strict
 //! default); each rule sees the review's integrity failures (always refused: no setting can relax
 //! one), its facts (each refused, warned about or accepted by code) and its numbers (fee limits,
-//! spend cap, destinations). The first rule with no reason to refuse decides.
+//! spend cap, destinations) and, with the audit log's history, how it compares with what was
+//! signed before ([`anomaly`]). The first rule with no reason to refuse decides.
+pub mod anomaly;
 pub mod approval;
 pub mod file;
 pub mod limits;
@@ -17,11 +19,11 @@ pub use file::{PolicyError, PolicyFile};
 pub use limits::Limits;
 pub use set::PolicySet;
 
-/// Signed spends so far: (unix time, sats leaving), and the time now.
+/// Signed spends so far (from the audit log, oldest first), and the time now.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     /// Each signed spend.
-    pub spends: Vec<(u64, u64)>,
+    pub spends: Vec<crate::audit::SignedSpend>,
     /// Now, in unix seconds.
     pub now: u64,
 }
@@ -29,7 +31,7 @@ pub struct History {
 /// What the signer knows besides the transaction: its history and the approvals it was given.
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
-    /// Signed spends from the audit log (velocity).
+    /// Signed spends from the audit log (velocity, anomalies).
     pub history: Option<History>,
     /// Addresses whose approval of exactly this transaction verified.
     pub approvers: std::collections::BTreeSet<String>,
@@ -121,6 +123,8 @@ pub struct Policy {
     pub max_locktime_blocks: Option<u32>,
     /// A person must confirm at the terminal.
     pub require_confirmation: bool,
+    /// What to do with anomalies against the audit log's history (none: not checked).
+    pub anomaly: Option<anomaly::AnomalyRule>,
 }
 
 impl Default for Policy {
@@ -140,6 +144,8 @@ impl Default for Policy {
             require_rbf: false,
             max_locktime_blocks: None,
             require_confirmation: false,
+            // The built-in policy shows every anomaly and never refuses on one.
+            anomaly: Some(anomaly::AnomalyRule::warn_all()),
         }
     }
 }
@@ -250,8 +256,8 @@ pub fn evaluate(review: &Review, policy: &Policy) -> Verdict {
     evaluate_with(review, policy, None)
 }
 
-/// Evaluate with the signer's history of signed spends ((unix time, sats leaving), from the
-/// audit log), which velocity limits need.
+/// Evaluate with the evidence: the signer's history of signed spends (from the audit log),
+/// which velocity limits and anomaly checks need, and the approvals given.
 pub fn evaluate_with(review: &Review, policy: &Policy, evidence: Option<&Evidence>) -> Verdict {
     let mut v = Verdict {
         refuse: review
@@ -305,6 +311,10 @@ pub fn evaluate_with(review: &Review, policy: &Policy, evidence: Option<&Evidenc
             ));
             v.refuse.push(r);
         }
+    }
+    // After the step above: an anomaly the rule says to "warn" about is an accepted warning.
+    if let Some(a) = &policy.anomaly {
+        a.apply(&policy.name, review, evidence, &mut v);
     }
     v
 }

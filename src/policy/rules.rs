@@ -67,8 +67,8 @@ pub(super) fn check(p: &Policy, r: &Review, evidence: Option<&Evidence>, v: &mut
                 let spent: u64 = h
                     .spends
                     .iter()
-                    .filter(|(t, _)| *t >= since)
-                    .map(|(_, s)| *s)
+                    .filter(|s| s.time >= since)
+                    .map(|s| s.leaving)
                     .fold(0u64, |a, s| a.saturating_add(s));
                 let total = spent.saturating_add(r.leaving);
                 if total > max {
