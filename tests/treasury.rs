@@ -378,3 +378,40 @@ fn change_past_the_gap_bound_and_psbts_of_different_transactions() {
     assert!(!t.path("c.psbt").exists());
     let _ = &s.wallet;
 }
+
+#[test]
+fn a_rules_wallets_field_names_the_registered_wallets_it_may_spend() {
+    let s = setup();
+    let t = &s.t;
+    let policy = |wallets: &str| {
+        let p = t.path(&format!("policy-{wallets}.json"));
+        std::fs::write(
+            &p,
+            format!(r#"{{"version":1,"network":"regtest","rules":[{{"name":"ops","wallets":["{wallets}"],"warnings_ok":true}}]}}"#),
+        )
+        .unwrap();
+        p
+    };
+    let signed = |p: &Path, input: &Path| {
+        t.as_(
+            "alice",
+            &format!(
+                "sign --yes --policy {} --log {} {} -o {} --force",
+                q(p),
+                q(&t.path("alice.audit.jsonl")),
+                q(input),
+                q(&t.path("x.psbt"))
+            ),
+        )
+    };
+    let o = signed(&policy("treasury"), &s.unsigned);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = signed(&policy("payroll"), &s.unsigned);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[wallet-not-allowed]"), "{e}");
+    assert!(
+        e.contains("spends from registered wallet 'treasury'"),
+        "{e}"
+    );
+}

@@ -317,14 +317,6 @@ impl PolicyFile {
 impl RuleFile {
     fn compile(&self, network: Network) -> Result<Policy, PolicyError> {
         let rule = escape(&self.name);
-        let unsupported = |field, why| PolicyError::Unsupported {
-            rule: rule.clone(),
-            field,
-            why,
-        };
-        if self.wallets.is_some() {
-            return Err(unsupported("wallets", "it needs registered wallets"));
-        }
         let field = |field, message: String| PolicyError::Field {
             rule: rule.clone(),
             field,
@@ -430,6 +422,15 @@ impl RuleFile {
         p.max_outputs = self.max_outputs;
         p.require_rbf = self.require_rbf.unwrap_or(false);
         p.max_locktime_blocks = self.max_locktime_blocks;
+        if let Some(w) = &self.wallets {
+            if w.is_empty() {
+                return Err(field(
+                    "wallets",
+                    "an empty list allows no wallet: leave the field out to allow any".into(),
+                ));
+            }
+            p.wallets = Some(w.iter().cloned().collect());
+        }
         p.require_confirmation = self.require_confirmation.unwrap_or(false);
         if let Some(list) = &self.destinations {
             let mut scripts = BTreeSet::new();
@@ -525,10 +526,22 @@ mod tests {
     }
 
     #[test]
-    fn fields_that_need_later_parts_are_refused_not_ignored() {
+    fn wallets_compiles_and_an_empty_list_is_an_error() {
         let f = parse(r#"{"version":1,"rules":[{"name":"r","wallets":["treasury"]}]}"#).unwrap();
+        let p = f.compile(Network::Regtest).unwrap();
+        assert!(p.rules[0].wallets.as_ref().unwrap().contains("treasury"));
+        let f = parse(r#"{"version":1,"rules":[{"name":"r","wallets":[]}]}"#).unwrap();
         let e = f.compile(Network::Regtest).unwrap_err();
-        assert!(matches!(e, PolicyError::Unsupported { .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                PolicyError::Field {
+                    field: "wallets",
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

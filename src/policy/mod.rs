@@ -121,6 +121,8 @@ pub struct Policy {
     pub require_rbf: bool,
     /// Highest block-height locktime.
     pub max_locktime_blocks: Option<u32>,
+    /// Registered wallets (by name) whose inputs this rule lets us sign.
+    pub wallets: Option<std::collections::BTreeSet<String>>,
     /// A person must confirm at the terminal.
     pub require_confirmation: bool,
     /// What to do with anomalies against the audit log's history (none: not checked).
@@ -143,6 +145,7 @@ impl Default for Policy {
             max_outputs: None,
             require_rbf: false,
             max_locktime_blocks: None,
+            wallets: None,
             require_confirmation: false,
             // The built-in policy shows every anomaly and never refuses on one.
             anomaly: Some(anomaly::AnomalyRule::warn_all()),

@@ -143,6 +143,33 @@ pub(super) fn check(p: &Policy, r: &Review, evidence: Option<&Evidence>, v: &mut
             "Build the bundle with RBF (airsign bundle create always signals it).".into(),
         );
     }
+    if let Some(allowed) = &p.wallets {
+        // Every input this seed signs must come from a listed registered wallet; a single-key
+        // account is no registered wallet.
+        for i in r.ours() {
+            let from = i.spends.iter().find_map(|s| s.wallet.as_deref());
+            if !from.is_some_and(|w| allowed.contains(w)) {
+                let what = match from {
+                    Some(w) => format!("registered wallet '{}'", crate::sanitize::escape(w)),
+                    None => "a single-key account (no registered wallet)".into(),
+                };
+                let list: Vec<String> = allowed
+                    .iter()
+                    .map(|w| format!("'{}'", crate::sanitize::escape(w)))
+                    .collect();
+                refuse(
+                    v,
+                    "wallet-not-allowed",
+                    format!(
+                        "input {} spends from {what}, not one of rule '{rule}' wallets [{}]",
+                        i.index,
+                        list.join(", ")
+                    ),
+                    format!("Spend only from the wallets rule '{rule}' names, or add the wallet to its \"wallets\" list."),
+                );
+            }
+        }
+    }
     if let Some(max) = p.max_locktime_blocks {
         // nLockTime below 500,000,000 is a block height; above, a unix time.
         let is_height = r.locktime < 500_000_000;

@@ -232,12 +232,8 @@ impl Registered {
             (true, &self.wallet.internal),
         ] {
             for c in cosigners(d).iter().filter(|c| c.fingerprint == fp) {
-                let prefix: Vec<ChildNumber> = c
-                    .origin
-                    .into_iter()
-                    .chain(&c.steps)
-                    .copied()
-                    .collect();
+                let prefix: Vec<ChildNumber> =
+                    c.origin.into_iter().chain(&c.steps).copied().collect();
                 let p: Vec<ChildNumber> = path.into_iter().copied().collect();
                 if p.len() == prefix.len() + 1 && p[..prefix.len()] == prefix[..] {
                     if let ChildNumber::Normal { index } = p[prefix.len()] {
