@@ -48,6 +48,9 @@ fn draft(i: u64) -> EntryDraft {
             vec![]
         },
         fingerprint: "73c5da0a".into(),
+        payment_key: None,
+        locktime: None,
+        until_height: None,
     }
 }
 

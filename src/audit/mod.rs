@@ -454,23 +454,58 @@ pub fn signed_spends(
         .collect())
 }
 
-/// When `txid` was first recorded as pending in a verified log (unix seconds), for delay
-/// windows: the earliest pending entry for it.
-pub fn pending_since(
+/// What a verified log says about the delay windows of one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DelayFacts {
+    /// When this transaction (by txid) or this payment (by payment key) was first recorded as
+    /// pending, in unix seconds: where a delay in hours counts from.
+    pub pending_since: Option<u64>,
+    /// The locktime of the first pending entry for this payment that carries a block height
+    /// (0 < locktime < 500,000,000): where a delay in blocks counts from.
+    pub pending_height: Option<u32>,
+    /// The highest block-height locktime of any signed or pending entry: the online machine
+    /// reported a chain at least this high before, so a delay may not start below it.
+    pub height_floor: Option<u32>,
+}
+
+fn height(locktime: Option<u32>) -> Option<u32> {
+    locktime.filter(|l| *l > 0 && *l < 500_000_000)
+}
+
+/// The delay facts for the transaction `txid` with payment key `payment_key`, from the log at
+/// `path` (verified first, with `mac_key` when given). A missing log says nothing.
+pub fn delay_facts(
     path: &Path,
     txid: &str,
+    payment_key: &str,
     mac_key: Option<&[u8; 32]>,
-) -> Result<Option<u64>, AuditError> {
+) -> Result<DelayFacts, AuditError> {
+    let mut facts = DelayFacts::default();
     if !path.exists() {
-        return Ok(None);
+        return Ok(facts);
     }
     verify(path, mac_key)?;
-    Ok(read_lines(path)?
-        .into_iter()
-        .filter_map(|l| l.entry.ok())
-        .filter(|e| e.event == Event::Pending && e.txid == txid)
-        .filter_map(|e| crate::time::parse_rfc3339(&e.time))
-        .min())
+    for e in read_lines(path)?.into_iter().filter_map(|l| l.entry.ok()) {
+        if !matches!(e.event, Event::Signed | Event::Pending) {
+            continue;
+        }
+        if let Some(h) = height(e.locktime) {
+            facts.height_floor = Some(facts.height_floor.map_or(h, |f| f.max(h)));
+        }
+        if e.event != Event::Pending {
+            continue;
+        }
+        let same_payment = e.payment_key.as_deref() == Some(payment_key);
+        if e.txid == txid || same_payment {
+            if let Some(t) = crate::time::parse_rfc3339(&e.time) {
+                facts.pending_since = Some(facts.pending_since.map_or(t, |s| s.min(t)));
+            }
+        }
+        if same_payment && facts.pending_height.is_none() {
+            facts.pending_height = height(e.locktime);
+        }
+    }
+    Ok(facts)
 }
 
 /// Where a seed file's audit log lives by default: beside it, `SEED.audit.jsonl`.
@@ -506,6 +541,9 @@ mod tests {
             decision: "signed".into(),
             reasons: vec![],
             fingerprint: "73c5da0a".into(),
+            payment_key: None,
+            locktime: None,
+            until_height: None,
         }
     }
 

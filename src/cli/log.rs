@@ -42,10 +42,13 @@ pub enum LogCmd {
     ///   12 entries, tail hash 3f9a… (chain checked; MACs not checked)
     #[command(verbatim_doc_comment)]
     Tail(LogFileArgs),
-    /// List the bundles waiting out a policy delay: recorded as pending and not signed since,
-    /// with when each becomes signable. The chain is verified first.
+    /// List the payments waiting out a policy delay: recorded as pending and not signed since
+    /// (neither that transaction nor a rebuild of the same payment), with when each becomes
+    /// signable: a time for a delay in hours, "until block N" for a delay in blocks (sign a
+    /// rebuild of the same payment with locktime N or later). The chain is verified first.
     ///
     ///   airsign log pending seed.age.audit.jsonl
+    ///   LAVA GYRO TUNA ZERO (3f9a01cc)  since 2026-11-24T10:00:00Z  until block 871144  rule 'large' …
     #[command(verbatim_doc_comment)]
     Pending(LogFileArgs),
 }

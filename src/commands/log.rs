@@ -1,5 +1,7 @@
 //! `airsign log verify|show|tail`: read and check the audit log. MACs are not checked here yet
 //! (the key is derived from the seed in `signer/`): these commands check the chain only.
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use super::{print_json, println_out};
@@ -180,6 +182,14 @@ struct Waiting<'a> {
     txid: &'a str,
     since: &'a str,
     rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locktime: Option<u32>,
+    /// A delay in blocks: signable in a transaction for the same payment with at least this
+    /// locktime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until_height: Option<u32>,
     reason: String,
 }
 
@@ -189,21 +199,31 @@ fn pending(a: LogFileArgs) -> Result<(), Error> {
         .into_iter()
         .filter_map(|l| l.entry.ok())
         .collect();
-    let signed: std::collections::BTreeSet<&str> = entries
-        .iter()
-        .filter(|e| e.event == audit::Event::Signed)
-        .map(|e| e.txid.as_str())
-        .collect();
-    let mut seen = std::collections::BTreeSet::new();
+    // A payment is done when it was signed: the same transaction, or (for a delay in blocks)
+    // a rebuild of the same payment with a later locktime.
+    let signed = entries.iter().filter(|e| e.event == audit::Event::Signed);
+    let signed_txids: BTreeSet<&str> = signed.clone().map(|e| e.txid.as_str()).collect();
+    let signed_payments: BTreeSet<&str> = signed.filter_map(|e| e.payment_key.as_deref()).collect();
+    let mut seen = BTreeSet::new();
     let waiting: Vec<Waiting> = entries
         .iter()
-        .filter(|e| e.event == audit::Event::Pending && !signed.contains(e.txid.as_str()))
-        .filter(|e| seen.insert(e.txid.as_str()))
+        .filter(|e| e.event == audit::Event::Pending)
+        .filter(|e| {
+            !signed_txids.contains(e.txid.as_str())
+                && !e
+                    .payment_key
+                    .as_deref()
+                    .is_some_and(|k| signed_payments.contains(k))
+        })
+        .filter(|e| seen.insert(e.payment_key.as_deref().unwrap_or(e.txid.as_str())))
         .map(|e| Waiting {
             bundle_id: &e.bundle_id,
             txid: &e.txid,
             since: &e.time,
             rule: e.rule.as_deref(),
+            payment_key: e.payment_key.as_deref(),
+            locktime: e.locktime,
+            until_height: e.until_height,
             reason: e
                 .reasons
                 .first()
@@ -218,8 +238,12 @@ fn pending(a: LogFileArgs) -> Result<(), Error> {
         return println_out("nothing is waiting");
     }
     for w in &waiting {
+        let blocks = w
+            .until_height
+            .map(|h| format!("  until block {h}"))
+            .unwrap_or_default();
         println_out(&format!(
-            "{}  since {}  {}",
+            "{}  since {}{blocks}  {}",
             escape(w.bundle_id),
             escape(w.since),
             w.reason
