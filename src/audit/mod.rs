@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 mod entry;
+pub mod reconcile;
 
 pub use entry::{
     line_hash, Entry, EntryDraft, Event, InputsSummary, OutputsSummary, Reason, ZERO_HASH,

@@ -51,6 +51,51 @@ pub enum LogCmd {
     ///   LAVA GYRO TUNA ZERO (3f9a01cc)  since 2026-11-24T10:00:00Z  until block 871144  rule 'large' …
     #[command(verbatim_doc_comment)]
     Pending(LogFileArgs),
+    /// Online side: compare the log with the chain. Alarms on wallet spends that no signed
+    /// entry accounts for; lists signed transactions the chain does not show.
+    ///
+    /// The log's chain is verified first (no seed online: MACs are not checked; exit 4 if it
+    /// does not verify). The transactions file is detected from its content, and the report
+    /// says which form it was:
+    ///   - Bitcoin Core JSON: `bitcoin-cli listtransactions "*" 1000` or `listsinceblock`
+    ///     (plain, or the JSON-RPC reply). A txid with a `send` entry is a wallet spend;
+    ///     confirmed from 1 confirmation.
+    ///   - Esplora JSON (mempool.space, blockstream.info): /api/address/ADDR/txs, several
+    ///     addresses joined into one array (`jq -s add`). A transaction with an input paying the
+    ///     wallet is a wallet spend: needs --wallet W.json (its receive and change addresses up
+    ///     to its next index plus its gap limit).
+    ///   - A list of txids, one per line (# comments allowed) or a JSON array of strings: each
+    ///     taken as a confirmed wallet spend.
+    ///
+    /// A spend counts as signed when a `signed` entry has its txid or, with Esplora JSON, the
+    /// same payment key (the log records the unsigned txid, which signing changes for legacy
+    /// and P2SH-wrapped inputs; Core JSON and txid lists can only match by txid). In a multisig
+    /// wallet the other cosigners can spend without this signer: such a spend is reported too.
+    ///
+    ///   airsign log reconcile seed.age.audit.jsonl --txs listtransactions.json
+    ///   airsign log reconcile seed.age.audit.jsonl --txs txs.json --wallet treasury.json --json
+    ///
+    /// Exit codes: 0 every wallet spend was signed here (signed-but-unseen transactions are
+    /// listed, not an error); 3 the alarm: a wallet spend (confirmed, unconfirmed or conflicted)
+    /// that this log never signed; 4 the log does not verify; 2 Esplora JSON without --wallet;
+    /// 1 the transactions file is unreadable or in none of the forms.
+    #[command(verbatim_doc_comment)]
+    Reconcile(LogReconcileArgs),
+}
+
+/// `log reconcile`.
+#[derive(Debug, Args)]
+pub struct LogReconcileArgs {
+    /// The log and output format.
+    #[command(flatten)]
+    pub log: LogFileArgs,
+    /// What the chain shows: Bitcoin Core listtransactions/listsinceblock JSON, Esplora
+    /// address-transactions JSON, or txids one per line (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub txs: PathBuf,
+    /// The watch-only wallet file, to tell which Esplora inputs are the wallet's.
+    #[arg(long, value_name = "W.json")]
+    pub wallet: Option<PathBuf>,
 }
 
 /// `log verify`.

@@ -1,14 +1,15 @@
-//! `airsign log verify|show|tail`: read and check the audit log. MACs are not checked here yet
-//! (the key is derived from the seed in `signer/`): these commands check the chain only.
+//! `airsign log verify|show|tail|pending|reconcile`: read and check the audit log. Only
+//! `verify --seed` checks MACs (the key comes from the seed); the others check the chain only.
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
 use super::{print_json, println_out};
-use crate::audit::{self, AuditError, Entry, Summary};
-use crate::cli::log::LogFileArgs;
+use crate::audit::{self, reconcile, AuditError, Entry, Summary};
+use crate::cli::log::{LogFileArgs, LogReconcileArgs};
 use crate::cli::LogCmd;
 use crate::sanitize::escape;
+use crate::wallet::file::WalletFile;
 use crate::Error;
 
 pub fn run(cmd: LogCmd) -> Result<(), Error> {
@@ -23,6 +24,7 @@ pub fn run(cmd: LogCmd) -> Result<(), Error> {
         LogCmd::Tail(a) => verify(a, true, None),
         LogCmd::Show(a) => show(a),
         LogCmd::Pending(a) => pending(a),
+        LogCmd::Reconcile(a) => reconcile(a),
     }
 }
 
@@ -250,4 +252,120 @@ fn pending(a: LogFileArgs) -> Result<(), Error> {
         ))?;
     }
     Ok(())
+}
+
+#[derive(Serialize)]
+struct ReconcileOut<'a> {
+    ok: bool,
+    log: &'a Summary,
+    input: &'static str,
+    #[serde(flatten)]
+    report: &'a reconcile::Report,
+}
+
+fn reconcile(a: LogReconcileArgs) -> Result<(), Error> {
+    let r = audit::verify(&a.log.file, None);
+    if a.log.json && r.is_err() {
+        print_json(&VerifyOut::of(&r))?;
+    }
+    let summary = r?;
+    let scripts = match &a.wallet {
+        Some(w) => Some(reconcile::wallet_scripts(&WalletFile::load(w)?)?),
+        None => None,
+    };
+    let bytes = crate::fsutil::read_limited(&a.txs, reconcile::MAX_TXS_BYTES)?;
+    let chain = reconcile::parse(&bytes, scripts.as_ref())?;
+    if a.wallet.is_some() && chain.format != reconcile::InputFormat::Esplora {
+        eprintln!(
+            "note: --wallet is not used with {}",
+            chain.format.describe()
+        );
+    }
+    let entries: Vec<Entry> = audit::read_lines(&a.log.file)?
+        .into_iter()
+        .filter_map(|l| l.entry.ok())
+        .collect();
+    let report = reconcile::reconcile(&entries, &chain);
+    if a.log.json {
+        print_json(&ReconcileOut {
+            ok: report.unlogged.is_empty(),
+            log: &summary,
+            input: chain.format.describe(),
+            report: &report,
+        })?;
+    } else {
+        println_out(&reconcile_text(&summary, &report))?;
+    }
+    if !report.unlogged.is_empty() {
+        return Err(reconcile::ReconcileError::UnloggedSpends {
+            count: report.unlogged.len(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn reconcile_text(s: &Summary, r: &reconcile::Report) -> String {
+    use reconcile::{InputFormat, Status};
+    let status = |st: Status, confirmations: Option<i64>| match (st, confirmations) {
+        (Status::Confirmed, Some(c)) => format!("confirmed ({c} confirmations)"),
+        (Status::Confirmed, None) => "confirmed".to_owned(),
+        (Status::Unconfirmed, _) => "unconfirmed (in the mempool)".to_owned(),
+        (Status::Conflicted, _) => "conflicted (replaced or double-spent)".to_owned(),
+    };
+    let mut out = format!(
+        "log: {} entries, tail hash {} (chain checked; MACs not checked); {} transaction(s) signed\n\
+         input: {}: {} transaction(s), {} wallet spend(s)",
+        s.entries,
+        s.tail_hash,
+        r.signed,
+        r.format.describe(),
+        r.transactions,
+        r.wallet_spends
+    );
+    if r.matched_by_payment_key > 0 {
+        out.push_str(&format!(
+            "\n{} wallet spend(s) matched a signed entry by payment key (the txid changed when signing)",
+            r.matched_by_payment_key
+        ));
+    }
+    if r.unlogged.is_empty() {
+        out.push_str("\nok: every wallet spend in the input was signed by this log's signer");
+    } else {
+        out.push_str(&format!(
+            "\nALARM: {} wallet spend(s) this log never signed:",
+            r.unlogged.len()
+        ));
+        for u in &r.unlogged {
+            out.push_str(&format!(
+                "\n  {}  {}",
+                u.txid,
+                status(u.status, u.confirmations)
+            ));
+        }
+        if r.format != InputFormat::Esplora {
+            out.push_str("\n  (matched by txid only: the log records the unsigned txid, which signing changes for legacy and P2SH-wrapped inputs; for such a wallet, Esplora JSON with --wallet matches by payment key)");
+        }
+    }
+    let (unconfirmed, unseen): (Vec<_>, Vec<_>) = r
+        .signed_not_confirmed
+        .iter()
+        .partition(|x| x.code == "signed-unconfirmed");
+    for (list, title) in [
+        (&unconfirmed, "signed here, unconfirmed in the input:"),
+        (&unseen, "signed here, not seen in the input (not broadcast yet, replaced, or outside the range the input covers):"),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        out.push('\n');
+        out.push_str(title);
+        for x in list.iter() {
+            out.push_str(&format!(
+                "\n  seq {}  {}  {}  txid {}",
+                x.seq, x.time, x.bundle_id, x.txid
+            ));
+        }
+    }
+    out
 }
