@@ -3,6 +3,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::qr::RenderArgs;
+
 /// Audit log commands.
 #[derive(Debug, Subcommand)]
 pub enum LogCmd {
@@ -38,10 +40,19 @@ pub enum LogCmd {
     /// passes through it) shows that nothing recorded since was cut from the end. The chain is
     /// verified first.
     ///
+    /// With --qr the record "N entries, tail hash H" is also shown as a QR code, so it can
+    /// leave an air-gapped machine without a cable: photograph it, or scan it on the online
+    /// machine with `airsign qr scan --camera /dev/video0 -o tail.txt` (or from the saved
+    /// image). --qr alone draws it once on the terminal (it stays on screen); --qr=png:DIR,
+    /// --qr=gif:FILE, --qr=html:FILE and --qr=text:FILE write it instead. The rendering options
+    /// are those of `qr show` (default: one `ur:bytes` frame).
+    ///
     ///   airsign log tail audit.jsonl
     ///   12 entries, tail hash 3f9a… (chain checked; MACs not checked)
+    ///   airsign log tail audit.jsonl --qr
+    ///   airsign log tail audit.jsonl --qr=png:tail-qr --format bbqr
     #[command(verbatim_doc_comment)]
-    Tail(LogFileArgs),
+    Tail(LogTailArgs),
     /// List the payments waiting out a policy delay: recorded as pending and not signed since
     /// (neither that transaction nor a rebuild of the same payment), with when each becomes
     /// signable: a time for a delay in hours, "until block N" for a delay in blocks (sign a
@@ -81,6 +92,25 @@ pub enum LogCmd {
     /// 1 the transactions file is unreadable or in none of the forms.
     #[command(verbatim_doc_comment)]
     Reconcile(LogReconcileArgs),
+}
+
+/// `log tail`.
+#[derive(Debug, Args)]
+pub struct LogTailArgs {
+    /// The log and output format.
+    #[command(flatten)]
+    pub log: LogFileArgs,
+    /// Also show the record as QR: alone, drawn on the terminal; or `--qr=png:DIR`,
+    /// `--qr=gif:FILE`, `--qr=html:FILE`, `--qr=text:FILE` (the `=` is needed: without it the
+    /// next word would be taken as the log file).
+    #[arg(long, value_name = "WHERE", num_args = 0..=1, require_equals = true, default_missing_value = "terminal")]
+    pub qr: Option<String>,
+    /// Rendering options (those of `qr show`).
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Replace existing QR output files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `log reconcile`.

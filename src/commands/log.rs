@@ -1,14 +1,18 @@
 //! `airsign log verify|show|tail|pending|reconcile`: read and check the audit log. Only
 //! `verify --seed` checks MACs (the key comes from the seed); the others check the chain only.
 use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
+use super::carry::announce;
 use super::{print_json, println_out};
 use crate::audit::{self, reconcile, AuditError, Entry, Summary};
-use crate::cli::log::{LogFileArgs, LogReconcileArgs};
+use crate::cli::log::{LogFileArgs, LogReconcileArgs, LogTailArgs};
 use crate::cli::LogCmd;
 use crate::sanitize::escape;
+use crate::transport::frames::{frames, Frames, Kind};
+use crate::transport::show::{emit, parse_output, still, Output};
 use crate::wallet::file::WalletFile;
 use crate::Error;
 
@@ -21,7 +25,7 @@ pub fn run(cmd: LogCmd) -> Result<(), Error> {
             };
             verify(a.log, false, key.as_deref())
         }
-        LogCmd::Tail(a) => verify(a, true, None),
+        LogCmd::Tail(a) => tail(a),
         LogCmd::Show(a) => show(a),
         LogCmd::Pending(a) => pending(a),
         LogCmd::Reconcile(a) => reconcile(a),
@@ -93,6 +97,89 @@ fn verify(a: LogFileArgs, tail: bool, key: Option<&[u8; 32]>) -> Result<(), Erro
         ))?;
     }
     Ok(())
+}
+
+/// The record `log tail` prints and shows as QR, to compare with a later log.
+pub(crate) fn tail_record(s: &Summary) -> String {
+    format!("{} entries, tail hash {}", s.entries, s.tail_hash)
+}
+
+#[derive(Serialize)]
+struct TailOut<'a> {
+    #[serde(flatten)]
+    verify: VerifyOut<'a>,
+    record: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qr: Option<&'a Frames>,
+}
+
+fn tail(a: LogTailArgs) -> Result<(), Error> {
+    let output = a.qr.as_deref().map(parse_output).transpose()?;
+    let to_stdout = match &output {
+        Some(Output::Terminal) => true,
+        Some(Output::Text(p)) => p.as_os_str() == "-",
+        _ => false,
+    };
+    if a.log.json && to_stdout {
+        return Err(Error::Usage(
+            "--qr draws on stdout, which --json needs for its document: with --json give --qr=png:DIR, gif:FILE, html:FILE or text:FILE".into(),
+        ));
+    }
+    if output.is_none() && !a.log.json {
+        return verify(a.log, true, None);
+    }
+    let r = audit::verify(&a.log.file, None);
+    if a.log.json && r.is_err() {
+        print_json(&VerifyOut::of(&r))?;
+    }
+    let s = r?;
+    let record = tail_record(&s);
+    let Some(output) = output else {
+        return print_json(&TailOut {
+            verify: VerifyOut::of(&Ok(s.clone())),
+            record,
+            qr: None,
+        });
+    };
+    let opts = a.render.options();
+    let f = frames(
+        record.as_bytes(),
+        Kind::Text,
+        Some("airsign log tail".into()),
+        &opts,
+    )?;
+    match output {
+        Output::Terminal => match still(&f) {
+            Some(drawing) => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(drawing.as_bytes())
+                    .and_then(|_| out.flush())
+                    .map_err(Error::Output)?;
+            }
+            None => {
+                announce(&f);
+                if !std::io::stdout().is_terminal() {
+                    return Err(Error::Usage(format!(
+                        "the record takes {} QR frames with these options: animate them in a terminal, write them with --qr=png:DIR, or give a larger --fragment",
+                        f.parts.len()
+                    )));
+                }
+                emit(&f, &Output::Terminal, &opts, a.force)?;
+            }
+        },
+        other => {
+            announce(&f);
+            emit(&f, &other, &opts, a.force)?;
+        }
+    }
+    if a.log.json {
+        return print_json(&TailOut {
+            verify: VerifyOut::of(&Ok(s.clone())),
+            record,
+            qr: Some(&f),
+        });
+    }
+    println_out(&format!("{record} (chain checked; MACs not checked)"))
 }
 
 #[derive(Serialize)]
