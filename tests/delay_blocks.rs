@@ -107,8 +107,24 @@ fn pending_at_h0_then_signed_only_in_a_rebuild_with_locktime_h0_plus_b() {
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
     assert!(err(&o).contains("[delay-not-elapsed]"), "{}", err(&o));
 
-    // Rebuilt for the same payment with locktime H0 + B: signed.
+    // Rebuilt for the same payment with locktime H0 + B. The online dry run with a copy of the
+    // log already says it will pass, and the old PSBT will not.
     create(d, 150_000, 1144, "ready.psbt");
+    let check = |psbt: &str| {
+        sh(&format!(
+            "{} policy check --policy {} --descriptor \"{}\" --network regtest --log {} {}",
+            q(&bin()),
+            q(&policy),
+            common::wallet_of(&common::test_keys(), ScriptType::Wpkh).external,
+            q(&log),
+            q(&d.join(psbt))
+        ))
+    };
+    let o = check("ready.psbt");
+    assert!(o.status.success(), "{}", err(&o));
+    let o = check("h0.psbt");
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(err(&o).contains("[delay-not-elapsed]"), "{}", err(&o));
     let o = sign(d, &pass, "ready.psbt", &policy);
     assert!(o.status.success(), "{}", err(&o));
     assert!(d.join("ready.psbt.signed").exists());

@@ -36,8 +36,8 @@ pub struct Evidence {
     /// When this transaction, or another one for the same payment (the same payment key), was
     /// first presented and recorded as pending (unix seconds).
     pub pending_since: Option<u64>,
-    /// The locktime of the first pending entry for this payment that carries a block height: the
-    /// height a delay in blocks counts from.
+    /// The locktime of the first pending entry that started a delay in blocks for this payment:
+    /// the height a delay in blocks counts from.
     pub pending_height: Option<u32>,
     /// The highest block-height locktime in a signed or pending entry of the log: a lower bound
     /// on the chain tip as the online machine reported it before.
