@@ -74,6 +74,7 @@ fn big_psbt_n(script: ScriptType, n_inputs: usize) -> Vec<u8> {
         fee_rate: 1.0,
         change_index: None,
         height: None,
+        locktime: None,
         entropy: [0, 0],
     })
     .unwrap();

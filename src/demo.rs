@@ -130,6 +130,7 @@ fn trip(
         fee_rate: 5.0,
         change_index: None,
         height: Some(200),
+        locktime: None,
         entropy: [7, 3],
     })?;
     let unsigned = dir.join(format!("{tag}-unsigned.psbt"));

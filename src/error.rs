@@ -2,6 +2,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::audit::reconcile::ReconcileError;
 use crate::audit::AuditError;
 use crate::bundle::BundleError;
 use crate::fsutil::FsError;
@@ -53,6 +54,9 @@ pub enum Error {
     /// The audit log could not be read or written, or does not verify.
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// The log and the chain's view could not be compared, or disagree.
+    #[error(transparent)]
+    Reconcile(#[from] ReconcileError),
     /// A file could not be read or written, or an output was refused (exists, FIFO, seed file).
     #[error(transparent)]
     Fs(#[from] FsError),
@@ -134,6 +138,10 @@ impl Error {
             // A log that does not verify (edited, reordered, torn) is an integrity failure.
             Error::Audit(e) if e.is_integrity() => EXIT_INTEGRITY,
             Error::Audit(_) => EXIT_RUNTIME,
+            // A wallet spend the log never signed: the key-compromise alarm is a safety check's no.
+            Error::Reconcile(ReconcileError::UnloggedSpends { .. }) => EXIT_REFUSED,
+            Error::Reconcile(ReconcileError::NeedsWallet) => EXIT_USAGE,
+            Error::Reconcile(_) => EXIT_RUNTIME,
             Error::Fs(FsError::Exists { .. } | FsError::BinaryToTerminal) => EXIT_USAGE,
             Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
@@ -157,6 +165,7 @@ impl Error {
             Error::Refused(r) => Some(r.hint()),
             Error::Sign(e) => e.hint().map(str::to_owned),
             Error::Audit(e) => e.hint().map(str::to_owned),
+            Error::Reconcile(e) => e.hint().map(str::to_owned),
             Error::Io { source, .. } | Error::Fs(FsError::Io { source, .. })
                 if source.kind() == io::ErrorKind::NotFound =>
             {
@@ -198,6 +207,19 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `log reconcile`: the alarm is a safety check's no (3), a missing wallet file a usage
+    /// error (2), an unreadable transactions file a runtime error (1).
+    #[test]
+    fn reconcile_outcomes_have_their_exit_codes() {
+        let code = |e: ReconcileError| Error::from(e).exit_code();
+        assert_eq!(
+            code(ReconcileError::UnloggedSpends { count: 1 }),
+            EXIT_REFUSED
+        );
+        assert_eq!(code(ReconcileError::NeedsWallet), EXIT_USAGE);
+        assert_eq!(code(ReconcileError::Format(String::new())), EXIT_RUNTIME);
+    }
 
     /// The session's outcomes map to the public exit codes here, and only here.
     #[test]

@@ -61,6 +61,9 @@ fn draft(i: u64) -> EntryDraft {
             vec![]
         },
         vsize: i.is_multiple_of(2).then_some(141),
+        payment_key: None,
+        locktime: None,
+        until_height: None,
     }
 }
 

@@ -69,6 +69,7 @@ fn unsigned(script: ScriptType) -> (Psbt, KeyChain) {
         fee_rate: 2.0,
         change_index: None,
         height: None,
+        locktime: None,
         entropy: [0, 1],
     })
     .unwrap();

@@ -75,6 +75,7 @@ fn bundle_of(k: &KeyChain, funds: &[u64], pay: u64, rate: f64, salt: u32) -> Psb
         fee_rate: rate,
         change_index: None,
         height: None,
+        locktime: None,
         entropy: [0, 1],
     })
     .unwrap()

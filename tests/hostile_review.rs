@@ -51,6 +51,7 @@ fn bundle_with(funds: &[u64], pay: u64, rate: f64) -> (Psbt, KeyChain) {
         fee_rate: rate,
         change_index: None,
         height: None,
+        locktime: None,
         entropy: [0, 1],
     })
     .unwrap();

@@ -72,6 +72,7 @@ fn build(f: &Fixture, pay: u64, rate: f64) -> create::Created {
         fee_rate: rate,
         change_index: None,
         height: Some(300),
+        locktime: None,
         entropy: [1, 2],
     })
     .unwrap()

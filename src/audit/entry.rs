@@ -99,6 +99,13 @@ pub struct EntryDraft {
     pub payments: Vec<Payment>,
     /// Estimated virtual size of the signed transaction (with `fee`, the fee rate).
     pub vsize: Option<u64>,
+    /// Hex payment key of the transaction (spent coins and outputs, without locktime or order).
+    pub payment_key: Option<String>,
+    /// nLockTime of the transaction.
+    pub locktime: Option<u32>,
+    /// For a pending entry of a delay in blocks: the lowest locktime a transaction for the same
+    /// payment must carry to be signed.
+    pub until_height: Option<u32>,
 }
 
 impl EntryDraft {
@@ -136,6 +143,9 @@ impl EntryDraft {
             fingerprint: review.fingerprint.clone(),
             payments: payments_of(review),
             vsize: review.vsize,
+            payment_key: Some(review.payment_key.clone()),
+            locktime: Some(review.locktime),
+            until_height: None,
         }
     }
 }
@@ -182,6 +192,19 @@ pub struct Entry {
     /// Estimated virtual size of the signed transaction; optional for the same reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vsize: Option<u64>,
+    // The optional fields below were added after the first format: absent in older lines, so
+    // those lines still serialize back byte for byte (and their chain and MACs still verify).
+    /// Hex payment key: SHA-256 of the spent outpoints and the outputs, without locktime,
+    /// sequences or order (the same for every rebuild of one payment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_key: Option<String>,
+    /// nLockTime of the transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locktime: Option<u32>,
+    /// Pending on a delay in blocks: the lowest locktime a transaction for the same payment must
+    /// carry to be signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_height: Option<u32>,
     /// Hex HMAC-SHA256 over the line without this field, when the log is kept with a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
@@ -210,6 +233,9 @@ impl Entry {
             fingerprint: d.fingerprint,
             payments: d.payments,
             vsize: d.vsize,
+            payment_key: d.payment_key,
+            locktime: d.locktime,
+            until_height: d.until_height,
             mac: None,
         }
     }

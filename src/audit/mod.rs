@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 mod entry;
+pub mod reconcile;
 mod spend;
 
 pub use entry::{
@@ -458,23 +459,61 @@ pub fn signed_spends(
         .collect())
 }
 
-/// When `txid` was first recorded as pending in a verified log (unix seconds), for delay
-/// windows: the earliest pending entry for it.
-pub fn pending_since(
+/// What a verified log says about the delay windows of one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DelayFacts {
+    /// When this transaction (by txid) or this payment (by payment key) was first recorded as
+    /// pending, in unix seconds: where a delay in hours counts from.
+    pub pending_since: Option<u64>,
+    /// The locktime of the first pending entry for this payment that started a delay in blocks
+    /// (it has `until_height`): where a delay in blocks counts from.
+    pub pending_height: Option<u32>,
+    /// The highest block-height locktime of any signed or pending entry: the online machine
+    /// reported a chain at least this high before, so a delay may not start below it.
+    pub height_floor: Option<u32>,
+}
+
+fn height(locktime: Option<u32>) -> Option<u32> {
+    locktime.filter(|l| *l > 0 && *l < 500_000_000)
+}
+
+/// The delay facts for the transaction `txid` with payment key `payment_key`, from the log at
+/// `path` (verified first, with `mac_key` when given). A missing log says nothing.
+pub fn delay_facts(
     path: &Path,
     txid: &str,
+    payment_key: &str,
     mac_key: Option<&[u8; 32]>,
-) -> Result<Option<u64>, AuditError> {
+) -> Result<DelayFacts, AuditError> {
+    let mut facts = DelayFacts::default();
     if !path.exists() {
-        return Ok(None);
+        return Ok(facts);
     }
     verify(path, mac_key)?;
-    Ok(read_lines(path)?
-        .into_iter()
-        .filter_map(|l| l.entry.ok())
-        .filter(|e| e.event == Event::Pending && e.txid == txid)
-        .filter_map(|e| crate::time::parse_rfc3339(&e.time))
-        .min())
+    for e in read_lines(path)?.into_iter().filter_map(|l| l.entry.ok()) {
+        if !matches!(e.event, Event::Signed | Event::Pending) {
+            continue;
+        }
+        if let Some(h) = height(e.locktime) {
+            facts.height_floor = Some(facts.height_floor.map_or(h, |f| f.max(h)));
+        }
+        if e.event != Event::Pending {
+            continue;
+        }
+        let same_payment = e.payment_key.as_deref() == Some(payment_key);
+        if e.txid == txid || same_payment {
+            if let Some(t) = crate::time::parse_rfc3339(&e.time) {
+                facts.pending_since = Some(facts.pending_since.map_or(t, |s| s.min(t)));
+            }
+        }
+        // Only a pending entry that started a delay in blocks (it names the height it waits
+        // for) sets the start: an older entry of an hours-only rule may carry a locktime long
+        // past, which would end a newer blocks delay at once.
+        if same_payment && facts.pending_height.is_none() && e.until_height.is_some() {
+            facts.pending_height = height(e.locktime);
+        }
+    }
+    Ok(facts)
 }
 
 /// Where a seed file's audit log lives by default: beside it, `SEED.audit.jsonl`.
@@ -512,6 +551,9 @@ mod tests {
             fingerprint: "73c5da0a".into(),
             payments: vec![],
             vsize: None,
+            payment_key: None,
+            locktime: None,
+            until_height: None,
         }
     }
 
@@ -631,6 +673,59 @@ mod tests {
         assert_eq!(d.bundle_id, review.bundle_id.to_string());
         assert_eq!(d.fee, review.fee);
         assert_eq!(d.rule.as_deref(), Some("default"));
+    }
+
+    #[test]
+    fn audit_delay_facts_take_the_blocks_start_and_the_height_floor_from_accepted_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("audit.jsonl");
+        let key = "ee".repeat(32);
+        let entry = |event, txid: &str, pk: Option<&str>, lt: u32, until: Option<u32>| {
+            let mut d = draft(0);
+            d.event = event;
+            d.txid = txid.repeat(32);
+            d.payment_key = pk.map(str::to_owned);
+            d.locktime = Some(lt);
+            d.until_height = until;
+            d
+        };
+        let mut log = Log::open(&p).unwrap();
+        for (i, d) in [
+            // An hours-only pending entry of the payment, with an old locktime: not the start.
+            entry(Event::Pending, "a1", Some(&key), 100, None),
+            entry(Event::Signed, "b2", None, 900, None),
+            // The blocks delay of the payment starts here, under another txid.
+            entry(Event::Pending, "c3", Some(&key), 1000, Some(1144)),
+            // Refused entries say nothing about the chain: their locktime is not a floor.
+            entry(Event::Refused, "d4", None, 5000, None),
+            // Neither is a unix-time locktime.
+            entry(Event::Signed, "e5", None, 1_700_000_000, None),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            log.append_at(d, None, format!("2026-11-24T10:0{i}:00Z"))
+                .unwrap();
+        }
+        let f = delay_facts(&p, &"ff".repeat(32), &key, None).unwrap();
+        assert_eq!(f.pending_height, Some(1000));
+        assert_eq!(f.height_floor, Some(1000));
+        assert_eq!(
+            f.pending_since,
+            crate::time::parse_rfc3339("2026-11-24T10:00:00Z")
+        );
+        // Another payment: no pending, same floor; by txid alone the hours start is found.
+        let f = delay_facts(&p, &"c3".repeat(32), &"00".repeat(32), None).unwrap();
+        assert_eq!(f.pending_height, None);
+        assert_eq!(f.height_floor, Some(1000));
+        assert_eq!(
+            f.pending_since,
+            crate::time::parse_rfc3339("2026-11-24T10:02:00Z")
+        );
+        assert_eq!(
+            delay_facts(&dir.path().join("none"), "", "", None).unwrap(),
+            DelayFacts::default()
+        );
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Request<'a> {
     pub change_index: Option<u32>,
     /// Current block height, for anti-fee-sniping locktime.
     pub height: Option<u32>,
+    /// An exact block-height locktime instead (no jitter): what a policy delay in blocks asks
+    /// for when the same payment is rebuilt. Takes precedence over `height`.
+    pub locktime: Option<u32>,
     /// Random bytes for change position and locktime jitter (from the OS RNG in the CLI).
     pub entropy: [u8; 2],
 }
@@ -247,9 +250,12 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
         );
         change_pos = Some(pos);
     }
-    let lock_time = match req.height {
+    let lock_time = match (req.locktime, req.height) {
+        (Some(l), _) => LockTime::from_height(l).map_err(|_| {
+            BundleError::BadRequest("--locktime must be a block height below 500000000".into())
+        })?,
         // Anti-fee-sniping (as Bitcoin Core): the current height, sometimes up to 99 blocks back.
-        Some(h) => {
+        (None, Some(h)) => {
             let back = if req.entropy[1].is_multiple_of(10) {
                 u32::from(req.entropy[1]) % 100
             } else {
@@ -258,7 +264,7 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
             LockTime::from_height(h.saturating_sub(back))
                 .map_err(|_| BundleError::BadRequest("--height must be below 500000000".into()))?
         }
-        None => LockTime::ZERO,
+        (None, None) => LockTime::ZERO,
     };
     let tx = Transaction {
         version: Version::TWO,

@@ -98,9 +98,16 @@ pub struct CreateArgs {
     /// signer does not believe change beyond that (no wallet scans so far).
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub change_index: Option<u32>,
-    /// Current block height, for anti-fee-sniping locktime.
-    #[arg(long)]
+    /// Current block height, for anti-fee-sniping locktime (as Bitcoin Core: this height, now
+    /// and then up to 99 blocks back).
+    #[arg(long, value_name = "HEIGHT")]
     pub height: Option<u32>,
+    /// Exact nLockTime, a block height (no jitter): the network will not confirm the transaction
+    /// before this block. A policy delay in blocks names the locktime it needs: rebuild the
+    /// pending payment with the same --utxos, --to, --fee-rate and --change-index and this
+    /// locktime. Inputs always signal RBF, so the locktime is enforced.
+    #[arg(long, value_name = "HEIGHT", conflicts_with = "height", value_parser = clap::value_parser!(u32).range(0..500_000_000))]
+    pub locktime: Option<u32>,
     /// Output PSBT file (`-` for stdout); optional with --qr.
     #[arg(long, short, required_unless_present = "qr")]
     pub out: Option<PathBuf>,

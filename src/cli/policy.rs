@@ -75,8 +75,10 @@ pub struct PolicyCheckArgs {
     /// The watch-only wallet whose inputs and change to recognise.
     #[command(flatten)]
     pub wallet: WalletArgs,
-    /// An audit log to count velocity limits from (its chain is checked; its MACs need the
-    /// seed, so the signer's own check is the one that counts).
+    /// An audit log (a copy of the signer's) to count velocity limits from and to find
+    /// pending delays in: whether this payment waits, since when, and from which locktime a
+    /// delay in blocks counts (its chain is checked; its MACs need the seed, so the signer's
+    /// own check is the one that counts).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Print the review and verdict as JSON.

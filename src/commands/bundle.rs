@@ -101,6 +101,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
         fee_rate: a.fee_rate,
         change_index: a.change_index,
         height: a.height,
+        locktime: a.locktime,
         entropy,
     })?;
     let review = bundle::review::watch_only(&created.psbt, Some(&w), w.network);

@@ -103,6 +103,14 @@ fn check(a: PolicyCheckArgs) -> Result<(), Error> {
         });
     }
     let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
+    if let Some(log) = &a.log {
+        // The same pending entries the signer will find (chain checked; no MAC key online).
+        let d =
+            crate::audit::delay_facts(log, &review.txid.to_string(), &review.payment_key, None)?;
+        set.evidence.pending_since = d.pending_since;
+        set.evidence.pending_height = d.pending_height;
+        set.evidence.height_floor = d.height_floor;
+    }
     let verdict = set.evaluate(&review);
     if a.json {
         #[derive(Serialize)]

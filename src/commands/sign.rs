@@ -114,11 +114,15 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         eprintln!("policy {h}");
     }
     let reviewed = Reviewed::new(psbt, &keys, &policy.review_options());
-    policy.evidence.pending_since = crate::audit::pending_since(
+    let delays = crate::audit::delay_facts(
         &log_path,
         &reviewed.review().txid.to_string(),
+        &reviewed.review().payment_key,
         Some(&mac_key),
     )?;
+    policy.evidence.pending_since = delays.pending_since;
+    policy.evidence.pending_height = delays.pending_height;
+    policy.evidence.height_floor = delays.height_floor;
     if !a.approvals.is_empty() {
         let mut given = Vec::new();
         for p in &a.approvals {

@@ -159,8 +159,9 @@ pub struct RuleFile {
     /// Approvals by other keys: `{"min": M, "keys": [ADDRESS, …]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvals: Option<ApprovalsRule>,
-    /// Delay window: `{"hours": H}`: refused and recorded as pending the first time, signed only
-    /// when presented again after H hours.
+    /// Delay window: `{"hours": H}` and/or `{"blocks": B}`: refused and recorded as pending the
+    /// first time, signed only when presented again after H hours (the same transaction or
+    /// payment) and in a transaction for the same payment whose locktime is B blocks later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<DelayRule>,
     /// Anomaly handling against the audit log's history: per code `warn`, `refuse` or
@@ -182,12 +183,17 @@ pub struct ApprovalsRule {
     pub keys: Vec<String>,
 }
 
-/// `{"hours": H}`.
+/// `{"hours": H}`, `{"blocks": B}` or both (both must then hold).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DelayRule {
-    /// Hours between the first presentation and signing.
-    pub hours: u32,
+    /// Hours between the first presentation and signing, by the signer's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    /// Blocks between the first presentation's locktime (a block height) and the locktime of the
+    /// transaction that may be signed for the same payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<u32>,
 }
 
 /// Where a rule lets money go.
@@ -399,10 +405,17 @@ impl RuleFile {
         p.actions = actions;
         p.max_spend = self.max_spend_per_tx;
         if let Some(d) = &self.delay {
-            if d.hours == 0 {
+            if d.hours.is_none() && d.blocks.is_none() {
+                return Err(field("delay", "give \"hours\", \"blocks\" or both".into()));
+            }
+            if d.hours == Some(0) {
                 return Err(field("delay", "hours must be at least 1".into()));
             }
-            p.delay_hours = Some(d.hours);
+            if d.blocks == Some(0) {
+                return Err(field("delay", "blocks must be at least 1".into()));
+            }
+            p.delay_hours = d.hours;
+            p.delay_blocks = d.blocks;
         }
         if let Some(ap) = &self.approvals {
             p.approvals = Some(approvers(ap, network).map_err(|m| field("approvals", m))?);

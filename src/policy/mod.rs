@@ -35,8 +35,15 @@ pub struct Evidence {
     pub history: Option<History>,
     /// Addresses whose approval of exactly this transaction verified.
     pub approvers: std::collections::BTreeSet<String>,
-    /// When this transaction was first presented and recorded as pending (unix seconds).
+    /// When this transaction, or another one for the same payment (the same payment key), was
+    /// first presented and recorded as pending (unix seconds).
     pub pending_since: Option<u64>,
+    /// The locktime of the first pending entry that started a delay in blocks for this payment:
+    /// the height a delay in blocks counts from.
+    pub pending_height: Option<u32>,
+    /// The highest block-height locktime in a signed or pending entry of the log: a lower bound
+    /// on the chain tip as the online machine reported it before.
+    pub height_floor: Option<u32>,
 }
 
 /// What the policy does with a fact.
@@ -111,6 +118,9 @@ pub struct Policy {
     pub velocity: Option<(u64, u32)>,
     /// Hours between a bundle's first presentation (recorded as pending) and its signing.
     pub delay_hours: Option<u32>,
+    /// Blocks between the locktime of a payment's first presentation and the locktime of the
+    /// transaction that may be signed for it.
+    pub delay_blocks: Option<u32>,
     /// Approvals needed: (min, the approvers' addresses).
     pub approvals: Option<(usize, std::collections::BTreeSet<String>)>,
     /// Allowed destinations.
@@ -141,6 +151,7 @@ impl Default for Policy {
             velocity: None,
             approvals: None,
             delay_hours: None,
+            delay_blocks: None,
             destinations: None,
             max_outputs: None,
             require_rbf: false,
@@ -205,6 +216,10 @@ pub struct Verdict {
     /// The matching rule requires a person to confirm at the terminal.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub require_confirmation: bool,
+    /// A delay in blocks is running: the lowest locktime a transaction for this payment must
+    /// carry to be signed (recorded in the pending entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until_height: Option<u32>,
 }
 
 impl Verdict {
@@ -272,6 +287,7 @@ pub fn evaluate_with(review: &Review, policy: &Policy, evidence: Option<&Evidenc
         rule: Some(policy.name.clone()),
         policy_hash: None,
         require_confirmation: policy.require_confirmation,
+        until_height: None,
     };
     let ours = review.ours().count();
     let foreign = review.foreign_count();

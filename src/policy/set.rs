@@ -2,6 +2,7 @@
 //! no reason to refuse decides; when none does, every rule's reasons are given, each named.
 use bitcoin::Network;
 
+use super::rules::DELAY_CODES;
 use super::{evaluate_with, Class, Evidence, Policy, Reason, Verdict};
 use crate::bundle::review::{Review, ReviewOptions};
 
@@ -72,6 +73,12 @@ impl PolicySet {
             if v.refuse.is_empty() && !wrong_network {
                 return v;
             }
+            // A rule that allows this transaction but for its delay matches: it decides, so the
+            // bundle is recorded as pending under it (and a later rule cannot sign around the
+            // wait). Listed with every other rule's reasons, a delay would never start.
+            if !wrong_network && v.refuse.iter().all(|r| DELAY_CODES.contains(&r.code)) {
+                return v;
+            }
             if self.rules.len() > 1 {
                 for r in &mut v.refuse {
                     if r.class != Class::Integrity
@@ -103,6 +110,7 @@ impl PolicySet {
             rule: None,
             policy_hash: self.hash.clone(),
             require_confirmation: false,
+            until_height: None,
         }
     }
 }

@@ -131,7 +131,7 @@ pub fn record(
             message: r.message.clone(),
         })
         .collect();
-    let draft = EntryDraft::from_review(
+    let mut draft = EntryDraft::from_review(
         reviewed.review(),
         reviewed.psbt_sha256(),
         event,
@@ -140,6 +140,9 @@ pub fn record(
         outcome.verdict.policy_hash.as_deref().unwrap_or(""),
         outcome.verdict.rule.as_deref(),
     );
+    if event == Event::Pending {
+        draft.until_height = outcome.verdict.until_height;
+    }
     Ok(log.append(draft, Some(mac_key))?)
 }
 

@@ -88,6 +88,18 @@ pub fn emit(
     }
 }
 
+/// A payload that fits one frame, drawn once for a terminal (Unicode half blocks with explicit
+/// colours, as the animation draws them) with its caption below. Unlike the animation it needs
+/// no raw mode and stays on screen, in the scrollback and in a pipe after the command ends: for
+/// short records a person photographs or another machine scans. `None` when the payload needs
+/// more than one frame.
+pub fn still(f: &Frames) -> Option<String> {
+    match &f.matrices[..] {
+        [m] if f.endless.is_none() => Some(format!("{}{}\n", m.terminal(), title(f))),
+        _ => None,
+    }
+}
+
 fn frame_file(dir: &std::path::Path, i: usize) -> PathBuf {
     dir.join(format!("frame-{:04}.png", i + 1))
 }

@@ -9,6 +9,7 @@
 mod inputs;
 mod network;
 mod outputs;
+pub mod payment;
 mod reviewed;
 mod timelocks;
 mod totals;
@@ -236,6 +237,11 @@ pub struct Review {
     pub version: i32,
     /// nLockTime.
     pub locktime: u32,
+    /// Whether the network enforces nLockTime: some input's nSequence is not final (0xffffffff).
+    pub locktime_enabled: bool,
+    /// Hex SHA-256 of the spent outpoints and the outputs, without locktime, sequences or order
+    /// ([`payment::payment_key`]): the same for every rebuild of the same payment.
+    pub payment_key: String,
     /// Whether any input signals replace-by-fee.
     pub rbf: bool,
     /// Inputs.
@@ -332,6 +338,8 @@ pub fn review(psbt: &Psbt, keys: &dyn KeySource, opts: &ReviewOptions) -> Review
         txid,
         version: tx.version.0,
         locktime: tx.lock_time.to_consensus_u32(),
+        locktime_enabled: tx.is_lock_time_enabled(),
+        payment_key: payment::of_transaction(tx).to_string(),
         rbf: tx.is_explicitly_rbf(),
         inputs,
         outputs,
