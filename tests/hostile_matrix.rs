@@ -49,7 +49,17 @@ fn person(name: &str) -> KeyChain {
 /// An honest P2WPKH bundle from `k`'s wallet: `funds` to its receive addresses (funding tx
 /// salted by `salt`, so bundles differ), `pay` to a stranger at `rate` sat/vB.
 fn bundle_of(k: &KeyChain, funds: &[u64], pay: u64, rate: f64, salt: u32) -> Psbt {
-    let w: WatchOnly = common::wallet_of(k, ScriptType::Wpkh);
+    bundle_from(
+        &common::wallet_of(k, ScriptType::Wpkh),
+        funds,
+        pay,
+        rate,
+        salt,
+    )
+}
+
+/// An honest bundle from any watch-only wallet (single key or multisig).
+fn bundle_from(w: &WatchOnly, funds: &[u64], pay: u64, rate: f64, salt: u32) -> Psbt {
     let outs: Vec<(ScriptBuf, u64)> = funds
         .iter()
         .enumerate()
@@ -67,7 +77,7 @@ fn bundle_of(k: &KeyChain, funds: &[u64], pay: u64, rate: f64, salt: u32) -> Psb
         .collect();
     let prev: HashMap<_, _> = [(fund.compute_txid(), fund)].into();
     create::create(&create::Request {
-        wallet: &w,
+        wallet: w,
         utxos: &utxos,
         prev_txs: &prev,
         recipients: &[(common::payee(), Amount::from_sat(pay))],
@@ -199,6 +209,36 @@ fn approver(who: &str) -> String {
         .to_string()
 }
 
+/// The BIP48 P2WSH key origin of `k` (what `account export --script wsh-multi` prints).
+fn multisig_key(k: &KeyChain) -> String {
+    k.account_export(ScriptType::WshMulti, 0)
+        .unwrap()
+        .key_origin
+}
+
+/// A 2-of-3 P2WSH multipath descriptor of the demo seed and two others.
+fn multisig(others: [&str; 2]) -> String {
+    let keys = [
+        multisig_key(&keys()),
+        multisig_key(&person(others[0])),
+        multisig_key(&person(others[1])),
+    ];
+    let ks: Vec<String> = keys.iter().map(|k| format!("{k}/<0;1>/*")).collect();
+    format!("wsh(sortedmulti(2,{}))", ks.join(","))
+}
+
+fn treasury() -> String {
+    multisig(["bob", "carol"])
+}
+
+fn payroll() -> String {
+    multisig(["dave", "erin"])
+}
+
+fn watch(descriptor: &str) -> WatchOnly {
+    WatchOnly::from_descriptor(descriptor, bitcoin::Network::Regtest).unwrap()
+}
+
 struct Case {
     name: &'static str,
     attack: &'static str,
@@ -207,6 +247,8 @@ struct Case {
     /// Presentations before the attack, each with the exit code it must give.
     before: Vec<(Psbt, i32)>,
     approvals: Vec<String>,
+    /// Multipath descriptors registered on the seed first (`wallet register`), named `w1`, `w2`.
+    register: Vec<String>,
     psbt: Psbt,
 }
 
@@ -218,6 +260,7 @@ fn case(name: &'static str, attack: &'static str, code: &'static str, psbt: Psbt
         policy: None,
         before: Vec::new(),
         approvals: Vec::new(),
+        register: Vec::new(),
         psbt,
     }
 }
@@ -225,6 +268,11 @@ fn case(name: &'static str, attack: &'static str, code: &'static str, psbt: Psbt
 impl Case {
     fn policy(mut self, p: Value) -> Self {
         self.policy = Some(p);
+        self
+    }
+
+    fn register(mut self, descriptors: &[String]) -> Self {
+        self.register = descriptors.to_vec();
         self
     }
 }
@@ -729,6 +777,69 @@ fn cases() -> Vec<Case> {
         )
         .policy(policy(json!({}))),
     );
+    // Multisig wallets: registered on this signer, or not.
+    let t = watch(&treasury());
+    v.push(case(
+        "multisig-input-of-an-unregistered-wallet",
+        "a 2-of-3 input with our key, from a wallet never registered on this signer",
+        "unregistered-wallet",
+        bundle_from(&t, &[300_000], 100_000, 2.0, 100),
+    ));
+    let mut p = bundle_from(&t, &[300_000], 100_000, 2.0, 101);
+    let other = bundle_from(&watch(&payroll()), &[200_000], 100_000, 2.0, 102);
+    p.unsigned_tx.input.push(other.unsigned_tx.input[0].clone());
+    p.inputs.push(other.inputs[0].clone());
+    let i = payee_index(&p);
+    let pay = p.unsigned_tx.output[i].value.to_sat();
+    p.unsigned_tx.output[i].value = Amount::from_sat(pay + 200_000);
+    v.push(
+        case(
+            "inputs-from-two-registered-wallets",
+            "one transaction spending from two registered wallets",
+            "mixed-wallets",
+            p,
+        )
+        .register(&[treasury(), payroll()]),
+    );
+    v.push(
+        case(
+            "wallet-not-in-rule",
+            "a spend from a registered wallet the rule does not name",
+            "wallet-not-allowed",
+            bundle_from(&t, &[300_000], 100_000, 2.0, 103),
+        )
+        .register(&[treasury()])
+        .policy(policy(json!({"wallets": ["w2"], "warnings_ok": true}))),
+    );
+    let mut p = bundle_from(&t, &[300_000], 100_000, 2.0, 104);
+    let c = change_index(&p);
+    let evil = watch(&multisig(["bob", "mallory"]));
+    p.unsigned_tx.output[c].script_pubkey = evil.derive(true, 0).unwrap().script_pubkey();
+    v.push(
+        case(
+            "multisig-change-to-an-attackers-key-set",
+            "change claims our treasury change path, but pays a 2-of-3 with an attacker's key",
+            "wallet-output-mismatch",
+            p,
+        )
+        .register(&[treasury()]),
+    );
+    let mut p = bundle_from(&t, &[300_000], 100_000, 2.0, 105);
+    let bob = person("bob");
+    let origin: DerivationPath = "m/48'/1'/0'/2'".parse().unwrap();
+    let bob_xpub = bob.xpub_at(&origin).unwrap();
+    p.xpub.remove(&bob_xpub);
+    let mallory_xpub = person("mallory").xpub_at(&origin).unwrap();
+    p.xpub.insert(mallory_xpub, (bob.fingerprint(), origin));
+    v.push(
+        case(
+            "global-xpub-swap",
+            "the PSBT's global xpub for a cosigner is another key (the xpub swap)",
+            "xpub-mismatch",
+            p,
+        )
+        .register(&[treasury()]),
+    );
     v
 }
 
@@ -740,6 +851,7 @@ fn to_json(c: &Case) -> Value {
         "policy": c.policy,
         "before": c.before.iter().map(|(p, exit)| json!({"psbt": b64(p), "exit": exit})).collect::<Vec<_>>(),
         "approvals": c.approvals,
+        "register": c.register,
         "psbt": b64(&c.psbt),
         "source": "generated by tests/hostile_matrix.rs from the public test seed (abandon … about, regtest)",
     })
@@ -789,6 +901,11 @@ fn fixtures_are_what_the_generator_makes() {
     assert!(made.len() >= 30, "the issue asks for at least 30 cases");
 }
 
+/// A string quoted for the shell (key origins hold `'`).
+fn shq(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 fn write_b64(path: &Path, b64: &str) {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
@@ -800,7 +917,6 @@ fn write_b64(path: &Path, b64: &str) {
 fn every_hostile_case_is_refused_with_its_code() {
     let (dir, pass) = demo_dir();
     let d = dir.path();
-    let seed = d.join("demo-seed.age");
     let files = fixture_files();
     assert!(files.len() >= 30, "only {} cases", files.len());
     let mut failures = Vec::new();
@@ -809,6 +925,36 @@ fn every_hostile_case_is_refused_with_its_code() {
         let name = c["case"].as_str().unwrap();
         let work = d.join(name);
         std::fs::create_dir(&work).unwrap();
+        // Each case has its own copy of the seed, so registrations beside it are its own.
+        let seed = work.join("seed.age");
+        std::fs::copy(d.join("demo-seed.age"), &seed).unwrap();
+        for (n, desc) in c["register"].as_array().unwrap().iter().enumerate() {
+            let wallet = work.join(format!("w{}.json", n + 1));
+            let o = sh(&format!(
+                "{} wallet create --name w{} --network regtest --descriptor {} -o {}",
+                q(&bin()),
+                n + 1,
+                shq(desc.as_str().unwrap()),
+                q(&wallet)
+            ));
+            assert!(
+                o.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let o = sh(&format!(
+                "{} wallet register --seed {} --passphrase-fd 4 --yes {} 4<{}",
+                q(&bin()),
+                q(&seed),
+                q(&wallet),
+                q(&pass)
+            ));
+            assert!(
+                o.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
         let mut args = format!("--log {}", q(&work.join("audit.jsonl")));
         if !c["policy"].is_null() {
             let p = work.join("policy.json");
