@@ -75,6 +75,7 @@ fn big_psbt_n(script: ScriptType, n_inputs: usize) -> Vec<u8> {
         change_index: None,
         height: None,
         locktime: None,
+        sequence: None,
         entropy: [0, 0],
     })
     .unwrap();

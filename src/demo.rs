@@ -131,6 +131,7 @@ fn trip(
         change_index: None,
         height: Some(200),
         locktime: None,
+        sequence: None,
         entropy: [7, 3],
     })?;
     let unsigned = dir.join(format!("{tag}-unsigned.psbt"));

@@ -91,10 +91,14 @@ pub fn review_text(r: &Review, verdict: Option<&Verdict>) -> String {
                 format!("signed by {}", w.signed_by.join(", "))
             };
             s.push_str(&format!(
-                "        wallet '{}' ({threshold}): {signed}; this seed adds {}\n",
+                "        wallet '{}' ({threshold}): {signed}; this seed adds {}\n        spendable by {}\n",
                 escape(&w.name),
-                r.fingerprint
+                r.fingerprint,
+                w.policy
             ));
+            if let Some(t) = &w.timelock {
+                s.push_str(&format!("        {t}\n"));
+            }
         }
     }
     s.push_str(&format!(

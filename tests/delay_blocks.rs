@@ -190,6 +190,7 @@ fn psbt(lt: u32) -> bitcoin::Psbt {
         change_index: None,
         height: None,
         locktime: Some(lt),
+        sequence: None,
         entropy: [0, 1],
     })
     .unwrap()

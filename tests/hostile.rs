@@ -70,6 +70,7 @@ fn unsigned(script: ScriptType) -> (Psbt, KeyChain) {
         change_index: None,
         height: None,
         locktime: None,
+        sequence: None,
         entropy: [0, 1],
     })
     .unwrap();

@@ -86,6 +86,7 @@ fn bundle_from(w: &WatchOnly, funds: &[u64], pay: u64, rate: f64, salt: u32) -> 
         change_index: None,
         height: None,
         locktime: None,
+        sequence: None,
         entropy: [0, 1],
     })
     .unwrap()

@@ -52,6 +52,7 @@ fn bundle_with(funds: &[u64], pay: u64, rate: f64) -> (Psbt, KeyChain) {
         change_index: None,
         height: None,
         locktime: None,
+        sequence: None,
         entropy: [0, 1],
     })
     .unwrap();

@@ -48,6 +48,7 @@ fn bundle(pay: u64, rate: f64) -> (Psbt, KeyChain) {
         change_index: None,
         height: None,
         locktime: None,
+        sequence: None,
         entropy: [0, 1],
     })
     .unwrap();

@@ -73,6 +73,7 @@ fn build(f: &Fixture, pay: u64, rate: f64) -> create::Created {
         change_index: None,
         height: Some(300),
         locktime: None,
+        sequence: None,
         entropy: [1, 2],
     })
     .unwrap()

@@ -24,7 +24,7 @@ impl Team {
     fn new() -> Self {
         let (dir, pass) = demo_dir();
         let d = dir.path().to_path_buf();
-        for who in ["alice", "bob", "carol", "mallory"] {
+        for who in ["alice", "bob", "carol", "mallory", "rita"] {
             std::fs::write(d.join(who), format!("{who}\n")).unwrap();
         }
         Team { _dir: dir, d, pass }
@@ -100,7 +100,7 @@ fn setup() -> Setup {
         let o = t.as_(who, &format!("wallet register --yes {}", q(&wallet)));
         assert!(o.status.success(), "{who}: {}", err(&o));
         let e = err(&o);
-        assert!(e.contains("2 of 3 multisig (wsh)"), "{e}");
+        assert!(e.contains("2 of (") && e.contains("(wsh)"), "{e}");
         assert!(e.contains("← this seed"), "{e}");
     }
     let w = WatchOnly::from_descriptor(&multipath, Network::Regtest).unwrap();
@@ -414,4 +414,148 @@ fn a_rules_wallets_field_names_the_registered_wallets_it_may_spend() {
         e.contains("spends from registered wallet 'treasury'"),
         "{e}"
     );
+}
+
+/// Fund receive 0 and 1 of the wallet at `multipath` and build an unsigned bundle paying 400,000
+/// sat to a stranger, with `extra` options; returns the bundle and the funding outputs.
+fn fund_and_bundle(
+    t: &Team,
+    wallet: &Path,
+    multipath: &str,
+    salt: u32,
+    extra: &str,
+    out: &str,
+) -> (PathBuf, Vec<TxOut>) {
+    let w = WatchOnly::from_descriptor(multipath, Network::Regtest).unwrap();
+    let fund = funding_tx(
+        &[
+            (w.address(false, 0).unwrap().script_pubkey(), 300_000),
+            (w.address(false, 1).unwrap().script_pubkey(), 200_000),
+        ],
+        salt,
+    );
+    let txid = fund.compute_txid();
+    let (utxos, prev) = (
+        t.path(&format!("{out}.utxos.json")),
+        t.path(&format!("{out}.prev.hex")),
+    );
+    std::fs::write(
+        &utxos,
+        format!(r#"[{{"txid":"{txid}","vout":0,"amount":0.003}},{{"txid":"{txid}","vout":1,"amount":0.002}}]"#),
+    )
+    .unwrap();
+    std::fs::write(&prev, bitcoin::consensus::encode::serialize_hex(&fund)).unwrap();
+    let unsigned = t.path(out);
+    let o = t.run(&format!(
+        "bundle create --wallet {} --utxos {} --prev-txs {} --to {}:400000 --fee-rate 2 {extra} -o {}",
+        q(wallet),
+        q(&utxos),
+        q(&prev),
+        common::payee(),
+        q(&unsigned)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    (unsigned, fund.output.clone())
+}
+
+fn finalize_and_check(t: &Team, signed: &Path, funding: &[TxOut]) -> bitcoin::Transaction {
+    let o = t.run(&format!("bundle finalize --json {}", q(signed)));
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tx: bitcoin::Transaction =
+        bitcoin::consensus::encode::deserialize_hex(v["hex"].as_str().unwrap()).unwrap();
+    let prevouts: Vec<TxOut> = tx
+        .input
+        .iter()
+        .map(|i| funding[i.previous_output.vout as usize].clone())
+        .collect();
+    common::consensus_check(&tx, &prevouts);
+    tx
+}
+
+#[test]
+fn a_time_locked_wallet_spends_by_two_primary_keys_or_by_the_recovery_key_after_the_lock() {
+    let t = Team::new();
+    let k = |w: &str| format!("{}/<0;1>/*", t.key(w));
+    let multipath = format!(
+        "wsh(or_d(multi(2,{},{},{}),and_v(v:pkh({}),older(10))))",
+        k("alice"),
+        k("bob"),
+        k("carol"),
+        k("rita")
+    );
+    let wallet = t.path("vault.json");
+    let o = t.run(&format!(
+        "wallet create --name vault --network regtest --descriptor {} -o {}",
+        shq(&multipath),
+        q(&wallet)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    for who in ["alice", "bob", "rita"] {
+        let o = t.as_(who, &format!("wallet register --yes {}", q(&wallet)));
+        let e = err(&o);
+        assert!(o.status.success(), "{who}: {e}");
+        assert!(e.contains("after 10 blocks (~0.1 days)"), "{e}");
+    }
+    // Primary: two of alice, bob, carol, no timelock.
+    let (unsigned, funding) = fund_and_bundle(&t, &wallet, &multipath, 41, "", "primary.psbt");
+    let (a, b) = (t.path("p-alice.psbt"), t.path("p-bob.psbt"));
+    let o = sign(&t, "alice", &unsigned, &a);
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("timelocked path not open"), "{e}");
+    assert!(e.contains("CHANGE"), "{e}");
+    let o = sign(&t, "bob", &unsigned, &b);
+    assert!(o.status.success(), "{}", err(&o));
+    // The recovery key cannot use this bundle: its signature would never count.
+    let o = sign(&t, "rita", &unsigned, &t.path("p-rita.psbt"));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[timelock-not-open]"), "{e}");
+    let o = t.run(&format!(
+        "bundle combine {} {} -o {}",
+        q(&a),
+        q(&b),
+        q(&t.path("p-both.psbt"))
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let tx = finalize_and_check(&t, &t.path("p-both.psbt"), &funding);
+    assert!(tx.input.iter().all(|i| i.sequence.0 == 0xffff_fffd));
+    // Recovery: rita alone, with nSequence 10, named as a recovery spend.
+    let (unsigned, funding) = fund_and_bundle(
+        &t,
+        &wallet,
+        &multipath,
+        42,
+        "--path recovery",
+        "recovery.psbt",
+    );
+    let r = t.path("r-rita.psbt");
+    let o = sign(&t, "rita", &unsigned, &r);
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("TIMELOCKED PATH OPEN"), "{e}");
+    assert!(e.contains("[recovery-path]"), "{e}");
+    let tx = finalize_and_check(&t, &r, &funding);
+    assert!(tx.input.iter().all(|i| i.sequence.0 == 10));
+    // A written policy refuses a recovery spend unless a rule allows it.
+    let policy = t.path("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"ops"}]}"#,
+    )
+    .unwrap();
+    let o = t.as_(
+        "rita",
+        &format!(
+            "sign --yes --policy {} --log {} {} -o {}",
+            q(&policy),
+            q(&t.path("rita2.audit.jsonl")),
+            q(&unsigned),
+            q(&t.path("r2.psbt"))
+        ),
+    );
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[recovery-path]"), "{e}");
 }

@@ -38,6 +38,9 @@ pub struct Request<'a> {
     /// An exact block-height locktime instead (no jitter): what a policy delay in blocks asks
     /// for when the same payment is rebuilt. Takes precedence over `height`.
     pub locktime: Option<u32>,
+    /// nSequence of every input, for a timelocked spending path (`older(N)`: N); default
+    /// RBF without a relative lock.
+    pub sequence: Option<Sequence>,
     /// Random bytes for change position and locktime jitter (from the OS RNG in the CLI).
     pub entropy: [u8; 2],
 }
@@ -274,7 +277,7 @@ pub fn create(req: &Request<'_>) -> Result<Created, BundleError> {
             .map(|&i| TxIn {
                 previous_output: coins[i].outpoint,
                 script_sig: ScriptBuf::new(),
-                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                sequence: req.sequence.unwrap_or(Sequence::ENABLE_RBF_NO_LOCKTIME),
                 witness: Witness::new(),
             })
             .collect(),

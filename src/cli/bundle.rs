@@ -108,6 +108,11 @@ pub struct CreateArgs {
     /// locktime. Inputs always signal RBF, so the locktime is enforced.
     #[arg(long, value_name = "HEIGHT", conflicts_with = "height", value_parser = clap::value_parser!(u32).range(0..500_000_000))]
     pub locktime: Option<u32>,
+    /// Spending path of a wallet with a timelocked recovery branch (`older(N)`): `recovery`
+    /// sets every input's nSequence to the wallet's longest relative timelock, so the recovery
+    /// keys can sign once the coins are that old; `primary` (default) leaves it unlocked.
+    #[arg(long, value_enum, default_value = "primary")]
+    pub path: SpendPath,
     /// Output PSBT file (`-` for stdout); optional with --qr.
     #[arg(long, short, required_unless_present = "qr")]
     pub out: Option<PathBuf>,
@@ -222,4 +227,13 @@ fn fee_rate(s: &str) -> Result<f64, String> {
         ));
     }
     Ok(r)
+}
+
+/// `bundle create --path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpendPath {
+    /// The wallet's primary keys, no relative timelock.
+    Primary,
+    /// The timelocked recovery branch.
+    Recovery,
 }

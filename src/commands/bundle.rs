@@ -102,6 +102,7 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
         change_index: a.change_index,
         height: a.height,
         locktime: a.locktime,
+        sequence: recovery_sequence(&a, &w)?,
         entropy,
     })?;
     let review = bundle::review::watch_only(&created.psbt, Some(&w), w.network);
@@ -426,4 +427,27 @@ fn combine_cmd(a: crate::cli::bundle::CombineArgs) -> Result<(), Error> {
         signatures
     );
     Ok(())
+}
+
+/// `--path recovery`: the nSequence that opens the wallet's longest relative timelock.
+fn recovery_sequence(
+    a: &crate::cli::bundle::CreateArgs,
+    w: &crate::wallet::WatchOnly,
+) -> Result<Option<bitcoin::Sequence>, Error> {
+    use miniscript::policy::Liftable;
+    if a.path == crate::cli::bundle::SpendPath::Primary {
+        return Ok(None);
+    }
+    let locks = w
+        .external
+        .lift()
+        .map(|p| p.relative_timelocks())
+        .unwrap_or_default();
+    match locks.into_iter().max() {
+        Some(n) => Ok(Some(bitcoin::Sequence(n))),
+        None => Err(Error::Usage(
+            "--path recovery: this wallet has no timelocked path (no older(N) in its descriptor)"
+                .into(),
+        )),
+    }
 }

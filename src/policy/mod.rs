@@ -194,7 +194,8 @@ impl Policy {
             | "own-key-other-account"
             | "dust-output"
             | "same-script-twice"
-            | "unread-fields" => Action::Warn,
+            | "unread-fields"
+            | "recovery-path" => Action::Warn,
             _ => Action::Refuse,
         }
     }

@@ -258,34 +258,74 @@ impl Registered {
     }
 }
 
-/// The wallet's shape in words: "2 of 3 multisig (wsh)", or the descriptor type.
+/// The BIP341 "nothing up my sleeve" point: a taproot internal key nobody can sign for.
+pub const NUMS: &str = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0";
+
+/// The wallet's spending conditions in words, from miniscript's semantic policy: "2 of
+/// (a63dbf9c, 8359f053, 55670d62)", "2 of (…) or 55670d62 after 4320 blocks (~30 days)".
 pub fn describe(w: &WatchOnly) -> String {
-    use miniscript::descriptor::DescriptorType as T;
-    let script = w
-        .derive(false, 0)
-        .ok()
-        .and_then(|d| d.explicit_script().ok());
-    let (m, n) = match script.as_deref().map(|s| s.as_bytes()) {
-        Some([first, .., n_op, 0xae])
-            if (0x51..=0x60).contains(first) && (0x51..=0x60).contains(n_op) =>
-        {
-            (u32::from(*first) - 0x50, u32::from(*n_op) - 0x50)
-        }
-        _ => (0, 0),
-    };
+    use miniscript::policy::Liftable;
     let kind = match w.external.desc_type() {
-        T::Wsh | T::WshSortedMulti => "wsh",
-        T::ShWsh | T::ShWshSortedMulti => "sh-wsh",
-        T::Sh | T::ShSortedMulti => "sh",
-        T::Tr => "tr",
-        _ => "single key",
+        miniscript::descriptor::DescriptorType::Wsh
+        | miniscript::descriptor::DescriptorType::WshSortedMulti => "wsh",
+        miniscript::descriptor::DescriptorType::ShWsh
+        | miniscript::descriptor::DescriptorType::ShWshSortedMulti => "sh-wsh",
+        miniscript::descriptor::DescriptorType::Tr => "tr",
+        _ => "other",
     };
-    if m > 0 {
-        format!("{m} of {n} multisig ({kind})")
-    } else {
-        format!(
-            "script wallet ({kind}, {} keys)",
-            cosigners(&w.external).len()
-        )
+    match w.external.lift() {
+        Ok(p) => format!("{} ({kind})", words(&p.normalized())),
+        Err(_) => format!("script wallet ({kind})"),
+    }
+}
+
+/// Relative timelock in words: blocks with days, or time in days.
+pub fn older_words(n: u32) -> String {
+    let seq = bitcoin::Sequence(n);
+    match seq.to_relative_lock_time() {
+        Some(bitcoin::relative::LockTime::Blocks(h)) => {
+            let b = h.value();
+            format!(
+                "{b} blocks (~{} days)",
+                (f64::from(b) / 144.0 * 10.0).round() / 10.0
+            )
+        }
+        Some(bitcoin::relative::LockTime::Time(t)) => {
+            let secs = u64::from(t.value()) * 512;
+            format!("{} days", (secs as f64 / 86_400.0 * 10.0).round() / 10.0)
+        }
+        None => format!("nSequence {n}"),
+    }
+}
+
+fn key_words(k: &DescriptorPublicKey) -> String {
+    match k {
+        DescriptorPublicKey::Single(_) if k.to_string().ends_with(NUMS) => {
+            "nobody (NUMS key)".into()
+        }
+        k => k.master_fingerprint().to_string(),
+    }
+}
+
+fn words(p: &miniscript::policy::semantic::Policy<DescriptorPublicKey>) -> String {
+    use miniscript::policy::semantic::Policy as P;
+    match p {
+        P::Unsatisfiable => "never".into(),
+        P::Trivial => "anyone".into(),
+        P::Key(k) => key_words(k),
+        P::Older(t) => format!("after {}", older_words(t.to_consensus_u32())),
+        P::After(t) => format!("from locktime {}", t.to_consensus_u32()),
+        P::Sha256(_) | P::Hash256(_) | P::Ripemd160(_) | P::Hash160(_) => "a hash preimage".into(),
+        P::Thresh(t) => {
+            let subs: Vec<String> = t.iter().map(|s| words(s)).collect();
+            let all_keys = t.iter().all(|s| matches!(**s, P::Key(_)));
+            if t.k() == 1 && !all_keys {
+                subs.join("; or ")
+            } else if t.k() == t.n() && !all_keys {
+                subs.join(" ")
+            } else {
+                format!("{} of ({})", t.k(), subs.join(", "))
+            }
+        }
     }
 }

@@ -18,12 +18,16 @@ pub(super) fn address_of(spk: &Script, network: Network) -> Option<String> {
         .map(|a| a.to_string())
 }
 
+/// Whether `script` commits to `pk`: pushes the key itself (`multi`, `pk`) or its HASH160
+/// (`pkh`, as in a time-locked recovery branch `and_v(v:pkh(R),older(N))`).
 fn contains_push(script: &Script, pk: &PublicKey) -> bool {
-    let needle = pk.serialize();
-    script
-        .instructions()
-        .flatten()
-        .any(|i| i.push_bytes().is_some_and(|b| b.as_bytes() == needle))
+    let key = pk.serialize();
+    let hash = bitcoin::PublicKey::new(*pk).pubkey_hash();
+    let hash: &[u8] = hash.as_ref();
+    script.instructions().flatten().any(|i| {
+        i.push_bytes()
+            .is_some_and(|b| b.as_bytes() == key || b.as_bytes() == hash)
+    })
 }
 
 /// The previous output an input spends and whether its amount is proved by the full previous
@@ -314,8 +318,17 @@ pub(super) fn review_inputs(
         let wallet = spends.iter().find_map(|s| {
             let name = s.wallet.as_deref()?;
             wallets_spent.insert(name.to_owned());
-            Some(super::wallets::wallet_input(name, &s.kind, input))
+            Some(super::wallets::wallet_input(
+                keys,
+                name,
+                &s.kind,
+                input,
+                txin.sequence,
+            ))
         });
+        if let Some(w) = &wallet {
+            super::wallets::timelock_facts(keys, &w.name, i, txin.sequence, found);
+        }
         out.push(InputReview {
             index: i,
             outpoint: txin.previous_output.to_string(),

@@ -54,6 +54,8 @@ pub const FACT_CODES: &[&str] = &[
     "same-script-twice",
     "path-too-deep",
     "unread-fields",
+    "recovery-path",
+    "timelock-not-open",
 ];
 
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):

@@ -25,6 +25,11 @@ pub struct WalletInput {
     pub n: Option<u32>,
     /// Fingerprints (or short keys) of the cosigners whose signatures the PSBT already holds.
     pub signed_by: Vec<String>,
+    /// Who can spend, in words (from the registered descriptor).
+    pub policy: String,
+    /// For a wallet with relative timelocks: whether this input's nSequence opens one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timelock: Option<String>,
 }
 
 /// Why a spend of our key is not signed: a fact code and its message.
@@ -91,8 +96,48 @@ fn multisig_m_n(script: &Script) -> Option<(u32, u32)> {
     Some((u32::from(first) - base, u32::from(n_op) - base))
 }
 
+/// Whether `sequence` opens one of the relative timelocks in `locks` (consensus values).
+fn timelock_words(locks: &[u32], sequence: bitcoin::Sequence) -> Option<String> {
+    use crate::wallet::registry::older_words;
+    let lowest = *locks.iter().min()?;
+    let open = locks.iter().copied().filter(|&t| {
+        let (Some(want), Some(have)) = (
+            bitcoin::Sequence(t).to_relative_lock_time(),
+            sequence.to_relative_lock_time(),
+        ) else {
+            return false;
+        };
+        want.is_implied_by(have)
+    });
+    Some(match open.max() {
+        Some(t) => format!(
+            "TIMELOCKED PATH OPEN: nSequence satisfies the path after {}",
+            older_words(t)
+        ),
+        None => format!(
+            "timelocked path not open (it needs nSequence of {} or more)",
+            older_words(lowest)
+        ),
+    })
+}
+
 /// What the review shows about an input of a registered wallet.
-pub(super) fn wallet_input(name: &str, kind: &SpendKind, input: &Input) -> WalletInput {
+pub(super) fn wallet_input(
+    keys: &dyn KeySource,
+    name: &str,
+    kind: &SpendKind,
+    input: &Input,
+    sequence: bitcoin::Sequence,
+) -> WalletInput {
+    use miniscript::policy::Liftable;
+    let reg = keys.registered().iter().find(|r| r.name == name);
+    let policy = reg
+        .map(|r| crate::wallet::registry::describe(&r.wallet))
+        .unwrap_or_default();
+    let locks = reg
+        .and_then(|r| r.wallet.external.lift().ok())
+        .map(|p| p.relative_timelocks())
+        .unwrap_or_default();
     let script = match kind {
         SpendKind::Sh(s) | SpendKind::Wsh(s) | SpendKind::ShWsh(s) => Some(s),
         _ => None,
@@ -113,6 +158,8 @@ pub(super) fn wallet_input(name: &str, kind: &SpendKind, input: &Input) -> Walle
         m,
         n,
         signed_by,
+        policy,
+        timelock: timelock_words(&locks, sequence),
     }
 }
 
@@ -175,4 +222,62 @@ pub(super) fn locate_output<'a>(
         }
     }
     first
+}
+
+/// Timelocked spending paths (Liana's recovery shape): a signature of ours this input's nSequence
+/// cannot use is refused (`timelock-not-open`: our key is only on a path still locked), and a
+/// spend through a path the nSequence opens is named (`recovery-path`), so a recovery spend is
+/// never shown as an ordinary one.
+pub(super) fn timelock_facts(
+    keys: &dyn KeySource,
+    name: &str,
+    i: usize,
+    sequence: bitcoin::Sequence,
+    found: &mut Findings,
+) {
+    use miniscript::policy::Liftable;
+    use miniscript::ForEachKey;
+    let Some(reg) = keys.registered().iter().find(|r| r.name == name) else {
+        return;
+    };
+    let Ok(policy) = reg.wallet.external.lift() else {
+        return;
+    };
+    let locks = policy.relative_timelocks();
+    if locks.is_empty() {
+        return;
+    }
+    let fp = keys.fingerprint();
+    let age = sequence
+        .to_relative_lock_time()
+        .unwrap_or(bitcoin::relative::LockTime::ZERO);
+    let now = policy.clone().at_age(age).normalized();
+    let base = policy
+        .at_age(bitcoin::relative::LockTime::ZERO)
+        .normalized();
+    let ours_usable = !now.for_each_key(|k| k.master_fingerprint() != fp);
+    if !ours_usable {
+        let lowest = locks.iter().min().copied().unwrap_or(0);
+        found.fact(
+            "timelock-not-open",
+            format!(
+                "input {i}: our key in wallet '{}' signs only on a timelocked path, and this input's nSequence does not open it (it needs {}): a signature could never be used",
+                crate::sanitize::escape(name),
+                crate::wallet::registry::older_words(lowest)
+            ),
+        );
+    } else if now != base {
+        found.fact(
+            "recovery-path",
+            format!(
+                "input {i}: spends wallet '{}' through its timelocked path ({}), not its primary keys",
+                crate::sanitize::escape(name),
+                reg_words_open(&locks, sequence)
+            ),
+        );
+    }
+}
+
+fn reg_words_open(locks: &[u32], sequence: bitcoin::Sequence) -> String {
+    timelock_words(locks, sequence).unwrap_or_default()
 }
