@@ -559,3 +559,53 @@ fn a_time_locked_wallet_spends_by_two_primary_keys_or_by_the_recovery_key_after_
     assert_eq!(o.status.code(), Some(3), "{e}");
     assert!(e.contains("[recovery-path]"), "{e}");
 }
+
+#[test]
+fn a_taproot_two_of_three_with_an_unspendable_internal_key_signs_by_script_path() {
+    let t = Team::new();
+    let k = |w: &str| format!("{}/<0;1>/*", t.key(w));
+    let multipath = format!(
+        "tr({},multi_a(2,{},{},{}))",
+        airsign::wallet::registry::NUMS,
+        k("alice"),
+        k("bob"),
+        k("carol")
+    );
+    let wallet = t.path("taproot.json");
+    let o = t.run(&format!(
+        "wallet create --name taproot --network regtest --descriptor {} -o {}",
+        shq(&multipath),
+        q(&wallet)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    for who in ["alice", "bob"] {
+        let o = t.as_(who, &format!("wallet register --yes {}", q(&wallet)));
+        let e = err(&o);
+        assert!(o.status.success(), "{who}: {e}");
+        assert!(e.contains("nobody (NUMS key)"), "{e}");
+    }
+    let (unsigned, funding) = fund_and_bundle(&t, &wallet, &multipath, 51, "", "tr.psbt");
+    let (a, b) = (t.path("tr-alice.psbt"), t.path("tr-bob.psbt"));
+    let o = sign(&t, "alice", &unsigned, &a);
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("wallet 'taproot'"), "{e}");
+    assert!(
+        e.contains("CHANGE"),
+        "taproot multisig change recognised: {e}"
+    );
+    let o = sign(&t, "bob", &unsigned, &b);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = sign(&t, "carol", &unsigned, &t.path("tr-carol.psbt"));
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(err(&o).contains("[unregistered-wallet]"));
+    let both = t.path("tr-both.psbt");
+    let o = t.run(&format!(
+        "bundle combine {} {} -o {}",
+        q(&a),
+        q(&b),
+        q(&both)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    finalize_and_check(&t, &both, &funding);
+}

@@ -82,7 +82,9 @@ pub(crate) fn ecdsa_sighash(
             .p2wsh_signature_hash(i, ws, prev.value, ty)
             .map(|h| h.to_byte_array())
             .map_err(|x| e(&x)),
-        SpendKind::TrKey(_) => Err("a taproot key path is not signed with ECDSA".into()),
+        SpendKind::TrKey(_) | SpendKind::TrScript { .. } => {
+            Err("a taproot spend is not signed with ECDSA".into())
+        }
     }
 }
 
@@ -132,7 +134,32 @@ pub(crate) fn sign_psbt(
                 continue;
             }
             let key = keys.signing_key(&spend.path)?;
-            let sighash = if let SpendKind::TrKey(root) = &spend.kind {
+            let sighash = if let SpendKind::TrScript { leaf, .. } = &spend.kind {
+                let all = prevouts.as_ref().ok_or_else(|| {
+                    err("taproot signing needs every input's previous output".into())
+                })?;
+                let ty = tap_type(&signed, i);
+                let sighash = cache
+                    .taproot_script_spend_signature_hash(i, &Prevouts::All(all), *leaf, ty)
+                    .map_err(|e| err(e.to_string()))?
+                    .to_byte_array();
+                let msg = Message::from_digest(sighash);
+                // Script path: the untweaked key (the tweak is the output key's, not ours).
+                let keypair = Keypair::from_secret_key(secp, key.secret());
+                let sig = if opts.deterministic {
+                    secp.sign_schnorr_no_aux_rand(&msg, &keypair)
+                } else {
+                    secp.sign_schnorr(&msg, &keypair)
+                };
+                signed.inputs[i].tap_script_sigs.insert(
+                    (spend.pubkey.x_only_public_key().0, *leaf),
+                    taproot::Signature {
+                        signature: sig,
+                        sighash_type: ty,
+                    },
+                );
+                sighash
+            } else if let SpendKind::TrKey(root) = &spend.kind {
                 let all = prevouts.as_ref().ok_or_else(|| {
                     err("taproot signing needs every input's previous output".into())
                 })?;

@@ -38,6 +38,35 @@ pub fn verify_signatures(psbt: &Psbt, made: &[MadeSignature]) -> Result<(), Sign
         let i = m.input;
         let prev = prevout_of(psbt, i).ok_or_else(|| fail(i, "previous output missing"))?;
         let input = &psbt.inputs[i];
+        if let SpendKind::TrScript { leaf, .. } = &m.kind {
+            let xonly = m.pubkey.x_only_public_key().0;
+            let sig = input
+                .tap_script_sigs
+                .get(&(xonly, *leaf))
+                .ok_or_else(|| fail(i, "taproot script signature missing"))?;
+            let all = prevouts
+                .as_ref()
+                .ok_or_else(|| fail(i, "previous outputs missing"))?;
+            let sighash = cache
+                .taproot_script_spend_signature_hash(
+                    i,
+                    &Prevouts::All(all),
+                    *leaf,
+                    sig.sighash_type,
+                )
+                .map_err(|e| fail(i, e.to_string()))?
+                .to_byte_array();
+            if sighash != m.sighash {
+                return Err(fail(i, "recomputed sighash differs from the one signed"));
+            }
+            let vk = k256::schnorr::VerifyingKey::from_bytes(&xonly.serialize())
+                .map_err(|_| fail(i, "our key is not a valid x-only key"))?;
+            let ks = k256::schnorr::Signature::try_from(&sig.signature.serialize()[..])
+                .map_err(|_| fail(i, "malformed Schnorr signature"))?;
+            vk.verify_raw(&sighash, &ks)
+                .map_err(|_| fail(i, "BIP340 script-path signature does not verify"))?;
+            continue;
+        }
         if let SpendKind::TrKey(_) = m.kind {
             let sig = input
                 .tap_key_sig

@@ -201,7 +201,21 @@ fn our_spends(
         }
     }
     for (xonly, (leaves, (fp, path))) in &input.tap_key_origins {
-        if *fp != ours || !leaves.is_empty() {
+        if *fp != ours {
+            continue;
+        }
+        if !leaves.is_empty() {
+            tap_script_spends(
+                i,
+                input,
+                spk,
+                keys,
+                *xonly,
+                leaves,
+                path,
+                found,
+                &mut spends,
+            );
             continue;
         }
         let Some(d) = derive(keys, path, &what, found) else {
@@ -235,6 +249,77 @@ fn our_spends(
     spends
 }
 
+/// Our x-only key in taproot leaf scripts: each leaf listed for it must be in `tap_scripts`,
+/// committed to by the output key (control block checked against the scriptPubKey) and push
+/// the key; only then is it a spend. Anything else is an integrity failure or not ours.
+#[allow(clippy::too_many_arguments)]
+fn tap_script_spends(
+    i: usize,
+    input: &Input,
+    spk: &Script,
+    keys: &dyn KeySource,
+    xonly: bitcoin::XOnlyPublicKey,
+    leaves: &[bitcoin::TapLeafHash],
+    path: &DerivationPath,
+    found: &mut Findings,
+    spends: &mut Vec<Spend>,
+) {
+    let what = format!("input {i}");
+    let Some(d) = derive(keys, path, &what, found) else {
+        return;
+    };
+    if d.x_only_public_key().0 != xonly {
+        found.integrity("bad-derivation", format!("input {i}: claims our taproot key at m/{path}, but our seed derives a different key there"));
+        return;
+    }
+    if !spk.is_p2tr() {
+        found.fact("key-not-committed", format!("input {i}: our taproot key m/{path} is listed for leaf scripts, but the input is not taproot; not signing it"));
+        return;
+    }
+    let Ok(output_key) = bitcoin::XOnlyPublicKey::from_slice(&spk.as_bytes()[2..34]) else {
+        return;
+    };
+    let secp = Secp256k1::verification_only();
+    let needle = xonly.serialize();
+    for leaf in leaves {
+        let found_leaf = input
+            .tap_scripts
+            .iter()
+            .find(|(_, (script, ver))| bitcoin::TapLeafHash::from_script(script, *ver) == *leaf);
+        let Some((cb, (script, _))) = found_leaf else {
+            found.fact("key-not-committed", format!("input {i}: our taproot key m/{path} is listed for a leaf script the PSBT does not carry; not signing it"));
+            continue;
+        };
+        let pushes_key = script
+            .instructions()
+            .flatten()
+            .any(|ins| ins.push_bytes().is_some_and(|b| b.as_bytes() == needle));
+        if !cb.verify_taproot_commitment(&secp, output_key, script) {
+            found.integrity("tap-script-mismatch", format!("input {i}: a leaf script is not committed to by the output key (its control block does not verify)"));
+            continue;
+        }
+        if !pushes_key {
+            found.fact("key-not-committed", format!("input {i}: our taproot key m/{path} is listed for a leaf script that does not contain it; not signing it"));
+            continue;
+        }
+        let kind = SpendKind::TrScript {
+            leaf: *leaf,
+            script: script.clone(),
+        };
+        let wallet =
+            super::wallets::check_spend(keys, &kind, path, spk).unwrap_or_else(|(code, why)| {
+                found.fact(code, format!("input {i}: {why}"));
+                None
+            });
+        spends.push(Spend {
+            kind,
+            pubkey: d,
+            path: path.clone(),
+            wallet,
+        });
+    }
+}
+
 /// Facts about how input `i` would be signed: sighash, unproven amounts, network of the path.
 fn spend_facts(
     i: usize,
@@ -248,7 +333,7 @@ fn spend_facts(
         if let Some(msg) = coin_type_problem(&s.path, network) {
             found.integrity("wrong-network", format!("input {i}: {msg}"));
         }
-        let is_tr = matches!(s.kind, SpendKind::TrKey(_));
+        let is_tr = matches!(s.kind, SpendKind::TrKey(_) | SpendKind::TrScript { .. });
         let all = match input.sighash_type {
             None => true,
             Some(t) if is_tr => matches!(

@@ -98,6 +98,14 @@ pub enum SpendKind {
     ShWsh(ScriptBuf),
     /// Taproot key path, with the script tree root if any (BIP86 has none).
     TrKey(Option<bitcoin::TapNodeHash>),
+    /// Taproot script path: this leaf script (committed to by the output key, checked) holds
+    /// our x-only key (`multi_a`, `pk`).
+    TrScript {
+        /// The leaf's hash (what the signature commits to).
+        leaf: bitcoin::TapLeafHash,
+        /// The leaf script.
+        script: ScriptBuf,
+    },
 }
 
 /// One key of ours that signs one input.

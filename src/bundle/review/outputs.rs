@@ -190,18 +190,28 @@ pub(super) fn review_outputs(
             .filter(|(_, (fp, _))| *fp == ours)
             .map(|(pk, (_, path))| (*pk, path.clone()))
             .collect();
+        // Our keys in taproot leaf scripts: only a registered wallet can make such an output
+        // change, so they are looked for there and nowhere else.
+        let mut leaf_claims = Vec::new();
         for (x, (leaves, (fp, path))) in &output.tap_key_origins {
-            if *fp != ours || !leaves.is_empty() {
+            if *fp != ours {
                 continue;
             }
             if let Some(d) = derive(keys, path, &what, found) {
                 if d.x_only_public_key().0 == *x {
-                    claims.push((d, path.clone()));
+                    if leaves.is_empty() {
+                        claims.push((d, path.clone()));
+                    } else {
+                        leaf_claims.push((d, path.clone()));
+                    }
                 }
             }
         }
         if !spk.is_op_return() {
-            if let Some((k, n)) = registered_claim(keys, inputs, &claims, spk, opts, &what, found) {
+            let wallet_claims: Vec<_> = claims.iter().chain(&leaf_claims).cloned().collect();
+            if let Some((k, n)) =
+                registered_claim(keys, inputs, &wallet_claims, spk, opts, &what, found)
+            {
                 kind = k;
                 note = n;
                 claims.clear();

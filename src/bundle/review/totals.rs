@@ -164,7 +164,7 @@ fn fee(r: &mut Review, fee: u64, found: &mut Findings) {
         && r.ours().all(|i| {
             i.spends
                 .iter()
-                .all(|s| matches!(s.kind, SpendKind::TrKey(_)))
+                .all(|s| matches!(s.kind, SpendKind::TrKey(_) | SpendKind::TrScript { .. }))
         });
     let unproven = |foreign: bool| {
         r.inputs

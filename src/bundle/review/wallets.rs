@@ -38,7 +38,7 @@ pub(super) type Refusal = (&'static str, String);
 fn is_script(kind: &SpendKind) -> bool {
     matches!(
         kind,
-        SpendKind::Sh(_) | SpendKind::Wsh(_) | SpendKind::ShWsh(_)
+        SpendKind::Sh(_) | SpendKind::Wsh(_) | SpendKind::ShWsh(_) | SpendKind::TrScript { .. }
     )
 }
 
