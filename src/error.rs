@@ -104,9 +104,11 @@ impl Error {
             Error::Secret(_) => EXIT_RUNTIME,
             // `address verify`: the address is not the seed's. A safety check's "no", distinct from
             // "could not check" (1).
-            Error::Wallet(WalletError::NotMine { .. } | WalletError::NotACosigner { .. }) => {
-                EXIT_REFUSED
-            }
+            Error::Wallet(
+                WalletError::NotMine { .. }
+                | WalletError::NotACosigner { .. }
+                | WalletError::RegistrationClash(_),
+            ) => EXIT_REFUSED,
             // A registration edited after the people checked it, or a wallet file naming this
             // seed with another key: the xpub-swap attack.
             Error::Wallet(WalletError::RegistrationForged(_) | WalletError::XpubSwapped { .. }) => {
@@ -120,7 +122,8 @@ impl Error {
             // Not enough signatures yet, or PSBTs of different transactions: a "no", with reasons.
             Error::Bundle(
                 crate::bundle::BundleError::Threshold { .. }
-                | crate::bundle::BundleError::DifferentTransactions { .. },
+                | crate::bundle::BundleError::DifferentTransactions { .. }
+                | crate::bundle::BundleError::CombineConflict { .. },
             ) => EXIT_REFUSED,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
             Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
@@ -165,6 +168,14 @@ impl Error {
             Error::Refused(r) => Some(r.hint()),
             Error::Sign(e) => e.hint().map(str::to_owned),
             Error::Audit(e) => e.hint().map(str::to_owned),
+            Error::Policy(crate::policy::PolicyError::PinLogMismatch { .. }) => Some(
+                "use the seed's own audit log (by default SEED.audit.jsonl), restored from a backup if it was lost; to start a new log on purpose, delete SEED.policy-pin and pin again (a deliberate step, visible off the machine as a new tail hash)".into(),
+            ),
+            Error::Policy(
+                crate::policy::PolicyError::PinForged | crate::policy::PolicyError::PinMismatch { .. },
+            ) => Some(
+                "do not sign: the policy beside the seed is not the one pinned; compare the policy hash with the record kept off the machine".into(),
+            ),
             Error::Reconcile(e) => e.hint().map(str::to_owned),
             Error::Io { source, .. } | Error::Fs(FsError::Io { source, .. })
                 if source.kind() == io::ErrorKind::NotFound =>

@@ -315,3 +315,84 @@ fn a_pinned_policy_binds_its_log_so_a_fresh_or_cut_log_cannot_reset_velocity() {
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("[velocity-exceeded]"), "{err}");
 }
+
+/// Adversarial pass 4, F1: `policy pin --force --log fresh.jsonl` reset the mark to a fresh log.
+#[test]
+fn repinning_onto_a_fresh_log_is_refused() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"daily","velocity":{"max":200000,"window_hours":24},"warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let pin = |extra: &str| {
+        sh(&format!(
+            "{} policy pin --policy {} --seed {} --passphrase-fd 4 {extra} 4<{}",
+            q(&bin()),
+            q(&policy),
+            q(&d.join("demo-seed.age")),
+            q(&pass)
+        ))
+    };
+    assert!(pin("").status.success());
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("--policy {} -o {}", q(&policy), q(&d.join("a.psbt"))),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = pin(&format!("--force --log {}", q(&d.join("fresh.jsonl"))));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("does not continue the one pinned"), "{err}");
+    // Re-pinning onto the same log (it continues the mark) is fine.
+    let o = pin("--force");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Adversarial pass 4, F3: `approve` appended to a pinned log without moving the mark, so its
+/// record could be cut unnoticed.
+#[test]
+fn cutting_an_approval_from_a_pinned_log_is_caught() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let policy = d.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"any","warnings_ok":true}]}"#,
+    )
+    .unwrap();
+    let o = sh(&format!(
+        "{} policy pin --policy {} --seed {} --passphrase-fd 4 4<{}",
+        q(&bin()),
+        q(&policy),
+        q(&d.join("demo-seed.age")),
+        q(&pass)
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sh(&format!(
+        "{} approve --seed {} --passphrase-fd 4 --yes --policy {} {} -o {} 4<{}",
+        q(&bin()),
+        q(&d.join("demo-seed.age")),
+        q(&policy),
+        q(&d.join("tr-unsigned.psbt")),
+        q(&d.join("b.approval")),
+        q(&pass)
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let log = d.join("demo-seed.age.audit.jsonl");
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+    std::fs::write(&log, "").unwrap();
+    let o = sign(
+        d,
+        &pass,
+        "tr-unsigned.psbt",
+        &format!("--policy {} -o {}", q(&policy), q(&d.join("y.psbt"))),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(!d.join("y.psbt").exists());
+}

@@ -609,3 +609,88 @@ fn a_taproot_two_of_three_with_an_unspendable_internal_key_signs_by_script_path(
     assert!(o.status.success(), "{}", err(&o));
     finalize_and_check(&t, &both, &funding);
 }
+
+/// Adversarial pass 4, F2: `wallet register` of another wallet under a registered name silently
+/// replaced it, and rules naming the wallet then let the new keys spend.
+#[test]
+fn registering_another_wallet_under_a_registered_name_is_refused() {
+    let s = setup();
+    let t = &s.t;
+    let keys = [t.key("alice"), t.key("bob"), t.key("mallory")];
+    let evil = t.path("evil.json");
+    let o = t.run(&format!(
+        "wallet create --name treasury --network regtest --descriptor {} -o {}",
+        shq(&descriptor(&keys)),
+        q(&evil)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let o = t.as_("alice", &format!("wallet register --yes {}", q(&evil)));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(
+        e.contains("a different wallet is already registered as 'treasury'"),
+        "{e}"
+    );
+    // The real treasury still signs.
+    let o = sign(t, "alice", &s.unsigned, &t.path("a.psbt"));
+    assert!(o.status.success(), "{}", err(&o));
+    // Registering the same wallet again changes nothing; --replace says what it replaces.
+    let o = t.as_("alice", &format!("wallet register --yes {}", q(&s.wallet)));
+    assert!(
+        o.status.success() && err(&o).contains("already registered"),
+        "{}",
+        err(&o)
+    );
+    let o = t.as_(
+        "alice",
+        &format!("wallet register --yes --replace {}", q(&evil)),
+    );
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("REPLACES wallet 'treasury'"), "{e}");
+}
+
+/// Adversarial pass 4, F4: the online review of a multisig bundle showed its change as an
+/// external payment (and the signer-only `unregistered-wallet` note).
+#[test]
+fn the_online_review_of_a_multisig_bundle_shows_its_change() {
+    let s = setup();
+    let o = s.t.run(&format!(
+        "bundle inspect --wallet {} {}",
+        q(&s.wallet),
+        q(&s.unsigned)
+    ));
+    let e = format!("{}{}", err(&o), String::from_utf8_lossy(&o.stdout));
+    assert!(o.status.success(), "{e}");
+    assert!(!e.contains("CHANGE (none)") && e.contains("CHANGE"), "{e}");
+    assert!(!e.contains("output-claim-false"), "{e}");
+    assert!(!e.contains("unregistered-wallet"), "{e}");
+}
+
+/// Adversarial pass 4, F5: `bundle combine` kept the first copy's values when copies disagreed
+/// on what the signatures sign over.
+#[test]
+fn combining_copies_that_disagree_on_a_utxo_is_refused() {
+    let s = setup();
+    let t = &s.t;
+    let o = sign(t, "alice", &s.unsigned, &t.path("a.psbt"));
+    assert!(o.status.success(), "{}", err(&o));
+    let mut p = read_psbt(&s.unsigned);
+    let w = p.inputs[0].witness_utxo.clone().unwrap();
+    p.inputs[0].witness_utxo = Some(TxOut {
+        value: bitcoin::Amount::from_sat(w.value.to_sat() + 1),
+        ..w
+    });
+    let odd = t.path("odd.psbt");
+    write_psbt(&odd, &p);
+    let o = t.run(&format!(
+        "bundle combine {} {} -o {}",
+        q(&t.path("a.psbt")),
+        q(&odd),
+        q(&t.path("c.psbt"))
+    ));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("another witness_utxo"), "{e}");
+    assert!(!t.path("c.psbt").exists());
+}

@@ -81,6 +81,11 @@ pub fn multisig_m_n(script: &bitcoin::Script) -> Option<(u32, u32)> {
     }
 }
 
+/// Both copies give a value, and not the same one.
+fn conflict<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if x != y)
+}
+
 /// Merge signatures from PSBTs of the same unsigned transaction (signers who signed in parallel).
 /// PSBTs of different transactions are refused, naming which.
 pub fn combine(mut psbts: Vec<Psbt>) -> Result<Psbt, BundleError> {
@@ -99,6 +104,43 @@ pub fn combine(mut psbts: Vec<Psbt>) -> Result<Psbt, BundleError> {
                 other: p.unsigned_tx.compute_txid().to_string(),
             });
         }
+        // Signatures are merged; what they sign over must be the same in every copy, or one
+        // copy's value would silently win.
+        for (n, (a, b)) in first.inputs.iter().zip(&p.inputs).enumerate() {
+            let field = [
+                ("witness_utxo", conflict(&a.witness_utxo, &b.witness_utxo)),
+                (
+                    "non_witness_utxo",
+                    conflict(&a.non_witness_utxo, &b.non_witness_utxo),
+                ),
+                (
+                    "witness_script",
+                    conflict(&a.witness_script, &b.witness_script),
+                ),
+                (
+                    "redeem_script",
+                    conflict(&a.redeem_script, &b.redeem_script),
+                ),
+                ("sighash_type", a.sighash_type != b.sighash_type),
+                (
+                    "tap_merkle_root",
+                    conflict(&a.tap_merkle_root, &b.tap_merkle_root),
+                ),
+                (
+                    "tap_internal_key",
+                    conflict(&a.tap_internal_key, &b.tap_internal_key),
+                ),
+            ]
+            .into_iter()
+            .find_map(|(f, c)| c.then_some(f));
+            if let Some(field) = field {
+                return Err(BundleError::CombineConflict {
+                    index: i + 2,
+                    input: n,
+                    field,
+                });
+            }
+        }
         first
             .combine(p)
             .map_err(|e| BundleError::Invalid(format!("PSBT {}: {e}", i + 2)))?;
@@ -116,7 +158,10 @@ pub fn finalize(psbt: &mut Psbt) -> Result<Transaction, BundleError> {
         match first {
             Some(miniscript::psbt::Error::InputError(e, input)) => BundleError::Finalize {
                 input,
-                reason: e.to_string(),
+                reason: format!(
+                    "its signatures do not satisfy its script (missing, invalid, or under another key than the one they claim); the finalizer said: {}",
+                    crate::sanitize::escape(&e.to_string())
+                ),
             },
             Some(other) => BundleError::Finalize {
                 input: 0,

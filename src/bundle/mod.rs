@@ -98,6 +98,16 @@ pub enum BundleError {
         /// Who signed (fingerprints).
         signers: String,
     },
+    /// PSBTs to combine disagree on what the signatures sign over.
+    #[error("PSBT {index} gives input {input} another {field} than the first: not combined")]
+    CombineConflict {
+        /// 1-based position of the odd one.
+        index: usize,
+        /// Input index.
+        input: usize,
+        /// The field.
+        field: &'static str,
+    },
     /// PSBTs to combine are of different transactions.
     #[error(
         "PSBT {index} is of another transaction ({other}) than the first ({first}): not combined"
@@ -124,6 +134,7 @@ impl BundleError {
         match self {
             BundleError::Finalize { .. } => Some("every input needs its signatures first: sign on the offline side, then finalize"),
             BundleError::Threshold { .. } => Some("carry the PSBT to another cosigner's offline airsign (sign), then combine the signed PSBTs (bundle combine) and finalize"),
+            BundleError::CombineConflict { .. } => Some("combine only copies signed from the same unsigned bundle; treat the odd one as tampered with"),
             BundleError::DifferentTransactions { .. } => Some("combine only PSBTs signed from the same unsigned bundle (compare bundle ids)"),
             BundleError::PrevTx(_) | BundleError::PrevTxFile(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID` or an Esplora server's /tx/TXID/hex)"),
             BundleError::NotPsbt(_) => Some("export the PSBT from your wallet as a file (binary or base64)"),

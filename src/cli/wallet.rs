@@ -47,6 +47,11 @@ pub struct WalletRegisterArgs {
     /// Do not ask for confirmation (the cosigners are still printed).
     #[arg(long)]
     pub yes: bool,
+    /// Replace a registered wallet of the same name (or the same wallet under another name).
+    /// Without it, a different wallet under a registered name is refused: policy rules name
+    /// wallets, and a name quietly pointing at other keys would move every rule with it.
+    #[arg(long)]
+    pub replace: bool,
     /// Print the registration as JSON on stdout.
     #[arg(long)]
     pub json: bool,

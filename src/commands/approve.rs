@@ -39,6 +39,12 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
     if log_path.exists() {
         crate::audit::verify(&log_path, Some(&mac_key))?;
     }
+    // Under a pinned policy, the approver's log must continue the pin's mark, and each entry
+    // moves it: an approval record cannot be cut from the log unnoticed.
+    let pinned = super::pinned::Pinned::open(&a.unlock.seed, &u)?;
+    if let Some(p) = &pinned {
+        p.check_log(&log_path)?;
+    }
     let mut log = crate::audit::Log::open(&log_path)?;
     crate::fsutil::protect(&log_path, "the audit log this command appends to");
     if let Some(out) = &a.out {
@@ -83,7 +89,11 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
             policy_hash.as_deref().unwrap_or(""),
             None,
         );
-        log.append(draft, Some(&mac_key))
+        let entry = log.append(draft, Some(&mac_key))?;
+        if let Some(p) = &pinned {
+            p.advance(log)?;
+        }
+        Ok::<_, Error>(entry)
     };
     if !a.yes
         && !super::confirm_yes(&format!(

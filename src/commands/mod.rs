@@ -6,6 +6,7 @@ mod bundle;
 mod carry;
 mod demo;
 mod log;
+mod pinned;
 mod policy;
 pub mod qr;
 mod register;

@@ -46,6 +46,9 @@ fn pin(a: PolicyPinArgs) -> Result<(), Error> {
     let u = super::unlock::open(&a.unlock)?;
     let key = crate::signer::seed_file_mac_key(&u, "policy-pin")?;
     let log_key = crate::signer::audit_mac_key(&u)?;
+    // Re-pinning (--force) never moves the log mark back: the log given must continue the one
+    // the current pin marked, or velocity and delays would start over with a fresh log.
+    let existing = super::pinned::Pinned::open(&a.unlock.seed, &u)?;
     drop(u);
     // Mark the log as it stands (verified with the seed's MAC key): from now on `sign` only
     // accepts a log that continues it.
@@ -53,6 +56,9 @@ fn pin(a: PolicyPinArgs) -> Result<(), Error> {
         .log
         .clone()
         .unwrap_or_else(|| crate::audit::default_path(&a.unlock.seed));
+    if let Some(p) = &existing {
+        p.check_log(&log_path)?;
+    }
     let mark = if log_path.exists() {
         let s = crate::audit::verify(&log_path, Some(&log_key))?;
         crate::policy::pin::LogMark {

@@ -48,8 +48,51 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
     }
     // Registrations already here must still verify: an edited file is not added to silently.
     let key = keys.mac_key("wallet-registration");
-    reg.for_key(fp, &key)?;
+    let existing = reg.for_key(fp, &key)?;
     keys.check_cosigner(&file.name, &w)?;
+    let name = escape(&file.name);
+    let same_name = existing.iter().find(|r| r.name == file.name);
+    let same_wallet = existing.iter().find(|r| r.wallet_id == file.wallet_id);
+    let mut replaces = None;
+    match (same_name, same_wallet) {
+        (Some(r), _) if r.wallet_id == file.wallet_id => {
+            eprintln!(
+                "wallet '{name}' (id {}) is already registered on seed {fp}: nothing to do",
+                file.wallet_id
+            );
+            return Ok(());
+        }
+        (Some(r), _) if !a.replace => {
+            return Err(crate::wallet::WalletError::RegistrationClash(format!(
+                "a different wallet is already registered as '{name}' (id {}); this one is id {}: not replaced",
+                r.wallet_id, file.wallet_id
+            ))
+            .into());
+        }
+        (Some(r), _) => {
+            replaces = Some(format!(
+                "REPLACES wallet '{name}' id {} → id {}",
+                r.wallet_id, file.wallet_id
+            ))
+        }
+        (None, Some(r)) if !a.replace => {
+            return Err(crate::wallet::WalletError::RegistrationClash(format!(
+                "this wallet (id {}) is already registered as '{}': not registered again as '{name}'",
+                file.wallet_id,
+                escape(&r.name)
+            ))
+            .into());
+        }
+        (None, Some(r)) => {
+            replaces = Some(format!(
+                "RENAMES wallet id {} from '{}' to '{name}'",
+                file.wallet_id,
+                escape(&r.name)
+            ));
+        }
+        (None, None) => {}
+    }
+    let old_name = same_wallet.map(|r| r.name.clone());
     let out = RegisterOut {
         name: file.name.clone(),
         wallet_id: file.wallet_id.clone(),
@@ -68,6 +111,9 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
         registrations: reg_path.display().to_string(),
     };
     eprint!("{}", screen(&out));
+    if let Some(r) = &replaces {
+        eprintln!("{r}");
+    }
     if !a.yes
         && !super::confirm_yes(&format!(
             "Register wallet '{}' on seed {fp}? Type yes to register: ",
@@ -75,6 +121,10 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
         ))?
     {
         return Err(crate::session::declined().into());
+    }
+    if let Some(old) = old_name {
+        reg.wallets
+            .retain(|e| !(e.name == old && e.fingerprint == fp.to_string()));
     }
     reg.add(Entry::new(&file, fp, crate::time::now_rfc3339(), &key));
     crate::fsutil::write_atomic(&reg_path, &reg.to_json())?;

@@ -57,15 +57,10 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     // passphrase used with this seed file appends to the same verifiable log.
     let mac_key = crate::signer::audit_mac_key(&u)?;
     // A policy pinned to this seed file: any other policy (or none) is a swapped file.
-    let pin_path = crate::policy::pin::pin_path(&a.unlock.seed);
-    let pinned = if pin_path.exists() {
-        let pin = crate::policy::pin::Pin::parse(&read_limited(&pin_path, 64 * 1024)?)?;
-        let key = crate::signer::seed_file_mac_key(&u, "policy-pin")?;
-        pin.check(&key, file.as_ref().map(|f| f.hash()).as_deref())?;
-        Some((pin, key))
-    } else {
-        None
-    };
+    let pinned = super::pinned::Pinned::open(&a.unlock.seed, &u)?;
+    if let Some(p) = &pinned {
+        p.check_policy(file.as_ref().map(|f| f.hash()).as_deref())?;
+    }
     let seed = unlock::seed(&a.unlock, &u)?;
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
@@ -91,8 +86,8 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         crate::audit::verify(&log_path, Some(&mac_key))?;
     }
     // A pinned policy's velocity and delays count from the log the pin marked, not a fresh one.
-    if let Some((pin, _)) = &pinned {
-        pin.check_log(&log_path)?;
+    if let Some(p) = &pinned {
+        p.check_log(&log_path)?;
         eprintln!("policy pinned to this seed: verified, with its audit log");
     }
     let mut log = crate::audit::Log::open(&log_path)?;
@@ -178,15 +173,8 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     )?;
     drop(keys);
     let entry = session::record(&outcome, &reviewed, &mut log, &mac_key)?;
-    if let Some((pin, key)) = &pinned {
-        // Move the mark to the entry just written (a crash before this leaves the log ahead of
-        // the mark, which still continues it).
-        let mark = crate::policy::pin::LogMark {
-            entries: log.entries(),
-            tail: log.tail_hash().to_owned(),
-        };
-        let moved = crate::policy::pin::Pin::new(&pin.policy_hash, Some(mark), key);
-        fsutil::write_atomic(&pin_path, &crate::policy::pin::to_file(&moved))?;
+    if let Some(p) = &pinned {
+        p.advance(&log)?;
     }
     eprintln!(
         "logged as entry {} in {}",

@@ -274,6 +274,16 @@ impl PolicyFile {
         if f.rules.is_empty() {
             return Err(PolicyError::NoRules);
         }
+        // Refusals and the log name the rule: two rules of one name would make both ambiguous.
+        let mut names = std::collections::BTreeSet::new();
+        for r in &f.rules {
+            if !names.insert(r.name.as_str()) {
+                return Err(PolicyError::Parse(format!(
+                    "two rules are named '{}': give each rule its own name",
+                    escape(&r.name)
+                )));
+            }
+        }
         Ok(f)
     }
 
@@ -536,6 +546,13 @@ mod tests {
             Err(PolicyError::NoRules)
         ));
         assert!(parse(r#"{"version":1,"rules":[],"extra":1}"#).is_err());
+    }
+
+    /// Adversarial pass 4, F10: two rules of one name made refusals and the log ambiguous.
+    #[test]
+    fn two_rules_with_one_name_are_refused() {
+        let e = parse(r#"{"version":1,"rules":[{"name":"a"},{"name":"a"}]}"#).unwrap_err();
+        assert!(e.to_string().contains("two rules are named 'a'"), "{e}");
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub fn decide(
 ) -> Result<Outcome, Error> {
     let review = reviewed.review();
     let mut verdict = policy.evaluate(review);
-    if verdict.approved() && review.ours().next().is_none() {
+    // Said even when the policy refuses for other reasons: "not this seed's" is the first thing
+    // to know about a bundle (a velocity refusal alone would hide it).
+    if review.ours().next().is_none() {
         verdict.refuse.push(Reason {
             code: "nothing-to-sign",
             message: format!("nothing to sign: no input belongs to seed {}", review.fingerprint),
@@ -190,6 +192,8 @@ mod tests {
         )
         .unwrap();
         assert!(!asked);
+        // Adversarial pass 4, F7: "not this seed's" is said even beside other refusals.
+        assert!(o.verdict.refuse.iter().any(|r| r.code == "nothing-to-sign"));
         assert!(matches!(o.decision, Decision::Refused(_)));
         let e = o.into_signed().unwrap_err();
         assert!(matches!(e, Error::Refused(_)), "{e}");

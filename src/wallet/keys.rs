@@ -15,6 +15,9 @@ pub struct XpubSource {
     origin: DerivationPath,
     xpub: Xpub,
     network: Network,
+    /// A multisig or script wallet, as the online side knows it: the wallet file is its
+    /// registration, so its inputs and change are recognised by re-derivation as on a signer.
+    registered: Vec<super::registry::Registered>,
 }
 
 impl XpubSource {
@@ -29,11 +32,21 @@ impl XpubSource {
                         origin: path.clone(),
                         xpub: x.xkey,
                         network: w.network,
+                        registered: Vec::new(),
                     });
                 }
             }
             true
         });
+        if w.script_type().is_none() {
+            if let Some(src) = found.as_mut() {
+                src.registered.push(super::registry::Registered {
+                    name: "this wallet".into(),
+                    wallet_id: super::file::wallet_id(w),
+                    wallet: w.clone(),
+                });
+            }
+        }
         found
     }
 }
@@ -56,6 +69,9 @@ impl KeySource for XpubSource {
             .derive_pub(&Secp256k1::verification_only(), &rest)
             .ok()
             .map(|x| x.public_key)
+    }
+    fn registered(&self) -> &[super::registry::Registered] {
+        &self.registered
     }
 }
 
