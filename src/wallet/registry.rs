@@ -285,16 +285,20 @@ pub fn older_words(n: u32) -> String {
     match seq.to_relative_lock_time() {
         Some(bitcoin::relative::LockTime::Blocks(h)) => {
             let b = h.value();
-            format!(
-                "{b} blocks (~{} days)",
-                (f64::from(b) / 144.0 * 10.0).round() / 10.0
-            )
+            format!("{b} blocks (~{})", days(f64::from(b) / 144.0))
         }
-        Some(bitcoin::relative::LockTime::Time(t)) => {
-            let secs = u64::from(t.value()) * 512;
-            format!("{} days", (secs as f64 / 86_400.0 * 10.0).round() / 10.0)
-        }
+        Some(bitcoin::relative::LockTime::Time(t)) => days(f64::from(t.value()) * 512.0 / 86_400.0),
         None => format!("nSequence {n}"),
+    }
+}
+
+/// "1 day", "0.1 days", "30 days".
+fn days(d: f64) -> String {
+    let d = (d * 10.0).round() / 10.0;
+    if d == 1.0 {
+        "1 day".into()
+    } else {
+        format!("{d} days")
     }
 }
 
