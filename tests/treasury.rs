@@ -536,6 +536,8 @@ fn a_time_locked_wallet_spends_by_two_primary_keys_or_by_the_recovery_key_after_
     assert!(o.status.success(), "{e}");
     assert!(e.contains("TIMELOCKED PATH OPEN"), "{e}");
     assert!(e.contains("[recovery-path]"), "{e}");
+    // The fee rate is known from the registered descriptor's size, not left out.
+    assert!(e.contains(" sat/vB,"), "{e}");
     let tx = finalize_and_check(&t, &r, &funding);
     assert!(tx.input.iter().all(|i| i.sequence.0 == 10));
     // A written policy refuses a recovery spend unless a rule allows it.
@@ -594,6 +596,7 @@ fn a_taproot_two_of_three_with_an_unspendable_internal_key_signs_by_script_path(
         e.contains("CHANGE"),
         "taproot multisig change recognised: {e}"
     );
+    assert!(e.contains(" sat/vB,"), "{e}");
     let o = sign(&t, "bob", &unsigned, &b);
     assert!(o.status.success(), "{}", err(&o));
     let o = sign(&t, "carol", &unsigned, &t.path("tr-carol.psbt"));

@@ -414,6 +414,9 @@ pub(super) fn review_inputs(
         if let Some(w) = &wallet {
             super::wallets::timelock_facts(keys, &w.name, i, txin.sequence, found);
         }
+        let shape = spends
+            .iter()
+            .find_map(|s| super::wallets::input_shape(keys, s.wallet.as_deref()?, &s.path));
         out.push(InputReview {
             index: i,
             outpoint: txin.previous_output.to_string(),
@@ -439,6 +442,7 @@ pub(super) fn review_inputs(
             wallet,
             spends,
             prevout: prev,
+            shape,
         });
     }
     if wallets_spent.len() > 1 {

@@ -165,6 +165,10 @@ pub struct InputReview {
     /// The previous output, when known.
     #[serde(skip)]
     pub prevout: Option<TxOut>,
+    /// The satisfied input's shape from a registered wallet's descriptor (script inputs whose
+    /// size the scripts in the PSBT alone do not tell: timelocked branches, taproot leaves).
+    #[serde(skip)]
+    pub shape: Option<crate::bundle::weight::InputShape>,
 }
 
 /// What an output is.

@@ -35,6 +35,9 @@ fn weight(r: &mut Review, psbt: &Psbt, found: &mut Findings) {
         .iter()
         .zip(&r.inputs)
         .map(|(inp, rev)| {
+            if let Some(s) = &rev.shape {
+                return Some(s.clone());
+            }
             InputShape::for_script(
                 &rev.prevout.as_ref()?.script_pubkey,
                 inp.redeem_script.as_deref(),

@@ -163,6 +163,17 @@ pub(super) fn wallet_input(
     }
 }
 
+/// The satisfied shape of an input of registered wallet `name` spent by our key at `path`.
+pub(super) fn input_shape(
+    keys: &dyn KeySource,
+    name: &str,
+    path: &DerivationPath,
+) -> Option<crate::bundle::weight::InputShape> {
+    let r = keys.registered().iter().find(|r| r.name == name)?;
+    let (change, index) = r.locate(keys.fingerprint(), path)?;
+    crate::bundle::weight::InputShape::for_descriptor(&r.wallet.derive(change, index).ok()?)
+}
+
 /// Global xpubs (BIP174 `PSBT_GLOBAL_XPUB`) are claims: each one at the origin of a registered
 /// wallet's key must be that key. A different one is the xpub swap.
 pub(super) fn check_global_xpubs(psbt: &Psbt, keys: &dyn KeySource, found: &mut Findings) {
