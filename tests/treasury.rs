@@ -697,3 +697,49 @@ fn combining_copies_that_disagree_on_a_utxo_is_refused() {
     assert!(e.contains("another witness_utxo"), "{e}");
     assert!(!t.path("c.psbt").exists());
 }
+
+#[test]
+fn a_nested_segwit_two_of_three_signs_and_finalizes() {
+    let t = Team::new();
+    let key = |who: &str| {
+        let o = t.as_(who, "account export --script sh-wsh-multi --json");
+        assert!(o.status.success(), "{}", err(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        format!("{}/<0;1>/*", v["key_origin"].as_str().unwrap())
+    };
+    let multipath = format!(
+        "sh(wsh(sortedmulti(2,{},{},{})))",
+        key("alice"),
+        key("bob"),
+        key("carol")
+    );
+    let wallet = t.path("nested.json");
+    let o = t.run(&format!(
+        "wallet create --name nested --network regtest --descriptor {} -o {}",
+        shq(&multipath),
+        q(&wallet)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    for who in ["alice", "carol"] {
+        let o = t.as_(who, &format!("wallet register --yes {}", q(&wallet)));
+        assert!(o.status.success(), "{who}: {}", err(&o));
+    }
+    let (unsigned, funding) = fund_and_bundle(&t, &wallet, &multipath, 61, "", "nested.psbt");
+    let (a, c) = (t.path("n-alice.psbt"), t.path("n-carol.psbt"));
+    for (who, out) in [("alice", &a), ("carol", &c)] {
+        let o = sign(&t, who, &unsigned, out);
+        let e = err(&o);
+        assert!(o.status.success(), "{who}: {e}");
+        assert!(e.contains("CHANGE") && e.contains("(sh-wsh)"), "{e}");
+    }
+    let both = t.path("n-both.psbt");
+    let o = t.run(&format!(
+        "bundle combine {} {} -o {}",
+        q(&a),
+        q(&c),
+        q(&both)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let tx = finalize_and_check(&t, &both, &funding);
+    assert!(tx.input.iter().all(|i| !i.script_sig.is_empty()));
+}
