@@ -396,3 +396,18 @@ fn cutting_an_approval_from_a_pinned_log_is_caught() {
     assert_eq!(o.status.code(), Some(4), "{err}");
     assert!(!d.join("y.psbt").exists());
 }
+
+/// Adversarial pass 4, F8: `sign -o nodir/x.psbt` logged `signed`, then could not write the file.
+#[test]
+fn an_output_into_a_missing_folder_is_refused_before_anything_is_logged() {
+    let (dir, pass) = demo_dir();
+    let d = dir.path();
+    let o = sign(
+        d,
+        &pass,
+        "wpkh-unsigned.psbt",
+        &format!("-o {}", q(&d.join("nodir").join("x.psbt"))),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!d.join("demo-seed.age.audit.jsonl").exists());
+}
