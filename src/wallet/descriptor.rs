@@ -27,6 +27,87 @@ pub struct WatchOnly {
     pub next_receive: u32,
     /// Next unused change index.
     pub next_change: u32,
+    /// BIP387 `sortedmulti_a`: miniscript 13.2 does not parse it, so the descriptors hold
+    /// `multi_a` and [`WatchOnly::derive`] sorts the keys per index (see [`sorted_a`]).
+    sorted_a: bool,
+}
+
+/// Descriptor text without `sortedmulti_a`: the checksum (if any) checked against the text as
+/// given, then `sortedmulti_a(` read as `multi_a(` — and whether it was there. Only one
+/// `sortedmulti_a` fragment, in a `tr()`, is supported.
+fn unsort(text: &str) -> Result<(String, bool), WalletError> {
+    let text = text.trim();
+    if !text.contains("sortedmulti_a(") {
+        return Ok((text.to_owned(), false));
+    }
+    let body = miniscript::descriptor::checksum::verify_checksum(text)
+        .map_err(|e| WalletError::BadDescriptor(crate::sanitize::escape(&e.to_string())))?;
+    if !body.starts_with("tr(") || body.matches("sortedmulti_a(").count() != 1 {
+        return Err(WalletError::BadDescriptor(
+            "sortedmulti_a is supported once, inside tr(KEY,sortedmulti_a(…))".into(),
+        ));
+    }
+    Ok((body.replace("sortedmulti_a(", "multi_a("), true))
+}
+
+/// `d` (a `tr(…multi_a(k,KEY…))` read from `sortedmulti_a`) at `index`, with the keys of its
+/// `multi_a` in BIP387's order: sorted by their x-only encoding at that index.
+fn sorted_a_at(
+    d: &Descriptor<DescriptorPublicKey>,
+    index: u32,
+) -> Result<Descriptor<DefiniteDescriptorKey>, WalletError> {
+    let bad = |e: String| WalletError::Derivation(crate::sanitize::escape(&e));
+    let text = d.to_string();
+    let body = text.split('#').next().unwrap_or(&text);
+    let start = body
+        .find("multi_a(")
+        .ok_or_else(|| bad("no multi_a".into()))?
+        + "multi_a(".len();
+    let len = body[start..]
+        .find(')')
+        .ok_or_else(|| bad("unclosed multi_a".into()))?;
+    let args: Vec<&str> = body[start..start + len].split(',').collect();
+    let secp = bitcoin::secp256k1::Secp256k1::verification_only();
+    let mut keys = Vec::with_capacity(args.len().saturating_sub(1));
+    for k in args.iter().skip(1) {
+        let key = DescriptorPublicKey::from_str(k).map_err(|e| bad(e.to_string()))?;
+        let at = key
+            .at_derivation_index(index)
+            .map_err(|e| bad(e.to_string()))?
+            .derive_public_key(&secp);
+        keys.push((at.inner.x_only_public_key().0.serialize(), *k));
+    }
+    keys.sort();
+    let sorted: Vec<&str> = keys.iter().map(|(_, k)| *k).collect();
+    let rebuilt = format!(
+        "{}{},{}{}",
+        &body[..start],
+        args[0],
+        sorted.join(","),
+        &body[start + len..]
+    );
+    Descriptor::<DescriptorPublicKey>::from_str(&rebuilt)
+        .map_err(|e| bad(e.to_string()))?
+        .at_derivation_index(index)
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// The descriptor as written: `sortedmulti_a` put back where it was read, with a fresh checksum.
+fn text_of(d: &Descriptor<DescriptorPublicKey>, sorted_a: bool) -> String {
+    if !sorted_a {
+        return d.to_string();
+    }
+    let s = d.to_string();
+    let body = s
+        .split('#')
+        .next()
+        .unwrap_or(&s)
+        .replace("multi_a(", "sortedmulti_a(");
+    let mut e = miniscript::descriptor::checksum::Engine::new();
+    match e.input(&body) {
+        Ok(()) => format!("{body}#{}", e.checksum()),
+        Err(_) => body,
+    }
 }
 
 /// Parse a public descriptor, refusing private keys and checking the checksum when present.
@@ -94,6 +175,8 @@ impl WatchOnly {
     /// From one descriptor: a BIP389 multipath `/<0;1>/*`, or a receive descriptor ending in
     /// `/0/*` (the change descriptor is the same with `/1/*`).
     pub fn from_descriptor(text: &str, network: Network) -> Result<Self, WalletError> {
+        let (text, sorted_a) = unsort(text)?;
+        let text = text.as_str();
         let d = parse_public(text)?;
         let (external, internal) = if d.is_multipath() {
             let mut v = d
@@ -117,7 +200,9 @@ impl WatchOnly {
             let internal = parse_public(&body.replace("/0/*", "/1/*"))?;
             (d, internal)
         };
-        Self::new(external, internal, network, 0)
+        let mut w = Self::new(external, internal, network, 0)?;
+        w.sorted_a = sorted_a;
+        Ok(w)
     }
 
     /// From a receive and a change descriptor (as a wallet file stores them).
@@ -126,7 +211,21 @@ impl WatchOnly {
         internal: &str,
         network: Network,
     ) -> Result<Self, WalletError> {
-        Self::new(parse_public(external)?, parse_public(internal)?, network, 0)
+        let (external, sorted_ext) = unsort(external)?;
+        let (internal, sorted_int) = unsort(internal)?;
+        if sorted_ext != sorted_int {
+            return Err(WalletError::BadDescriptor(
+                "the receive and change descriptors must both use sortedmulti_a, or neither".into(),
+            ));
+        }
+        let mut w = Self::new(
+            parse_public(&external)?,
+            parse_public(&internal)?,
+            network,
+            0,
+        )?;
+        w.sorted_a = sorted_ext;
+        Ok(w)
     }
 
     /// From the JSON wallet file (version 1 or 2; see [`super::file`]).
@@ -161,7 +260,18 @@ impl WatchOnly {
             internal,
             next_receive: 0,
             next_change,
+            sorted_a: false,
         })
+    }
+
+    /// The receive descriptor as written (with checksum), for files and people.
+    pub fn external_text(&self) -> String {
+        text_of(&self.external, self.sorted_a)
+    }
+
+    /// The change descriptor as written (with checksum).
+    pub fn internal_text(&self) -> String {
+        text_of(&self.internal, self.sorted_a)
     }
 
     /// The single-sig script type, if this is one of the four standard ones.
@@ -186,6 +296,9 @@ impl WatchOnly {
         } else {
             &self.external
         };
+        if self.sorted_a {
+            return sorted_a_at(d, index);
+        }
         d.at_derivation_index(index)
             .map_err(|e| WalletError::Derivation(e.to_string()))
     }
@@ -264,6 +377,82 @@ mod tests {
         let b = WatchOnly::from_descriptor(&format!("wpkh({TPUB}/0/*)"), Network::Regtest).unwrap();
         assert_eq!(a.address(true, 5).unwrap(), b.address(true, 5).unwrap());
         assert_eq!(a.script_type(), Some(ScriptType::Wpkh));
+    }
+
+    /// Every BIP387 vector (fixtures/vectors/bip387.json): multi_a through miniscript,
+    /// sortedmulti_a through [`unsort`] and [`sorted_a_at`]; invalid ones do not parse.
+    #[test]
+    fn bip387_vectors() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/vectors/bip387.json"
+        ))
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let secp = bitcoin::secp256k1::Secp256k1::new();
+        let mut sorted = 0;
+        for x in v["vectors"].as_array().unwrap() {
+            let desc = x["descriptor"].as_str().unwrap();
+            let parsed = unsort(desc).and_then(|(body, s)| {
+                Descriptor::parse_descriptor(&secp, &body)
+                    .map(|(d, _)| (d, s))
+                    .map_err(|e| WalletError::BadDescriptor(e.to_string()))
+            });
+            if x["expected"] == "invalid" {
+                assert!(parsed.is_err(), "accepted {desc}");
+                continue;
+            }
+            let (d, is_sorted) = parsed.unwrap_or_else(|e| panic!("{desc}: {e}"));
+            sorted += usize::from(is_sorted);
+            for (i, want) in x["scripts"].as_array().unwrap().iter().enumerate() {
+                let at = if is_sorted {
+                    sorted_a_at(&d, i as u32).unwrap()
+                } else {
+                    match d.at_derivation_index(i as u32) {
+                        Ok(at) => at,
+                        // One multi_a vector derives hardened steps below an xprv, which a
+                        // public descriptor cannot; its scripts need the private keys.
+                        Err(miniscript::descriptor::NonDefiniteKeyError::HardenedStep) => continue,
+                        Err(e) => panic!("{desc}: {e}"),
+                    }
+                };
+                let got = crate::bundle::parse::hex_encode(at.script_pubkey().as_bytes());
+                assert_eq!(got, want.as_str().unwrap(), "{desc} at {i}");
+            }
+        }
+        assert_eq!(sorted, 2, "both sortedmulti_a vectors ran");
+    }
+
+    #[test]
+    fn a_sortedmulti_a_wallet_keeps_its_name_and_checksum() {
+        let key = |passphrase: &str| {
+            let m = crate::secrets::Mnemonic::parse(crate::wallet::fixture::TEST_MNEMONIC).unwrap();
+            let k = crate::signer::KeyChain::from_seed(&m.to_seed(passphrase, Network::Regtest))
+                .unwrap();
+            let e = k.account_export(ScriptType::WshMulti, 0).unwrap();
+            format!("{}/<0;1>/*", e.key_origin)
+        };
+        let d = format!(
+            "tr(50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0,sortedmulti_a(1,{},{}))",
+            key(""),
+            key("x")
+        );
+        let w = WatchOnly::from_descriptor(&d, Network::Regtest).unwrap();
+        assert!(w.external_text().contains("sortedmulti_a(1,"));
+        // The text written reads back as the same wallet.
+        let again =
+            WatchOnly::from_descriptors(&w.external_text(), &w.internal_text(), Network::Regtest)
+                .unwrap();
+        for i in 0..5 {
+            assert_eq!(
+                w.address(false, i).unwrap(),
+                again.address(false, i).unwrap()
+            );
+            assert_eq!(w.address(true, i).unwrap(), again.address(true, i).unwrap());
+        }
+        // A changed checksum is refused.
+        let bad = format!("{}#aaaaaaaa", w.external_text().split('#').next().unwrap());
+        assert!(WatchOnly::from_descriptors(&bad, &w.internal_text(), Network::Regtest).is_err());
     }
 
     #[test]

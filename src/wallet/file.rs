@@ -73,19 +73,27 @@ pub struct NextIndex {
 /// The text the wallet id hashes: the multipath descriptor when there is one, else the receive
 /// and change descriptors on two lines.
 fn canonical(w: &WatchOnly) -> String {
-    multipath(w).unwrap_or_else(|| format!("{}\n{}", w.external, w.internal))
+    multipath(w).unwrap_or_else(|| format!("{}\n{}", w.external_text(), w.internal_text()))
 }
 
 /// `…/<0;1>/*` with checksum, if receive and change are the `/0/*` and `/1/*` of one descriptor.
 fn multipath(w: &WatchOnly) -> Option<String> {
-    let ext = w.external.to_string();
-    let int = w.internal.to_string();
+    let ext = w.external_text();
+    let int = w.internal_text();
     let ext = ext.split('#').next()?;
     let int = int.split('#').next()?;
     let a = ext.replace("/0/*", "/<0;1>/*");
     let b = int.replace("/1/*", "/<0;1>/*");
     if a != b || a == ext {
         return None;
+    }
+    if a.contains("sortedmulti_a(") {
+        // miniscript does not parse sortedmulti_a: check it reads back as this wallet, and
+        // checksum the text itself.
+        WatchOnly::from_descriptor(&a, w.network).ok()?;
+        let mut e = miniscript::descriptor::checksum::Engine::new();
+        e.input(&a).ok()?;
+        return Some(format!("{a}#{}", e.checksum()));
     }
     super::descriptor::parse_public(&a)
         .ok()
@@ -133,8 +141,8 @@ impl WalletFile {
             network: w.network,
             wallet_id: wallet_id(w),
             descriptor: multipath(w),
-            receive: w.external.to_string(),
-            change: w.internal.to_string(),
+            receive: w.external_text(),
+            change: w.internal_text(),
             next_index: NextIndex {
                 receive: w.next_receive,
                 change: w.next_change,
