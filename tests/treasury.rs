@@ -754,3 +754,31 @@ fn a_nested_segwit_two_of_three_signs_and_finalizes() {
     let tx = finalize_and_check(&t, &both, &funding);
     assert!(tx.input.iter().all(|i| !i.script_sig.is_empty()));
 }
+
+/// Liana's shape, where a primary key is also the recovery key on its own `<2;3>` pair.
+#[test]
+fn a_liana_style_vault_with_a_key_on_two_pairs_recovers_after_the_lock() {
+    let t = Team::new();
+    let (a, b) = (t.key("alice"), t.key("bob"));
+    let multipath =
+        format!("wsh(or_d(multi(2,{a}/<0;1>/*,{b}/<0;1>/*),and_v(v:pkh({a}/<2;3>/*),older(10))))");
+    let wallet = t.path("liana.json");
+    let o = t.run(&format!(
+        "wallet create --name liana --network regtest --descriptor {} -o {}",
+        shq(&multipath),
+        q(&wallet)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let o = t.as_("alice", &format!("wallet register --yes {}", q(&wallet)));
+    assert!(o.status.success(), "{}", err(&o));
+    let (unsigned, funding) =
+        fund_and_bundle(&t, &wallet, &multipath, 71, "--path recovery", "liana.psbt");
+    let signed = t.path("liana-alice.psbt");
+    let o = sign(&t, "alice", &unsigned, &signed);
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("[recovery-path]"), "{e}");
+    assert!(e.contains("CHANGE"), "{e}");
+    let tx = finalize_and_check(&t, &signed, &funding);
+    assert!(tx.input.iter().all(|i| i.sequence.0 == 10));
+}

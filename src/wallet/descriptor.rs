@@ -156,19 +156,41 @@ fn check_network(d: &Descriptor<DescriptorPublicKey>, network: Network) -> Resul
     }
 }
 
-/// Whether every extended key of `d` ends in `/branch/*` with an unhardened wildcard.
-fn on_branch(d: &Descriptor<DescriptorPublicKey>, branch: u32) -> bool {
+/// The branch each extended key of `d` derives from (`…/branch/*`, unhardened wildcard), in
+/// key order; `None` if a key is not of that form.
+fn branches(d: &Descriptor<DescriptorPublicKey>) -> Option<Vec<u32>> {
     use bitcoin::bip32::ChildNumber;
     use miniscript::descriptor::Wildcard;
-    d.for_each_key(|k| match k {
-        DescriptorPublicKey::XPub(x) => {
-            x.wildcard == Wildcard::Unhardened
-                && x.derivation_path.into_iter().last()
-                    == Some(&ChildNumber::Normal { index: branch })
-        }
+    let mut v = Vec::new();
+    let ok = d.for_each_key(|k| match k {
+        DescriptorPublicKey::XPub(x) => match x.derivation_path.into_iter().last() {
+            Some(ChildNumber::Normal { index }) if x.wildcard == Wildcard::Unhardened => {
+                v.push(*index);
+                true
+            }
+            _ => false,
+        },
         DescriptorPublicKey::MultiXPub(_) => false,
         DescriptorPublicKey::Single(_) => true,
-    })
+    });
+    ok.then_some(v)
+}
+
+/// Receive and change branches as wallets scan them: each key's receive branch even and its
+/// change branch the next one (`<0;1>`, and Liana's `<2;3>` for a recovery key that is also a
+/// primary key), with at least one key on `<0;1>`.
+fn branches_pair(
+    external: &Descriptor<DescriptorPublicKey>,
+    internal: &Descriptor<DescriptorPublicKey>,
+) -> bool {
+    match (branches(external), branches(internal)) {
+        (Some(e), Some(i)) => {
+            e.len() == i.len()
+                && e.iter().zip(&i).all(|(r, c)| r % 2 == 0 && *c == r + 1)
+                && e.contains(&0)
+        }
+        _ => false,
+    }
 }
 
 impl WatchOnly {
@@ -249,9 +271,10 @@ impl WatchOnly {
         // Receive on branch 0 and change on branch 1, unhardened, as every wallet scans them: a
         // `<0;0>` or `<1;0>` descriptor would put change on receive addresses (and hand them out
         // again), and a hardened wildcard cannot be derived by a watch-only wallet at all.
-        if !on_branch(&external, 0) || !on_branch(&internal, 1) {
+        // Liana's extra pairs (`<2;3>`) for a key used again on a recovery path are accepted.
+        if !branches_pair(&external, &internal) {
             return Err(WalletError::BadDescriptor(
-                "the receive descriptor must end in /0/* and the change descriptor in /1/* (unhardened), as in /<0;1>/*".into(),
+                "the receive descriptor must end in /0/* and the change descriptor in /1/* (unhardened), as in /<0;1>/* (a key used twice may take the next pair, /<2;3>/*)".into(),
             ));
         }
         Ok(WatchOnly {
