@@ -782,3 +782,44 @@ fn a_liana_style_vault_with_a_key_on_two_pairs_recovers_after_the_lock() {
     let tx = finalize_and_check(&t, &signed, &funding);
     assert!(tx.input.iter().all(|i| i.sequence.0 == 10));
 }
+
+#[test]
+fn change_on_the_receive_branch_is_named_and_a_written_policy_refuses_it() {
+    let s = setup();
+    let t = &s.t;
+    let w = WatchOnly::from_descriptor(&s.multipath, Network::Regtest).unwrap();
+    let mut p = read_psbt(&s.unsigned);
+    let c = change_output(&p);
+    let receive = w.derive(false, 7).unwrap();
+    p.unsigned_tx.output[c].script_pubkey = receive.script_pubkey();
+    p.outputs[c] = Default::default();
+    p.update_output_with_descriptor(c, &receive).unwrap();
+    let attack = t.path("receive.psbt");
+    write_psbt(&attack, &p);
+    let o = sign(t, "alice", &attack, &t.path("x.psbt"));
+    let e = err(&o);
+    assert!(
+        o.status.success(),
+        "built-in policy: shown, not refused: {e}"
+    );
+    assert!(e.contains("[wallet-receive-output]"), "{e}");
+    let policy = t.path("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":1,"network":"regtest","rules":[{"name":"ops"}]}"#,
+    )
+    .unwrap();
+    let o = t.as_(
+        "alice",
+        &format!(
+            "sign --yes --policy {} --log {} {} -o {}",
+            q(&policy),
+            q(&t.path("p.audit.jsonl")),
+            q(&attack),
+            q(&t.path("y.psbt"))
+        ),
+    );
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[wallet-receive-output]"), "{e}");
+}

@@ -195,7 +195,8 @@ impl Policy {
             | "dust-output"
             | "same-script-twice"
             | "unread-fields"
-            | "recovery-path" => Action::Warn,
+            | "recovery-path"
+            | "wallet-receive-output" => Action::Warn,
             _ => Action::Refuse,
         }
     }

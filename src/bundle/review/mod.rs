@@ -56,6 +56,7 @@ pub const FACT_CODES: &[&str] = &[
     "unread-fields",
     "recovery-path",
     "timelock-not-open",
+    "wallet-receive-output",
 ];
 
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):

@@ -366,6 +366,12 @@ fn registered_claim(
         let kind = if c.change {
             OutputKind::Change { path: shown }
         } else {
+            // Money stays in the wallet, but on an address the online side may hand out again
+            // (or already has): an honest bundle puts change on the change branch.
+            found.fact(
+                "wallet-receive-output",
+                format!("{what}: pays wallet '{name}' receive address {shown}, not its change branch: a self-transfer, or change put where the wallet hands out addresses"),
+            );
             OutputKind::OwnReceive { path: shown }
         };
         return Some((kind, None));
