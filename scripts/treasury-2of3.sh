@@ -4,10 +4,11 @@
 # on which machine. It ends with two final transactions, which tests/treasury_script.rs checks
 # with Bitcoin Core's script interpreter:
 #
-#   1. A 2-of-3 P2WSH wallet of alice, bob (airsign seed files) and carol (embit, standing in for
-#      a hardware wallet). Registered on alice's and bob's signers. The unsigned bundle travels
-#      to alice as QR frames, her signature comes back as QR frames; carol signs with embit;
-#      the online side combines and finalizes.
+#   1. A 2-of-3 wallet of alice, bob (airsign seed files) and carol (embit, standing in for a
+#      hardware wallet), once per kind: P2WSH, P2SH-P2WSH and taproot (sortedmulti_a under the
+#      NUMS key). Registered on alice's and bob's signers. The unsigned bundle travels to alice
+#      as QR frames, her signature comes back as QR frames; carol signs with embit (bob, for
+#      taproot); the online side combines and finalizes. KINDS="wsh" runs one kind.
 #   2. A time-locked vault: 2 of alice, bob, carol now, or rita alone after 144 blocks (Liana's
 #      shape). Rita signs a recovery spend (`bundle create --path recovery`).
 #
@@ -41,50 +42,76 @@ as() { # as WHO airsign-args… : run airsign with WHO's seed file unlocked from
   "$airsign" "$@" --seed "$out/$who.age" --passphrase-fd 4 4<"$out/pass"
 }
 
-step "each signer (offline): export the BIP48 cosigner key; carol's comes from embit"
-key() { as "$1" account export --script wsh-multi --json | "$python" -c 'import json,sys; print(json.load(sys.stdin)["key_origin"])'; }
-A="$(key alice)"; B="$(key bob)"; R="$(key rita)"
-C="$(peer key "$out/carol.words")"
+key() { as "$1" account export --script "$2" --json | "$python" -c 'import json,sys; print(json.load(sys.stdin)["key_origin"])'; }
+addresses() { "$airsign" wallet addresses "$1" --count 2 --json \
+  | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))'; }
+nums=50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0
 
-step "online: the wallet, from the three keys"
-"$airsign" wallet create --name treasury --network regtest --force \
-  --descriptor "wsh(sortedmulti(2,$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*))" -o "$out/treasury.json"
+# One 2-of-3 per wallet kind: P2WSH, nested P2SH-P2WSH, and taproot (BIP387 sortedmulti_a under
+# the unspendable NUMS key). embit signs as carol for the first two; for taproot, bob signs (an
+# airsign signer), since embit does not sign taproot script paths.
+for kind in ${KINDS:-wsh sh-wsh tr}; do
+  case "$kind" in
+    wsh) export_as=wsh-multi; bip48=2; second=carol ;;
+    sh-wsh) export_as=sh-wsh-multi; bip48=1; second=carol ;;
+    tr) export_as=wsh-multi; bip48=2; second=bob ;;
+    *) echo "unknown wallet kind $kind" >&2; exit 2 ;;
+  esac
 
-step "each airsign signer (offline): register it, after comparing the wallet id and first address"
-as alice wallet register --yes "$out/treasury.json"
-as bob wallet register --yes "$out/treasury.json"
+  step "$kind: each signer (offline) exports a BIP48 cosigner key; carol's comes from embit"
+  A="$(key alice "$export_as")"; B="$(key bob "$export_as")"
+  C="$(peer key "$out/carol.words" "$bip48")"
+  keys="$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*"
+  case "$kind" in
+    wsh) desc="wsh(sortedmulti(2,$keys))" ;;
+    sh-wsh) desc="sh(wsh(sortedmulti(2,$keys)))" ;;
+    tr) desc="tr($nums,sortedmulti_a(2,$keys))" ;;
+  esac
 
-step "online: the coins (a regtest fixture) and the unsigned bundle, shown as QR frames"
-"$airsign" wallet addresses "$out/treasury.json" --count 2 --json \
-  | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))' >"$out/addrs"
-# shellcheck disable=SC2046
-peer fund "$out" $(cat "$out/addrs")
-"$airsign" bundle create --wallet "$out/treasury.json" --utxos "$out/utxos.json" \
-  --prev-txs "$out/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
-  --fee-rate 2 -o "$out/unsigned.psbt" --force --qr "text:$out/bundle.frames"
-cp "$out/prev.hex" "$out/2of3.prev.hex"
+  step "$kind: online, the wallet from the three keys"
+  "$airsign" wallet create --name "treasury-$kind" --network regtest --force \
+    --descriptor "$desc" -o "$out/$kind.json"
 
-step "alice (offline): scan the frames, review, sign, answer with frames"
-as alice sign --yes --scan "text:$out/bundle.frames" --qr "text:$out/alice.frames" \
-  --log "$out/alice.audit.jsonl"
+  step "$kind: each airsign signer (offline) registers it, after comparing the wallet id and first address"
+  as alice wallet register --yes "$out/$kind.json"
+  as bob wallet register --yes "$out/$kind.json"
 
-step "carol (embit): sign the same bundle"
-peer sign "$out/carol.words" "$out/unsigned.psbt" "$out/carol.psbt"
+  step "$kind: online, the coins (a regtest fixture) and the unsigned bundle, shown as QR frames"
+  # shellcheck disable=SC2046
+  peer fund "$out" $(addresses "$out/$kind.json")
+  cp "$out/prev.hex" "$out/$kind.prev.hex"
+  "$airsign" bundle create --wallet "$out/$kind.json" --utxos "$out/utxos.json" \
+    --prev-txs "$out/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
+    --fee-rate 2 -o "$out/$kind-unsigned.psbt" --force --qr "text:$out/$kind-bundle.frames"
 
-step "online: scan alice's frames, combine with carol's, finalize"
-"$airsign" qr scan --text-file "$out/alice.frames" -o "$out/alice.psbt" --force
-"$airsign" bundle combine "$out/alice.psbt" "$out/carol.psbt" -o "$out/combined.psbt" --force
-"$airsign" bundle finalize "$out/combined.psbt" --extract -o "$out/2of3.hex" --force
+  step "$kind: alice (offline) scans the frames, reviews, signs, answers with frames"
+  as alice sign --yes --scan "text:$out/$kind-bundle.frames" --qr "text:$out/$kind-alice.frames" \
+    --log "$out/alice.audit.jsonl"
+
+  step "$kind: $second signs the same bundle"
+  if [ "$second" = carol ]; then
+    peer sign "$out/carol.words" "$out/$kind-unsigned.psbt" "$out/$kind-second.psbt"
+  else
+    as bob sign --yes "$out/$kind-unsigned.psbt" -o "$out/$kind-second.psbt" --force \
+      --log "$out/bob.audit.jsonl"
+  fi
+
+  step "$kind: online, scan alice's frames, combine, finalize"
+  "$airsign" qr scan --text-file "$out/$kind-alice.frames" -o "$out/$kind-alice.psbt" --force
+  "$airsign" bundle combine "$out/$kind-alice.psbt" "$out/$kind-second.psbt" \
+    -o "$out/$kind-combined.psbt" --force
+  "$airsign" bundle finalize "$out/$kind-combined.psbt" --extract -o "$out/$kind.hex" --force
+done
+A="$(key alice wsh-multi)"; B="$(key bob wsh-multi)"; R="$(key rita wsh-multi)"
+C="$(peer key "$out/carol.words" 2)"
 
 step "the vault: 2 of alice, bob, carol, or rita alone after 144 blocks"
 "$airsign" wallet create --name vault --network regtest --force \
   --descriptor "wsh(or_d(multi(2,$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*),and_v(v:pkh($R/<0;1>/*),older(144))))" \
   -o "$out/vault.json"
 as rita wallet register --yes "$out/vault.json"
-"$airsign" wallet addresses "$out/vault.json" --count 2 --json \
-  | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))' >"$out/addrs"
 # shellcheck disable=SC2046
-peer fund "$out" $(cat "$out/addrs")
+peer fund "$out" $(addresses "$out/vault.json")
 cp "$out/prev.hex" "$out/recovery.prev.hex"
 "$airsign" bundle create --wallet "$out/vault.json" --utxos "$out/utxos.json" \
   --prev-txs "$out/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
@@ -95,4 +122,4 @@ as rita sign --yes "$out/recovery-unsigned.psbt" -o "$out/recovery-signed.psbt" 
   --log "$out/rita.audit.jsonl"
 "$airsign" bundle finalize "$out/recovery-signed.psbt" --extract -o "$out/recovery.hex" --force
 
-step "done: $out/2of3.hex and $out/recovery.hex"
+step "done: $out/{wsh,sh-wsh,tr}.hex and $out/recovery.hex"

@@ -3,7 +3,8 @@ a third cosigner (as a hardware wallet would: its own BIP48 key, its own signatu
 the regtest funding transaction the ceremony spends (no node: a fixture, as in `airsign demo`).
 
 usage:
-  treasury_peer.py key MNEMONIC_FILE            prints the BIP48 P2WSH key origin [fp/48'/1'/0'/2']tpub…
+  treasury_peer.py key MNEMONIC_FILE [TYPE]     prints the BIP48 key origin [fp/48'/1'/0'/TYPE']tpub…
+                                                (TYPE 2: P2WSH, the default; 1: P2SH-P2WSH)
   treasury_peer.py fund OUT_DIR ADDRESS…        writes OUT_DIR/prev.hex and OUT_DIR/utxos.json
   treasury_peer.py sign MNEMONIC_FILE IN OUT    signs the PSBT IN with the mnemonic's keys into OUT
 """
@@ -18,7 +19,6 @@ from embit.script import address_to_scriptpubkey
 from embit.transaction import Transaction, TransactionInput, TransactionOutput
 
 NET = NETWORKS["regtest"]
-PATH = "m/48h/1h/0h/2h"
 AMOUNTS = [300_000, 200_000, 150_000, 100_000]
 
 
@@ -27,10 +27,11 @@ def root(mnemonic_file):
     return bip32.HDKey.from_seed(bip39.mnemonic_to_seed(words), version=NET["xprv"])
 
 
-def key(mnemonic_file):
+def key(mnemonic_file, script_type="2"):
     r = root(mnemonic_file)
-    xpub = r.derive(PATH).to_public()
-    print("[%s/48'/1'/0'/2']%s" % (r.my_fingerprint.hex(), xpub.to_string(version=NET["xpub"])))
+    xpub = r.derive("m/48h/1h/0h/%sh" % script_type).to_public()
+    print("[%s/48'/1'/0'/%s']%s" % (r.my_fingerprint.hex(), script_type,
+                                    xpub.to_string(version=NET["xpub"])))
 
 
 def fund(out_dir, addresses):

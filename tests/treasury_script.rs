@@ -1,7 +1,8 @@
-//! scripts/treasury-2of3.sh, the scripted ceremony of docs/treasury.md, runs end to end and both
-//! of its transactions (a 2-of-3 spend signed by airsign over QR frames and by embit as the third
-//! cosigner; a time-locked recovery spend) pass Bitcoin Core's script interpreter. embit is
-//! installed by scripts/test.sh; under CI=true a missing peer fails the test.
+//! scripts/treasury-2of3.sh, the scripted ceremony of docs/treasury.md, runs end to end, and
+//! every transaction it makes passes Bitcoin Core's script interpreter: a 2-of-3 per wallet kind
+//! (P2WSH, P2SH-P2WSH, taproot sortedmulti_a) signed by airsign over QR frames and by embit as
+//! the third cosigner (bob for taproot), and a time-locked recovery spend. embit is installed by
+//! scripts/test.sh; under CI=true a missing peer fails the test.
 mod common;
 
 use std::process::Command;
@@ -61,12 +62,20 @@ fn the_scripted_two_of_three_and_recovery_ceremony_passes_bitcoin_cores_interpre
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    // Alice's signature crossed the gap as QR frames, and embit signed as carol.
-    assert!(err.contains("embit signed 2 input(s)"), "{err}");
-    let tx = check(dir.path(), "2of3");
+    // Alice's signature crossed the gap as QR frames, and embit signed as carol (P2WSH and
+    // P2SH-P2WSH); bob signed the taproot one.
+    assert_eq!(err.matches("embit signed 2 input(s)").count(), 2, "{err}");
+    for kind in ["wsh", "sh-wsh"] {
+        let tx = check(dir.path(), kind);
+        assert!(
+            tx.input.iter().all(|i| i.witness.len() == 4),
+            "{kind}: two signatures each"
+        );
+    }
+    let tx = check(dir.path(), "tr");
     assert!(
-        tx.input.iter().all(|i| i.witness.len() == 4),
-        "2 signatures each"
+        tx.input.iter().all(|i| i.witness.len() == 5),
+        "tr: three signature slots (one empty), the leaf and its control block"
     );
     let tx = check(dir.path(), "recovery");
     assert!(tx.input.iter().all(|i| i.sequence.0 == 144));
