@@ -10,6 +10,7 @@ mod policy;
 pub mod qr;
 mod register;
 mod seed;
+mod setup;
 mod sign;
 mod unlock;
 mod wallet;

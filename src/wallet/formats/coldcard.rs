@@ -226,7 +226,13 @@ impl ColdcardFile {
         let mut keys = Vec::new();
         for (n, raw) in text.lines().enumerate() {
             let line_no = n + 1;
-            let mut ln = raw;
+            // Sparrow writes per-key derivations as "# derivation: m/…" comments (and reads
+            // them back); Coldcard would skip them.
+            let sparrow = raw
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("# derivation:");
+            let mut ln = if sparrow { &raw.trim_start()[2..] } else { raw };
             if let Some(c) = ln.find('#') {
                 if c == 0 {
                     continue;
@@ -360,6 +366,16 @@ mod tests {
         assert!(looks_like(&text));
         // The rendered form reads back the same.
         assert_eq!(ColdcardFile::parse(&f.render()).unwrap(), f);
+        // Sparrow's export with one derivation per key, as "# derivation:" comments.
+        let sparrow = format!(
+            "# Coldcard Multisig setup file (created by Sparrow)\n#\nName: s\nPolicy: 1 of 1\nFormat: P2WSH\n\n# derivation: m/84'/1'/0'\n73C5DA0A: {TPUB}\n\n"
+        );
+        assert_eq!(
+            ColdcardFile::parse(&sparrow).unwrap().keys[0]
+                .path
+                .to_string(),
+            "84'/1'/0'"
+        );
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! `cosigner` (a crypto-account's multisig key). Keys are 303 `crypto-hdkey` (BCR-2020-007: `{3:
 //! key, 4: chain code, 5: 305 {2: 1 on test networks}, 6: 304 origin {1: [index, hardened, …], 2:
 //! master fingerprint, 3: depth}, 7: 304 children, 8: parent fingerprint}`) or 306
-//! `crypto-eckey` (`{3: key}`). Children `<0;1>/*` are `[[0, false, 1, false], [], false]` (the
-//! child-pair component). The top level of a `crypto-output` UR is untagged.
+//! `crypto-eckey` (`{3: key}`). Written as Sparrow writes a wallet: keys ending `/<0;1>/*` carry
+//! no children; other children are written, a `<a;b>` as the child-pair component `[a, false,
+//! b, false]`. Read: children absent on every key of a wallet mean `/<0;1>/*`. The top level of
+//! a `crypto-output` UR is untagged.
 //!
 //! Public keys only: a private hdkey or eckey is refused.
 use std::str::FromStr;
@@ -57,8 +59,8 @@ fn fp_u32(f: Fingerprint) -> u64 {
     u64::from(u32::from_be_bytes(f.to_bytes()))
 }
 
-fn path_components(out: &mut Vec<u8>, steps: &[ChildNumber], extra: usize) {
-    cbor::array(out, steps.len() * 2 + extra);
+fn path_components(out: &mut Vec<u8>, steps: &[ChildNumber]) {
+    cbor::array(out, steps.len() * 2);
     for c in steps {
         let (i, h) = match *c {
             ChildNumber::Normal { index } => (index, false),
@@ -106,6 +108,19 @@ fn children(paths: &[DerivationPath], wildcard: Wildcard) -> Result<Vec<u8>, Err
     Ok(out)
 }
 
+/// Whether `paths`/`wildcard` are the standard receive and change branches `<0;1>/*`.
+fn is_receive_change(paths: &[DerivationPath], wildcard: Wildcard) -> bool {
+    wildcard == Wildcard::Unhardened
+        && paths.len() == 2
+        && paths[0].to_string() == "0"
+        && paths[1].to_string() == "1"
+}
+
+/// An hdkey as Sparrow writes a multisig wallet's keys ("Show descriptor QR"): key, chain code,
+/// use-info `{1: 0 (bitcoin), 2: 0 main | 1 test}`, origin `{1: steps, 2: master fingerprint,
+/// 3: depth}`, parent fingerprint — and no children for the standard `<0;1>/*` (readers derive
+/// receive and change under an account key; SeedSigner's and Krux's `urtypes` cannot read the
+/// child-pair component). Other children are written, a `<a;b>` as a child pair.
 fn hdkey(
     out: &mut Vec<u8>,
     origin: &Option<(Fingerprint, DerivationPath)>,
@@ -113,31 +128,28 @@ fn hdkey(
     paths: &[DerivationPath],
     wildcard: Wildcard,
 ) -> Result<(), Error> {
-    let kids = if paths.iter().all(|p| p.is_empty()) && wildcard == Wildcard::None {
+    let plain = paths.iter().all(|p| p.is_empty()) && wildcard == Wildcard::None;
+    let kids = if plain || is_receive_change(paths, wildcard) {
         None
     } else {
         Some(children(paths, wildcard)?)
     };
-    let test = xpub.network == NetworkKind::Test;
     let parent = xpub.parent_fingerprint != Fingerprint::default();
-    let fields = 2
-        + usize::from(test)
-        + usize::from(origin.is_some())
-        + usize::from(kids.is_some())
-        + usize::from(parent);
+    let fields =
+        3 + usize::from(origin.is_some()) + usize::from(kids.is_some()) + usize::from(parent);
     cbor::tag(out, TAG_HDKEY);
     cbor::map(out, fields);
     cbor::uint(out, 3);
     cbor::bytes(out, &xpub.public_key.serialize());
     cbor::uint(out, 4);
     cbor::bytes(out, xpub.chain_code.as_bytes());
-    if test {
-        cbor::uint(out, 5);
-        cbor::tag(out, TAG_COININFO);
-        cbor::map(out, 1);
-        cbor::uint(out, 2);
-        cbor::uint(out, 1);
-    }
+    cbor::uint(out, 5);
+    cbor::tag(out, TAG_COININFO);
+    cbor::map(out, 2);
+    cbor::uint(out, 1);
+    cbor::uint(out, 0);
+    cbor::uint(out, 2);
+    cbor::uint(out, u64::from(xpub.network == NetworkKind::Test));
     if let Some((fp, path)) = origin {
         let steps: Vec<ChildNumber> = path.into_iter().copied().collect();
         if steps.len() != usize::from(xpub.depth) {
@@ -145,11 +157,13 @@ fn hdkey(
         }
         cbor::uint(out, 6);
         cbor::tag(out, TAG_KEYPATH);
-        cbor::map(out, 2);
+        cbor::map(out, 3);
         cbor::uint(out, 1);
-        path_components(out, &steps, 0);
+        path_components(out, &steps);
         cbor::uint(out, 2);
         cbor::uint(out, fp_u32(*fp));
+        cbor::uint(out, 3);
+        cbor::uint(out, u64::from(xpub.depth));
     }
     if let Some(k) = kids {
         cbor::uint(out, 7);
@@ -397,12 +411,26 @@ pub struct Key {
     pub network: Option<NetworkKind>,
     /// The origin and account xpub (hdkeys with an origin).
     pub account: Option<(Fingerprint, DerivationPath, Xpub)>,
+    /// Whether the hdkey named its children (an xpub without them is an account key).
+    pub children: bool,
+}
+
+impl Key {
+    /// The key in a wallet descriptor: an xpub without children gets `/<0;1>/*`.
+    fn wallet_expr(&self) -> String {
+        if self.network.is_some() && !self.children {
+            format!("{}/<0;1>/*", self.expr)
+        } else {
+            self.expr.clone()
+        }
+    }
 }
 
 fn read_hdkey(r: &mut Reader) -> Result<Key, Error> {
     let mut key = None;
     let mut chain = None;
     let mut test = false;
+    let mut use_info = false;
     let mut origin = None;
     let mut kids = None;
     let mut parent = None;
@@ -423,6 +451,7 @@ fn read_hdkey(r: &mut Reader) -> Result<Key, Error> {
                 chain = Some(ChainCode::from(c));
             }
             5 => {
+                use_info = true;
                 if r.tag().map_err(cb)? != TAG_COININFO {
                     return e("expected crypto-coininfo (tag 305)");
                 }
@@ -454,6 +483,7 @@ fn read_hdkey(r: &mut Reader) -> Result<Key, Error> {
             expr: crate::hex::encode(&key),
             network: None,
             account: None,
+            children: false,
         });
     };
     let origin = origin.unwrap_or_default();
@@ -472,7 +502,17 @@ fn read_hdkey(r: &mut Reader) -> Result<Key, Error> {
         (None, Some(s)) if depth == 1 => s,
         _ => Fingerprint::default(),
     };
-    let network = if test {
+    // Without use-info BCR-2020-007 says mainnet; wallets (airsign before this change among
+    // them) left it out for test keys too, so a standard path's coin type 1' decides then.
+    let coin_is_test = steps.len() >= 2
+        && matches!(
+            steps[0],
+            ChildNumber::Hardened {
+                index: 44 | 45 | 48 | 49 | 84 | 86
+            }
+        )
+        && steps[1] == ChildNumber::Hardened { index: 1 };
+    let network = if test || (!use_info && coin_is_test) {
         NetworkKind::Test
     } else {
         NetworkKind::Main
@@ -494,6 +534,7 @@ fn read_hdkey(r: &mut Reader) -> Result<Key, Error> {
         Some(fp) => format!("[{fp}]{xpub}"),
         None => xpub.to_string(),
     };
+    let children = kids.is_some();
     for c in kids.map(|k| k.comps).unwrap_or_default() {
         match c {
             Comp::Step(s) => expr.push_str(&format!("/{s}")),
@@ -506,6 +547,7 @@ fn read_hdkey(r: &mut Reader) -> Result<Key, Error> {
         expr,
         network: Some(network),
         account: origin.source.map(|fp| (fp, path, xpub)),
+        children,
     })
 }
 
@@ -527,6 +569,7 @@ fn read_key(r: &mut Reader) -> Result<Key, Error> {
                 expr: crate::hex::encode(&d),
                 network: None,
                 account: None,
+                children: false,
             })
         }
         t => e(format!("expected a key (tag 303 or 306), not tag {t}")),
@@ -560,21 +603,28 @@ pub enum Script {
 }
 
 impl Script {
-    /// Descriptor text (without checksum); `cosigner(…)` has none.
+    /// Descriptor text (without checksum), keys as written; `cosigner(…)` has none.
     pub fn descriptor(&self) -> Result<String, Error> {
+        self.render(&|k: &Key| k.expr.clone())
+    }
+
+    /// The wallet's descriptor: as [`Script::descriptor`], with `/<0;1>/*` under every xpub
+    /// that names no children (how Sparrow writes a wallet's account keys).
+    pub fn wallet_descriptor(&self) -> Result<String, Error> {
+        self.render(&Key::wallet_expr)
+    }
+
+    fn render(&self, key: &dyn Fn(&Key) -> String) -> Result<String, Error> {
         Ok(match self {
-            Script::Sh(s) => format!("sh({})", s.descriptor()?),
-            Script::Wsh(s) => format!("wsh({})", s.descriptor()?),
-            Script::Pkh(k) => format!("pkh({})", k.expr),
-            Script::Wpkh(k) => format!("wpkh({})", k.expr),
-            Script::Tr(k) => format!("tr({})", k.expr),
+            Script::Sh(s) => format!("sh({})", s.render(key)?),
+            Script::Wsh(s) => format!("wsh({})", s.render(key)?),
+            Script::Pkh(k) => format!("pkh({})", key(k)),
+            Script::Wpkh(k) => format!("wpkh({})", key(k)),
+            Script::Tr(k) => format!("tr({})", key(k)),
             Script::Multi { k, keys, sorted } => format!(
                 "{}({k},{})",
                 if *sorted { "sortedmulti" } else { "multi" },
-                keys.iter()
-                    .map(|k| k.expr.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
+                keys.iter().map(key).collect::<Vec<_>>().join(",")
             ),
             Script::Cosigner(_) => {
                 return e("a cosigner key is one key of a multisig, not a wallet")
@@ -694,9 +744,9 @@ pub fn decode_account(data: &[u8]) -> Result<(Fingerprint, Vec<Script>), Error> 
     ))
 }
 
-/// Parse descriptor text produced by [`Script::descriptor`].
+/// The wallet descriptor of a crypto-output ([`Script::wallet_descriptor`]), parsed.
 pub fn to_descriptor(s: &Script) -> Result<Descriptor<DescriptorPublicKey>, Error> {
-    Descriptor::from_str(&s.descriptor()?).map_err(|x| x.to_string())
+    Descriptor::from_str(&s.wallet_descriptor()?).map_err(|x| x.to_string())
 }
 
 #[cfg(test)]

@@ -169,6 +169,7 @@ fn json(text: &str) -> Result<Imported, WalletError> {
     ))
 }
 
+/// UR or BBQr parts, one per line.
 fn ur_text(text: &str, tokens: &[Token], depth: u8) -> Result<Imported, WalletError> {
     let mut a = Assembler::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -181,10 +182,12 @@ fn ur_text(text: &str, tokens: &[Token], depth: u8) -> Result<Imported, WalletEr
     }
     let p = a
         .payload()
-        .ok_or_else(|| unknown("UR parts that do not complete the message"))?;
+        .ok_or_else(|| unknown("QR parts that do not complete the message"))?;
     match &p.source {
         Source::Ur { ur_type } => payload(ur_type, &p.data, tokens, depth),
-        _ => Err(unknown("not a UR")),
+        // BBQr (Coldcard Q): the file inside, once.
+        Source::Bbqr { .. } if depth == 0 => read_depth(&p.data, tokens, 1),
+        _ => Err(unknown("QR parts of nothing airsign reads as a wallet")),
     }
 }
 
@@ -219,17 +222,11 @@ fn crypto(cbor: &[u8]) -> Result<Imported, WalletError> {
     }
     let mut imp = Imported::new(
         "crypto-output",
-        s.descriptor().map_err(SetupError::CryptoOutput)?,
+        s.wallet_descriptor().map_err(SetupError::CryptoOutput)?,
     );
-    // An hdkey without children is an account key: wallets derive /<0;1>/* under it.
-    if !imp.descriptor.contains('*') && s.keys().iter().all(|k| k.account.is_some()) {
-        for k in s.keys() {
-            imp.descriptor = imp
-                .descriptor
-                .replace(&k.expr, &format!("{}/<0;1>/*", k.expr));
-        }
+    if s.keys().iter().any(|k| k.network.is_some() && !k.children) {
         imp.notes
-            .push("the keys carry no children: /<0;1>/* assumed under each".into());
+            .push("keys without children are account keys: /<0;1>/* derived under each".into());
     }
     Ok(imp)
 }
@@ -249,7 +246,7 @@ fn read_depth(bytes: &[u8], tokens: &[Token], depth: u8) -> Result<Imported, Wal
     if t.starts_with('{') {
         return json(t);
     }
-    if t.len() >= 3 && t[..3].eq_ignore_ascii_case("ur:") {
+    if (t.len() >= 3 && t[..3].eq_ignore_ascii_case("ur:")) || t.starts_with("B$") {
         return ur_text(t, tokens, depth);
     }
     if bsms::is_record(t) || bsms::looks_encrypted(t) {
