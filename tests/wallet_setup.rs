@@ -166,8 +166,8 @@ fn create_with_exports(t: &Team) -> String {
     std::fs::write(t.p("token"), "a54044308ceac9b7\n").unwrap();
     let o = ok(t.run(&format!(
         "wallet create --name treasury --network regtest --multisig 2 {} --token-file token \
-         -o treasury.json --export setup --qr text:setup/output-parts.txt \
-         --coldcard-qr text:setup/coldcard-parts.txt --json",
+         -o treasury.json --export setup --qr text:setup/output-parts.txt --qr gif:output.gif \
+         --coldcard-qr text:setup/coldcard-parts.txt --coldcard-qr gif:coldcard.gif --json",
         keys.join(" ")
     )));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -223,9 +223,11 @@ fn every_export_imports_back_byte_identically() {
         ),
         ("setup/coldcard-parts.txt", "--network regtest"),
         ("setup/coldcard-bbqr.txt", "--network regtest"),
+        ("--scan gif:output.gif", "--name treasury --network regtest"),
+        ("--scan gif:coldcard.gif", "--network regtest"),
         ("treasury.json", ""),
     ] {
-        let out = format!("back-{}.json", file.replace('/', "-"));
+        let out = format!("back-{}.json", file.replace(['/', ' ', ':'], "-"));
         let o = ok(t.run(&format!("wallet import {file} {extra} -o {out} --json")));
         assert_eq!(t.read(&out), want, "{file}");
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
