@@ -533,3 +533,34 @@ fn independent_peers_read_the_exports() {
     let bsms = t.read("setup/wallet.bsms");
     assert_eq!(peer["first_address"], bsms.lines().last().unwrap());
 }
+
+#[test]
+fn a_name_coldcard_cannot_hold_leaves_that_format_out() {
+    let t = Team::new();
+    let keys: Vec<String> = WHO
+        .iter()
+        .map(|w| format!("--cosigner {}", shq(&t.key(w, "wsh-multi"))))
+        .collect();
+    let args = format!(
+        "wallet create --name 'Treasury of the cooperative' --network regtest --multisig 2 {}",
+        keys.join(" ")
+    );
+    let o = ok(t.run(&format!("{args} -o long.json --export long --json")));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["exports"]["coldcard"].is_null());
+    assert!(
+        v["exports"]["unavailable"]["coldcard"]
+            .as_str()
+            .unwrap()
+            .contains("1 to 20 ASCII characters"),
+        "{v}"
+    );
+    assert!(!t.p("long/coldcard.txt").exists());
+    assert!(t.p("long/wallet.bsms").exists());
+    // Asking for its QR is a usage error, and nothing is written.
+    let o = t.run(&format!("{args} -o long2.json --coldcard-qr text:cc.txt"));
+    let (code, line) = failure(&o);
+    assert_eq!(code, 2, "{line}");
+    assert!(line.contains("no Coldcard multisig file"), "{line}");
+    assert!(!t.p("long2.json").exists());
+}

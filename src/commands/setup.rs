@@ -111,7 +111,7 @@ impl From<&Exports> for ExportsOut {
         };
         let bsms = take("bsms", &e.bsms);
         let coldcard = take("coldcard", &e.coldcard);
-        let crypto_output = take("crypto_output", &e.crypto_output);
+        let crypto_output = take("crypto_output", &e.crypto_output_ur());
         let policy = match &e.policy {
             Ok(p) => Some(p.clone()),
             Err(why) => {
@@ -156,7 +156,7 @@ pub fn render(e: &Exports) -> String {
     if let Ok(c) = &e.coldcard {
         s.push_str(&format!("\n--- Coldcard multisig file ---\n{c}"));
     }
-    if let Ok(u) = &e.crypto_output {
+    if let Ok(u) = e.crypto_output_ur() {
         s.push_str(&format!("\n--- ur:crypto-output ---\n{u}\n"));
     }
     s
@@ -185,6 +185,22 @@ pub fn write_exports(e: &Exports, dir: &Path, force: bool) -> Result<(), Error> 
     Ok(())
 }
 
+/// Refuse, before anything is written, a QR of a format this wallet does not have.
+pub fn check_qr(e: &Exports, a: &WalletCreateArgs) -> Result<(), Error> {
+    let crypto = a.qr.render.format == Format::Ur && a.qr.render.ur_type != Some(UrType::Bytes);
+    if let (false, true, Err(why)) = (a.qr.qr.is_empty(), crypto, &e.crypto_output) {
+        return Err(Error::Usage(format!(
+            "this wallet has no crypto-output form: {why}"
+        )));
+    }
+    if let (false, Err(why)) = (a.coldcard_qr.is_empty(), &e.coldcard) {
+        return Err(Error::Usage(format!(
+            "this wallet has no Coldcard multisig file: {why}"
+        )));
+    }
+    Ok(())
+}
+
 /// Show the wallet as QR: `--qr` carries ur:crypto-output (descriptor text in BBQr/base64),
 /// `--coldcard-qr` the Coldcard file as ur:bytes (BBQr `U` with --format bbqr).
 pub fn show_qr(e: &Exports, a: &WalletCreateArgs) -> Result<(), Error> {
@@ -192,11 +208,10 @@ pub fn show_qr(e: &Exports, a: &WalletCreateArgs) -> Result<(), Error> {
         |what: &str, why: &str| Error::Usage(format!("this wallet has no {what}: {why}"));
     if !a.qr.qr.is_empty() {
         if a.qr.render.format == Format::Ur && a.qr.render.ur_type != Some(UrType::Bytes) {
-            let cbor = match (&e.crypto_output_cbor, &e.crypto_output) {
-                (Some(c), _) => c,
-                (None, Err(why)) => return Err(unavailable("crypto-output form", why)),
-                (None, Ok(_)) => unreachable!("crypto-output text without its CBOR"),
-            };
+            let cbor = e
+                .crypto_output
+                .as_ref()
+                .map_err(|why| unavailable("crypto-output form", why))?;
             let mut q: QrOut = a.qr.clone();
             q.render.ur_type = Some(UrType::CryptoOutput);
             show_outputs(cbor, Kind::Cbor, &q, a.force)?;

@@ -84,6 +84,7 @@ fn create(a: WalletCreateArgs) -> Result<(), Error> {
     let f = WalletFile::new(&w, &name, a.gap_limit)?;
     let exports = crate::wallet::formats::export::Exports::for_wallet(&f, &tokens)?;
     // Check every output before writing anything, so a refusal leaves nothing half-done.
+    super::setup::check_qr(&exports, &a)?;
     if let Some(dir) = &a.export {
         for (n, _) in exports.files() {
             crate::fsutil::check_output(&dir.join(n), a.force)?;

@@ -130,12 +130,13 @@ impl ColdcardFile {
         name: &str,
         d: &Descriptor<DescriptorPublicKey>,
     ) -> Result<Self, SetupError> {
-        if !name_fits(name) {
+        let shape = sorted_multi(d);
+        if shape.is_some() && !name_fits(name) {
             return bad(format!(
                 "the name must be 1 to {MAX_NAME} ASCII characters for Coldcard (rename with --name)"
             ));
         }
-        let (format, m, smv) = sorted_multi(d).ok_or_else(|| {
+        let (format, m, smv) = shape.ok_or_else(|| {
             SetupError::Coldcard("Coldcard's file holds sortedmulti wallets only".into())
         })?;
         let mut keys = Vec::with_capacity(smv.len());

@@ -26,10 +26,8 @@ pub struct Exports {
     pub bsms_encrypted: Vec<String>,
     /// Coldcard multisig file.
     pub coldcard: Result<String, String>,
-    /// `ur:crypto-output` (single part, lower case).
-    pub crypto_output: Result<String, String>,
-    /// The crypto-output CBOR (for QR).
-    pub crypto_output_cbor: Option<Vec<u8>>,
+    /// The `crypto-output` CBOR.
+    pub crypto_output: Result<Vec<u8>, String>,
 }
 
 impl Exports {
@@ -47,7 +45,6 @@ impl Exports {
                 bsms_encrypted: Vec::new(),
                 coldcard: Err(why.clone()),
                 crypto_output: Err(why),
-                crypto_output_cbor: None,
             });
         };
         let d = parse_public(&multipath)?;
@@ -66,7 +63,6 @@ impl Exports {
         let coldcard = ColdcardFile::for_descriptor(&f.name, &d)
             .map(|c| c.render())
             .map_err(|e| e.to_string());
-        let cbor = crypto_output::encode(&d);
         Ok(Exports {
             descriptor: multipath,
             first_address,
@@ -74,12 +70,16 @@ impl Exports {
             bsms,
             bsms_encrypted,
             coldcard,
-            crypto_output: cbor
-                .as_ref()
-                .map(|c| ur::single("crypto-output", c))
-                .map_err(Clone::clone),
-            crypto_output_cbor: cbor.ok(),
+            crypto_output: crypto_output::encode(&d),
         })
+    }
+
+    /// `ur:crypto-output/…` (single part, lower case).
+    pub fn crypto_output_ur(&self) -> Result<String, String> {
+        self.crypto_output
+            .as_ref()
+            .map(|c| ur::single("crypto-output", c))
+            .map_err(Clone::clone)
     }
 
     /// The files `--export DIR` writes: (name, contents).
@@ -100,7 +100,7 @@ impl Exports {
         if let Ok(c) = &self.coldcard {
             v.push(("coldcard.txt".into(), c.clone().into_bytes()));
         }
-        if let Ok(u) = &self.crypto_output {
+        if let Ok(u) = self.crypto_output_ur() {
             v.push(("crypto-output.txt".into(), format!("{u}\n").into_bytes()));
         }
         v

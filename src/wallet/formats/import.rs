@@ -333,7 +333,6 @@ pub fn network(imp: &Imported, given: Option<Network>) -> Result<Network, Wallet
         (Networks::Exact(n), _) => Ok(*n),
         (Networks::OneOf(v), _) if v.len() == 1 => Ok(v[0]),
         (Networks::Keys, Some(NetworkKind::Main)) => Ok(Network::Bitcoin),
-        (Networks::OneOf(v), _) if v == &[Network::Bitcoin] => Ok(Network::Bitcoin),
         _ => Err(SetupError::NetworkUnknown.into()),
     }
 }
