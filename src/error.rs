@@ -9,6 +9,7 @@ use crate::fsutil::FsError;
 use crate::policy::Refusal;
 use crate::secrets::SecretError;
 use crate::signer::SignError;
+use crate::wallet::formats::{BsmsError, SetupError};
 use crate::wallet::WalletError;
 
 /// Success.
@@ -125,6 +126,28 @@ impl Error {
                 | crate::bundle::BundleError::DifferentTransactions { .. }
                 | crate::bundle::BundleError::CombineConflict { .. },
             ) => EXIT_REFUSED,
+            // Wallet set-up: M/N typed wrong, a test network not named, a script not built yet,
+            // an encrypted record without its token.
+            Error::Wallet(WalletError::Setup(
+                SetupError::Threshold { .. }
+                | SetupError::NetworkUnknown
+                | SetupError::Unsupported(_)
+                | SetupError::Bsms(BsmsError::NeedsToken),
+            )) => EXIT_USAGE,
+            // A cosigner set that is not N independent keys of the wallet's script and network:
+            // a safety check's no.
+            Error::Wallet(WalletError::Setup(
+                SetupError::DuplicateCosigner { .. }
+                | SetupError::ScriptMismatch { .. }
+                | SetupError::NetworkMismatch { .. },
+            )) => EXIT_REFUSED,
+            // A BSMS signature, MAC, checksum or first address that does not match its data.
+            Error::Wallet(WalletError::Setup(SetupError::Bsms(
+                BsmsError::BadSignature { .. }
+                | BsmsError::MacMismatch
+                | BsmsError::AddressMismatch { .. }
+                | BsmsError::Checksum(_),
+            ))) => EXIT_INTEGRITY,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
             Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
                 EXIT_INTEGRITY
@@ -230,6 +253,38 @@ mod tests {
         );
         assert_eq!(code(ReconcileError::NeedsWallet), EXIT_USAGE);
         assert_eq!(code(ReconcileError::Format(String::new())), EXIT_RUNTIME);
+    }
+
+    /// Wallet set-up errors (docs/formats.md): typed numbers and missing facts are usage errors,
+    /// a cosigner set that is not N independent keys is refused, a BSMS record whose signature,
+    /// MAC or first address does not match is an integrity failure.
+    #[test]
+    fn setup_errors_have_their_exit_codes() {
+        let code = |e: SetupError| Error::from(WalletError::from(e)).exit_code();
+        assert_eq!(
+            code(SetupError::Threshold {
+                m: 3,
+                n: 2,
+                max: 15
+            }),
+            EXIT_USAGE
+        );
+        assert_eq!(code(SetupError::NetworkUnknown), EXIT_USAGE);
+        assert_eq!(code(SetupError::Bsms(BsmsError::NeedsToken)), EXIT_USAGE);
+        assert_eq!(
+            code(SetupError::DuplicateCosigner {
+                first: 1,
+                second: 2,
+                what: "key",
+                fingerprint: String::new()
+            }),
+            EXIT_REFUSED
+        );
+        assert_eq!(
+            code(SetupError::Bsms(BsmsError::MacMismatch)),
+            EXIT_INTEGRITY
+        );
+        assert_eq!(code(SetupError::Coldcard(String::new())), EXIT_RUNTIME);
     }
 
     /// The session's outcomes map to the public exit codes here, and only here.

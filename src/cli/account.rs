@@ -30,6 +30,19 @@ pub struct AccountExportArgs {
     /// it); `--ur-type crypto-output` for one descriptor; `--format bbqr` sends descriptor text.
     #[command(flatten)]
     pub qr: QrOut,
+    /// Print a BSMS (BIP129) round 1 key record instead: `BSMS 1.0`, the token, the key with its
+    /// origin, a description, and a legacy signature by the key itself. For the coordinator's
+    /// `wallet create --multisig M --cosigner FILE`.
+    #[arg(long)]
+    pub bsms: bool,
+    /// With --bsms: the session token the coordinator gave (hex or decimal) in a file; the
+    /// record is then encrypted (hex, a .dat file). Without it the token is 00.
+    #[arg(long, value_name = "FILE", requires = "bsms")]
+    pub token_file: Option<std::path::PathBuf>,
+    /// With --bsms: the description line (at most 80 characters; default names the
+    /// fingerprint, script and account).
+    #[arg(long, value_name = "TEXT", requires = "bsms")]
+    pub description: Option<String>,
     /// Replace existing output files (never a FIFO, a device, a folder or the seed file).
     #[arg(long)]
     pub force: bool,

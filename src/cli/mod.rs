@@ -29,7 +29,10 @@ const LONG_ABOUT: &str = "\
 airsign runs on both sides of an air gap.
 
 ONLINE (watch-only, no keys):
-  airsign wallet create   watch-only wallet file from a descriptor or account export
+  airsign wallet create   watch-only wallet file from a descriptor, an account export, or
+                          M-of-N cosigners' keys (--multisig): prints the descriptor, BIP388
+                          policy, BSMS record, Coldcard file and ur:crypto-output
+  airsign wallet import   a wallet set up elsewhere (BSMS, Coldcard, descriptor, UR, Caravan)
   airsign wallet receive  hand out the next unused receive address (recorded)
   airsign bundle create   build an unsigned PSBT from a wallet file and its UTXOs
   airsign bundle import   take a PSBT from Sparrow, Bitcoin Core or Electrum: check it,
@@ -39,7 +42,9 @@ ONLINE (watch-only, no keys):
 
 OFFLINE (air-gapped laptop, holds the encrypted seed):
   airsign seed new|import create the age-encrypted seed file
-  airsign account export  descriptors / xpub to set up the watch-only side
+  airsign account export  descriptors / xpub to set up the watch-only side; --script
+                          wsh-multi for a multisig cosigner key (--bsms: a signed BSMS record)
+  airsign wallet register check and register a multisig wallet on this signer
   airsign sign            review, check against the strict policy, sign, verify, write
   airsign address verify  is this address mine, and at which path?
   airsign log verify      check the audit log's hash chain (log show, log tail)

@@ -3,20 +3,62 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Subcommand};
 
+use super::qr::{QrOut, ScanIn};
+use crate::wallet::formats::cosigner::MultisigScript;
+
 /// Watch-only wallet commands.
 #[derive(Debug, Subcommand)]
 pub enum WalletCmd {
-    /// Write a watch-only wallet file from a public descriptor or an account export
+    /// Write a watch-only wallet file: from a descriptor, an account export, or M-of-N cosigners
     ///
     /// The file (JSON, docs/formats.md) records the receive and change descriptors with key
     /// origins and checksums, the next unused receive and change index, the gap limit, and a
     /// short wallet id (bytewords of a hash of the descriptor). Compare the id on every machine
     /// that holds the wallet: the same id means the same descriptor.
     ///
+    /// Single-sig:
     ///   airsign account export --script wpkh --seed seed.age --json > account.json   (offline)
     ///   airsign wallet create --from account.json -o savings.json                    (online)
+    ///
+    /// A 2-of-3 treasury (each cosigner on their own air-gapped laptop, then one coordinator):
+    ///
+    /// (1) each cosigner, offline, exports a BIP48 key:
+    ///       airsign account export --script wsh-multi --seed alice.age --json > alice.json
+    ///     (--bsms for a signed BSMS key record, --qr for ur:crypto-account; a hardware
+    ///     signer's [fp/48'/0'/0'/2']xpub… works as well)
+    /// (2) the coordinator, online, with the three exports:
+    ///       airsign wallet create --name treasury --multisig 2 \
+    ///         --cosigner alice.json --cosigner bob.bsms --cosigner carol.txt \
+    ///         -o treasury.json --export setup/ --qr gif:setup/treasury.gif
+    ///     This checks every key (BIP48 script type, one network, no key or seed twice,
+    ///     1 ≤ M ≤ N ≤ 15), writes the wallet file, and prints (with --export: writes) the
+    ///     descriptor with checksum, the BIP388 policy, a BSMS descriptor record, a Coldcard
+    ///     multisig file and ur:crypto-output, for Sparrow, Coldcard, Jade, SeedSigner, Keystone.
+    /// (3) each cosigner, offline, with the wallet file (or any of those exports through
+    ///     `airsign wallet import`):
+    ///       airsign wallet register --seed alice.age treasury.json
+    ///     and everyone compares the wallet id and first address, read aloud.
+    ///
+    /// Errors: M/N out of range, or tpub keys without --network: exit 2; a key of the wrong
+    /// script type or network, or the same key or seed twice: exit 3; a BSMS key record whose
+    /// signature or MAC does not verify: exit 4.
     #[command(verbatim_doc_comment)]
     Create(WalletCreateArgs),
+    /// Read a wallet set up elsewhere into a wallet file
+    ///
+    /// Reads, detected from the content: descriptor text (Bitcoin Core, Sparrow's descriptor
+    /// export), BIP388 policy JSON, a BSMS descriptor record (its first address is checked; an
+    /// encrypted .dat needs --token-file), a Coldcard multisig file, ur:crypto-output, ur:bytes
+    /// of any of these (one UR part per line, as `qr show --text` or `--qr text:FILE` write
+    /// them), Caravan's wallet JSON, and airsign's own wallet file. Or scan it: --scan gif:FILE,
+    /// dir:DIR, camera:/dev/video0. A wallet exported by `wallet create` imports back to the
+    /// same file byte for byte, given the name and network its format does not carry.
+    ///
+    ///   airsign wallet import setup/wallet.bsms --name treasury -o treasury.json
+    ///   airsign wallet import setup/coldcard.txt --network testnet -o treasury.json
+    ///   airsign wallet import --scan gif:sparrow-export.gif --name vault -o vault.json
+    #[command(verbatim_doc_comment)]
+    Import(WalletImportArgs),
     /// List addresses with their index and full derivation path (nothing is recorded).
     Addresses(WalletAddressesArgs),
     /// Hand out the next unused receive address and record it in the file, so no later run
@@ -59,7 +101,7 @@ pub struct WalletRegisterArgs {
 
 /// `wallet create`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("source").required(true).args(["descriptor", "from"])))]
+#[command(group(ArgGroup::new("source").required(true).args(["descriptor", "from", "multisig"])))]
 pub struct WalletCreateArgs {
     /// Public descriptor: multipath /<0;1>/* or a receive descriptor ending in /0/*.
     #[arg(long)]
@@ -67,7 +109,24 @@ pub struct WalletCreateArgs {
     /// Account export JSON (`airsign account export --json`).
     #[arg(long, value_name = "ACCOUNT.JSON")]
     pub from: Option<PathBuf>,
-    /// Network (default: the account file's, else bitcoin).
+    /// Build an M-of-N multisig (sortedmulti, /<0;1>/* on every key) from the --cosigner keys.
+    #[arg(long, value_name = "M", requires = "cosigner")]
+    pub multisig: Option<usize>,
+    /// One cosigner's key, in order (repeat for each): a file with `airsign account export`
+    /// JSON or text, a BSMS key record (.bsms, or an encrypted .dat with --token-file) or a
+    /// ur:crypto-account; or the key itself, `[fp/48'/1'/0'/2']tpub…` or `ur:crypto-account/…`.
+    #[arg(long, value_name = "KEY|FILE", requires = "multisig")]
+    pub cosigner: Vec<String>,
+    /// The multisig script: wsh (P2WSH, keys from BIP48 …/2'), sh-wsh (P2SH-P2WSH, …/1'); tr is
+    /// refused until the miniscript crate parses sortedmulti_a.
+    #[arg(long, value_enum, default_value = "wsh")]
+    pub script: MultisigScript,
+    /// A BSMS session token (hex or decimal) in a file, to read encrypted key records and to
+    /// write the descriptor record encrypted (wallet-token1.dat, …). Repeat for one token per
+    /// cosigner (BIP129's EXTENDED mode).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Vec<PathBuf>,
+    /// Network (default: what the keys or account files say; xpub is bitcoin).
     #[arg(long, value_parser = super::network_parser())]
     pub network: Option<bitcoin::Network>,
     /// A label for people (default: the output file's name without extension).
@@ -79,7 +138,51 @@ pub struct WalletCreateArgs {
     /// The wallet file to write.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Replace an existing wallet file (its indexes are lost: addresses may be handed out twice).
+    /// Also write every set-up format into this folder (created if missing): descriptor.txt,
+    /// policy.json (BIP388), wallet.bsms (+ wallet-tokenN.dat), coldcard.txt, crypto-output.txt.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// QR of the wallet as ur:crypto-output (`--qr`; descriptor text with --format bbqr).
+    #[command(flatten)]
+    pub qr: QrOut,
+    /// QR of the Coldcard multisig file as ur:bytes (SeedSigner, Jade; --format bbqr for
+    /// Coldcard Q), on the same surfaces as --qr: terminal, png:DIR, gif:FILE, html:FILE,
+    /// text:FILE.
+    #[arg(long, value_name = "WHERE")]
+    pub coldcard_qr: Vec<String>,
+    /// Replace an existing wallet file (its indexes are lost: addresses may be handed out twice)
+    /// and existing export files.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the wallet file's summary and every export as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wallet import`.
+#[derive(Debug, Args)]
+pub struct WalletImportArgs {
+    /// The set-up file (`-` for stdin).
+    pub file: Option<PathBuf>,
+    /// Or read it from QR.
+    #[command(flatten)]
+    pub scan: ScanIn,
+    /// The wallet file to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// The wallet's name (default: the file's, else the output file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The network, when the file does not say which (tpub keys fit four test networks).
+    #[arg(long, value_parser = super::network_parser())]
+    pub network: Option<bitcoin::Network>,
+    /// Gap limit (default: an airsign wallet file's own, else 20).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub gap_limit: Option<u32>,
+    /// The BSMS session token of an encrypted descriptor record, in a file (hex or decimal).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Vec<PathBuf>,
+    /// Replace an existing wallet file.
     #[arg(long)]
     pub force: bool,
     /// Print the wallet file's summary as JSON on stdout.

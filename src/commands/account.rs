@@ -21,6 +21,11 @@ fn export(a: AccountExportArgs) -> Result<(), Error> {
     drop(seed);
     let script = a.script;
     let e = keys.account_export(script, a.account)?;
+    if a.bsms {
+        let record = bsms_record(&keys, &a, &e)?;
+        drop(keys);
+        return show_bsms(&a, &e, &record);
+    }
     if !a.qr.qr.is_empty() {
         show_qr(&keys, script, a.account, &e, &a.qr, a.force)?;
     }
@@ -45,6 +50,67 @@ fn export(a: AccountExportArgs) -> Result<(), Error> {
         lines.push(format!("first addr  {f}"));
     }
     println_out(&lines.join("\n"))
+}
+
+/// The BSMS (BIP129) round 1 key record for this account: signed by the account key itself
+/// and checked before it is shown; encrypted (hex) when a token is given.
+fn bsms_record(
+    keys: &KeyChain,
+    a: &AccountExportArgs,
+    e: &account::AccountExport,
+) -> Result<String, Error> {
+    use crate::wallet::formats::bsms::{self, KeyRecord, Token};
+    let token = match &a.token_file {
+        Some(p) => Token::parse(&String::from_utf8_lossy(&crate::fsutil::read_limited(
+            p, 4096,
+        )?))
+        .map_err(crate::wallet::WalletError::from)?,
+        None => Token::none(),
+    };
+    let description = a.description.clone().unwrap_or_else(|| {
+        format!(
+            "airsign {} {} account {}",
+            e.fingerprint, e.script, e.account
+        )
+    });
+    let mut record = KeyRecord::new(token.clone(), e.key_origin.clone(), &description)
+        .map_err(crate::wallet::WalletError::from)?;
+    let path = a.script.account_path(e.network, a.account);
+    record.signature = Some(keys.sign_legacy_message(&path, &record.message())?);
+    // Verify after sign: the record must check with the key it names, as the coordinator will
+    // (a failure is a BSMS bad-signature error, exit 4).
+    record.verify().map_err(crate::wallet::WalletError::from)?;
+    let text = record.render();
+    Ok(if token.is_none() {
+        text
+    } else {
+        bsms::encrypt(&token, &text).map_err(crate::wallet::WalletError::from)?
+    })
+}
+
+/// Print (and show as QR) a BSMS key record.
+fn show_bsms(a: &AccountExportArgs, e: &account::AccountExport, record: &str) -> Result<(), Error> {
+    use crate::transport::frames::Kind;
+    super::carry::show_outputs(record.as_bytes(), Kind::Text, &a.qr, a.force)?;
+    eprintln!(
+        "BSMS key record of {} at {} — give it to the coordinator (wallet create --cosigner FILE){}",
+        e.fingerprint,
+        e.path,
+        if a.token_file.is_some() { "; encrypted with the session token" } else { "" }
+    );
+    if a.json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            export: &'a account::AccountExport,
+            bsms_key_record: &'a str,
+        }
+        return print_json(&Out {
+            export: e,
+            bsms_key_record: record,
+        });
+    }
+    println_out(record)
 }
 
 /// The export as QR: `crypto-account` by default, `crypto-output` on request, or the descriptor

@@ -11,6 +11,7 @@ mod policy;
 pub mod qr;
 mod register;
 mod seed;
+mod setup;
 mod sign;
 mod unlock;
 mod wallet;

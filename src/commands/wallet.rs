@@ -14,25 +14,41 @@ use crate::Error;
 pub fn run(cmd: WalletCmd) -> Result<(), Error> {
     match cmd {
         WalletCmd::Create(a) => create(a),
+        WalletCmd::Import(a) => super::setup::import(a),
         WalletCmd::Addresses(a) => addresses(a),
         WalletCmd::Receive(a) => receive(a),
         WalletCmd::Register(a) => super::register::run(a),
     }
 }
 
-/// `wallet create --json`: the file as written, plus where.
+/// `wallet create --json`: the file as written, plus where, and every set-up export.
 #[derive(Serialize)]
 struct CreateOut<'a> {
     out: String,
     first_address: String,
     #[serde(flatten)]
     file: &'a WalletFile,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cosigners: Vec<CosignerOut>,
+    exports: super::setup::ExportsOut,
+}
+
+/// One cosigner of a `--multisig` wallet.
+#[derive(Serialize)]
+struct CosignerOut {
+    fingerprint: String,
+    path: String,
+    xpub: String,
+    source: &'static str,
 }
 
 fn create(a: WalletCreateArgs) -> Result<(), Error> {
-    let (text, net) = match (&a.descriptor, &a.from) {
-        (Some(d), _) => (d.clone(), a.network.unwrap_or(bitcoin::Network::Bitcoin)),
-        (None, Some(p)) => {
+    super::json_owns_stdout(a.json, Some(&a.out))?;
+    let tokens = super::setup::read_tokens(&a.token_file)?;
+    let mut cosigners = Vec::new();
+    let (text, net) = match (&a.descriptor, &a.from, a.multisig) {
+        (Some(d), _, _) => (d.clone(), a.network.unwrap_or(bitcoin::Network::Bitcoin)),
+        (None, Some(p), _) => {
             let e = AccountExport::parse(&read_limited(p, MAX_WALLET_FILE_BYTES)?)?;
             if let Some(n) = a.network {
                 if n != e.network {
@@ -44,7 +60,16 @@ fn create(a: WalletCreateArgs) -> Result<(), Error> {
             }
             (e.wallet_descriptor()?.to_owned(), e.network)
         }
-        (None, None) => return Err(Error::Usage("give --descriptor or --from".into())),
+        (None, None, Some(m)) => {
+            let (d, net, cs) = super::setup::multisig(&a, m, &tokens)?;
+            cosigners = cs;
+            (d, net)
+        }
+        (None, None, None) => {
+            return Err(Error::Usage(
+                "give --descriptor, --from or --multisig M with --cosigner keys".into(),
+            ))
+        }
     };
     let w = WatchOnly::from_descriptor(&text, net)?;
     let name = match &a.name {
@@ -57,19 +82,46 @@ fn create(a: WalletCreateArgs) -> Result<(), Error> {
             .unwrap_or_else(|| "wallet".into()),
     };
     let f = WalletFile::new(&w, &name, a.gap_limit)?;
+    let exports = crate::wallet::formats::export::Exports::for_wallet(&f, &tokens)?;
+    // Check every output before writing anything, so a refusal leaves nothing half-done.
+    super::setup::check_qr(&exports, &a)?;
+    if let Some(dir) = &a.export {
+        for (n, _) in exports.files() {
+            crate::fsutil::check_output(&dir.join(n), a.force)?;
+        }
+    }
     f.write_new(&a.out, a.force)?;
+    if let Some(dir) = &a.export {
+        super::setup::write_exports(&exports, dir, a.force)?;
+    }
+    super::setup::show_qr(&exports, &a)?;
     let first = w.address(false, 0)?.to_string();
     if a.json {
         return print_json(&CreateOut {
             out: a.out.display().to_string(),
             first_address: first,
             file: &f,
+            cosigners: cosigners
+                .iter()
+                .map(|c| CosignerOut {
+                    fingerprint: c.fingerprint.to_string(),
+                    path: format!("m/{}", c.path),
+                    xpub: c.xpub.to_string(),
+                    source: c.source,
+                })
+                .collect(),
+            exports: (&exports).into(),
         });
     }
-    println_out(&format!(
+    let mut text = format!(
         "wallet    {}\nid        {}\nnetwork   {}\nreceive   {}\nchange    {}\nfirst     {first}\ngap limit {}",
         f.name, f.wallet_id, f.network, f.receive, f.change, f.gap_limit
-    ))?;
+    );
+    // The set-up formats matter for wallets of several keys (what cosigners import).
+    if w.paths(false, 0)?.len() > 1 {
+        text.push_str(&super::setup::render(&exports));
+    }
+    println_out(text.trim_end())?;
     eprintln!(
         "wrote {} — compare the wallet id \"{}\" on every machine that holds this wallet",
         escape(&a.out.display().to_string()),

@@ -8,9 +8,11 @@
 //! the redeem script rebuilt from the witness key), P2PKH (full), and script spends (P2WSH,
 //! P2SH-P2WSH, P2SH, taproot script path) whose script is miniscript, through miniscript's
 //! interpreter; sign (simple) P2WPKH and P2TR key path. Everything else (scripts that are not
-//! miniscript, proof of funds, legacy BIP137) is a clear error.
+//! miniscript, proof of funds) is a clear error. Legacy (BIP137) signatures by a known key, as BSMS
+//! key records carry them, are in [`legacy`].
 
 mod bip322;
+pub mod legacy;
 
 pub use bip322::{
     decode_signature, message_hash, sign_simple, to_sign, to_spend, verify, verify_address,

@@ -296,3 +296,16 @@ impl KeyChain {
         Ok((address, sig))
     }
 }
+
+impl KeyChain {
+    /// A legacy (Bitcoin Core `signmessage`) signature of `message` by the key at `path` itself —
+    /// the BSMS (BIP129) key record signature, made by the account key the record names.
+    pub fn sign_legacy_message(
+        &self,
+        path: &DerivationPath,
+        message: &str,
+    ) -> Result<String, SignError> {
+        let key = self.signing_key(path)?;
+        Ok(crate::message::legacy::sign(key.secret(), message))
+    }
+}

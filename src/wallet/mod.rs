@@ -4,6 +4,7 @@ pub mod account;
 pub mod descriptor;
 pub mod file;
 pub mod fixture;
+pub mod formats;
 pub mod keys;
 pub mod ownership;
 pub mod payment;
@@ -104,6 +105,9 @@ pub enum WalletError {
         /// This seed's fingerprint.
         fingerprint: String,
     },
+    /// A set-up format (BSMS, Coldcard, BIP388, crypto-output) or a cosigner check failed.
+    #[error(transparent)]
+    Setup(#[from] formats::SetupError),
     /// The address is not derived by the seed within the searched range.
     #[error("not found: {address} is not derived by seed {fingerprint} within {gap} receive and {gap} change addresses of account {account} (searched {searched})")]
     NotMine {
@@ -134,6 +138,7 @@ impl WalletError {
             WalletError::WalletIdMismatch { .. } => Some("create the wallet file again from the descriptor (airsign wallet create), then compare its id with the other machines"),
             WalletError::WrongNetwork(_) => Some("give the network the keys are for with --network (xpub is mainnet; tpub is testnet, signet or regtest)"),
             WalletError::BadAddress { .. } => Some("check the address was copied whole and is for the seed's network"),
+            WalletError::Setup(e) => e.hint(),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ use crate::transport::cbor;
 
 const TAG_HDKEY: u64 = 303;
 const TAG_KEYPATH: u64 = 304;
+const TAG_COININFO: u64 = 305;
 const TAG_OUTPUT: u64 = 308;
 const TAG_SH: u64 = 400;
 const TAG_WSH: u64 = 401;
@@ -50,12 +51,21 @@ fn fp_u32(f: Fingerprint) -> u64 {
 }
 
 fn hdkey(out: &mut Vec<u8>, k: &AccountKey, master: Fingerprint) {
+    // BCR-2020-007: without use-info a key is mainnet, so a tpub says so (`{2: 1}`).
+    let test = k.xpub.network == bitcoin::NetworkKind::Test;
     cbor::tag(out, TAG_HDKEY);
-    cbor::map(out, 4);
+    cbor::map(out, if test { 5 } else { 4 });
     cbor::uint(out, 3);
     cbor::bytes(out, &k.xpub.public_key.serialize());
     cbor::uint(out, 4);
     cbor::bytes(out, k.xpub.chain_code.as_bytes());
+    if test {
+        cbor::uint(out, 5);
+        cbor::tag(out, TAG_COININFO);
+        cbor::map(out, 1);
+        cbor::uint(out, 2);
+        cbor::uint(out, 1);
+    }
     cbor::uint(out, 6);
     cbor::tag(out, TAG_KEYPATH);
     cbor::map(out, 2);
