@@ -124,6 +124,28 @@ fn kind_of(ft: std::fs::FileType) -> &'static str {
     }
 }
 
+/// The folder `path` would be written into exists (for commands that record a decision before
+/// writing its file, such as `sign`: a record of a file that then cannot be written is a record
+/// of nothing).
+pub fn check_output_folder(path: &Path) -> Result<(), FsError> {
+    if is_stdout(path) {
+        return Ok(());
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(parent) {
+        Ok(p) if p.is_dir() => Ok(()),
+        Ok(_) => Err(FsError::io(
+            "check",
+            parent,
+            std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
+        )),
+        Err(e) => Err(FsError::io("check", parent, e)),
+    }
+}
+
 /// Check that `path` may receive output: `-` (stdout), a missing file, or (with `overwrite`) a
 /// regular file that is not protected. Call it before prompting or signing, so a refusal comes
 /// first; the write checks again.
@@ -134,23 +156,7 @@ pub fn check_output(path: &Path, overwrite: bool) -> Result<(), FsError> {
     // `metadata` follows symlinks: a link to a FIFO or to the seed file is what it points at.
     let m = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // The folder must exist now: `sign` records its decision before writing, and a
-            // signed entry whose file then cannot be written would be a record of nothing.
-            let parent = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            return match std::fs::metadata(parent) {
-                Ok(p) if p.is_dir() => Ok(()),
-                Ok(_) => Err(FsError::io(
-                    "check",
-                    path,
-                    std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
-                )),
-                Err(e) => Err(FsError::io("check", parent, e)),
-            };
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(FsError::io("check", path, e)),
     };
     if let Ok(list) = PROTECTED.lock() {

@@ -42,6 +42,7 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     fsutil::protect(&a.unlock.seed, "the seed file this command reads");
     if let Some(out) = &a.out {
         fsutil::check_output(out, a.force)?;
+        fsutil::check_output_folder(out)?;
     }
     // A bad policy file is reported before any prompt.
     let file = match &a.policy {

@@ -20,6 +20,8 @@ use crate::wallet::script_type::coin_type;
 /// Most cosigners in a `sortedmulti` airsign builds (Coldcard's `MAX_SIGNERS`; most hardware
 /// signers stop there too).
 pub const MAX_COSIGNERS: usize = 15;
+/// Most cosigners in a taproot `sortedmulti_a` wallet.
+pub const MAX_TR_COSIGNERS: usize = 20;
 
 /// The multisig script `wallet create --multisig` builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,8 +30,8 @@ pub enum MultisigScript {
     Wsh,
     /// `sh(wsh(sortedmulti(M,…)))`, P2SH-P2WSH; cosigner keys from BIP48 …/1'.
     ShWsh,
-    /// `tr(NUMS,sortedmulti_a(M,…))`: not built yet (the miniscript crate does not parse
-    /// `sortedmulti_a`).
+    /// `tr(NUMS,sortedmulti_a(M,…))` (BIP387), spent by script path only: the internal key is
+    /// BIP341's unspendable NUMS point. Cosigner keys from any BIP48 script type.
     Tr,
 }
 
@@ -282,21 +284,18 @@ pub fn build(
     script: MultisigScript,
     network: Option<Network>,
 ) -> Result<(String, Network), SetupError> {
-    if script == MultisigScript::Tr {
-        return Err(SetupError::Unsupported(
-            "--script tr would build tr(NUMS,sortedmulti_a(…)), but the miniscript crate airsign uses (13.2) does not parse sortedmulti_a".into(),
-        ));
-    }
     let n = cosigners.len();
-    if !(1 <= m && m <= n && n <= MAX_COSIGNERS) {
-        return Err(SetupError::Threshold {
-            m,
-            n,
-            max: MAX_COSIGNERS,
-        });
+    // P2WSH's standardness allows 15 keys in a CHECKMULTISIG; a tapscript multi_a is bounded
+    // by what signers can review: 20.
+    let max = if script == MultisigScript::Tr {
+        MAX_TR_COSIGNERS
+    } else {
+        MAX_COSIGNERS
+    };
+    if !(1 <= m && m <= n && n <= max) {
+        return Err(SetupError::Threshold { m, n, max });
     }
     let net = resolve_network(cosigners, network)?;
-    let want = script.bip48().expect("not tr");
     for (i, c) in cosigners.iter().enumerate() {
         let coin = c.path.into_iter().nth(1).copied();
         let wrong_kind = c.xpub.network != NetworkKind::from(net);
@@ -329,6 +328,9 @@ pub fn build(
                 wanted: net,
             });
         }
+        let Some(want) = script.bip48() else {
+            continue;
+        };
         let steps: Vec<ChildNumber> = c.path.into_iter().copied().collect();
         let bip48 = steps.len() == 4
             && steps.iter().all(ChildNumber::is_hardened)
@@ -370,7 +372,11 @@ pub fn build(
     let d = match script {
         MultisigScript::Wsh => format!("wsh({inner})"),
         MultisigScript::ShWsh => format!("sh(wsh({inner}))"),
-        MultisigScript::Tr => unreachable!("refused above"),
+        MultisigScript::Tr => format!(
+            "tr({},sortedmulti_a({m},{}))",
+            crate::wallet::registry::NUMS,
+            keys.join(",")
+        ),
     };
     Ok((d, net))
 }

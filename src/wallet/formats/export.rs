@@ -47,6 +47,34 @@ impl Exports {
                 crypto_output: Err(why),
             });
         };
+        if multipath.contains("sortedmulti_a(") {
+            // miniscript 13.2 cannot hold sortedmulti_a (airsign sorts its keys itself,
+            // docs/decisions.md): the descriptor and the BSMS record carry it as text; the
+            // formats built from miniscript's types, and Coldcard's (no taproot), do not.
+            let why = "not for a taproot sortedmulti_a wallet yet (miniscript 13.2 cannot express it; use the descriptor or the BSMS record)".to_string();
+            let bsms = DescriptorRecord::for_wallet(&multipath, &w)
+                .map(|r| r.render())
+                .map_err(|e| e.to_string());
+            let bsms_encrypted = match &bsms {
+                Ok(r) => tokens
+                    .iter()
+                    .filter(|t| !t.is_none())
+                    .map(|t| bsms::encrypt(t, r))
+                    .collect::<Result<Vec<_>, _>>()?,
+                Err(_) => Vec::new(),
+            };
+            return Ok(Exports {
+                descriptor: multipath,
+                first_address,
+                policy: Err(why.clone()),
+                bsms,
+                bsms_encrypted,
+                coldcard: Err(
+                    "Coldcard multisig files describe P2SH/P2WSH wallets, not taproot".into(),
+                ),
+                crypto_output: Err(why),
+            });
+        }
         let d = parse_public(&multipath)?;
         let policy = PolicyFile::for_descriptor(Some(&f.name), &d).map_err(|e| e.to_string());
         let bsms = DescriptorRecord::for_wallet(&multipath, &w)
