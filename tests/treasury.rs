@@ -608,6 +608,25 @@ fn taproot_two_of_three(fragment: &str, salt: u32) {
         "taproot multisig change recognised: {e}"
     );
     assert!(e.contains(" sat/vB,"), "{e}");
+    assert!(e.contains("(2 of 3): no signature yet"), "{e}");
+    // One signature: finalize says how many are missing; bob sees alice's.
+    let o = t.run(&format!("bundle finalize {}", q(&a)));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(
+        e.contains(&format!(
+            "1 of 3 signatures present ({}); need 1 more",
+            t.fingerprint("alice")
+        )),
+        "{e}"
+    );
+    let o = sign(&t, "bob", &a, &t.path("tr-ab.psbt"));
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.contains(&format!("signed by {}", t.fingerprint("alice"))),
+        "{e}"
+    );
     let o = sign(&t, "bob", &unsigned, &b);
     assert!(o.status.success(), "{}", err(&o));
     let o = sign(&t, "carol", &unsigned, &t.path("tr-carol.psbt"));

@@ -43,6 +43,9 @@ fn check_thresholds(psbt: &Psbt) -> Result<(), BundleError> {
         if inp.final_script_witness.is_some() || inp.final_script_sig.is_some() {
             continue;
         }
+        if let Some(e) = tap_threshold(input, inp) {
+            return Err(e);
+        }
         let script = inp.witness_script.as_ref().or(inp.redeem_script.as_ref());
         let Some((m, n)) = script.and_then(|s| multisig_m_n(s)) else {
             continue;
@@ -67,6 +70,64 @@ fn check_thresholds(psbt: &Psbt) -> Result<(), BundleError> {
         }
     }
     Ok(())
+}
+
+/// A taproot input whose only leaves are `multi_a` scripts, none with enough signatures: said
+/// in words, as for CHECKMULTISIG (the leaf with the most signatures is named).
+fn tap_threshold(input: usize, inp: &bitcoin::psbt::Input) -> Option<BundleError> {
+    if inp.tap_scripts.is_empty() || inp.tap_key_sig.is_some() {
+        return None;
+    }
+    let mut best: Option<(u32, u32, Vec<String>)> = None;
+    for (script, ver) in inp.tap_scripts.values() {
+        let (m, n) = multi_a_m_n(script)?;
+        let leaf = bitcoin::TapLeafHash::from_script(script, *ver);
+        let signers: Vec<String> = inp
+            .tap_script_sigs
+            .keys()
+            .filter(|(_, l)| *l == leaf)
+            .map(|(x, _)| match inp.tap_key_origins.get(x) {
+                Some((_, (fp, _))) => fp.to_string(),
+                None => format!("key {}", &x.to_string()[..16]),
+            })
+            .collect();
+        if signers.len() as u32 >= m {
+            return None;
+        }
+        if best.as_ref().is_none_or(|b| signers.len() > b.2.len()) {
+            best = Some((m, n, signers));
+        }
+    }
+    let (m, n, signers) = best?;
+    Some(BundleError::Threshold {
+        input,
+        have: signers.len() as u32,
+        m,
+        n,
+        signers: signers.join(", "),
+    })
+}
+
+/// `m` and `n` of a tapscript `multi_a`: `<k1> CHECKSIG <k2> CHECKSIGADD … <m> NUMEQUAL`.
+pub fn multi_a_m_n(script: &bitcoin::Script) -> Option<(u32, u32)> {
+    use bitcoin::opcodes::all::{OP_CHECKSIG, OP_CHECKSIGADD, OP_NUMEQUAL};
+    use bitcoin::script::Instruction;
+    let ins: Vec<Instruction> = script.instructions().collect::<Result<_, _>>().ok()?;
+    let (last, rest) = ins.split_last()?;
+    if *last != Instruction::Op(OP_NUMEQUAL) {
+        return None;
+    }
+    let (m_ins, keys) = rest.split_last()?;
+    let m = match m_ins {
+        Instruction::Op(op) if (0x51..=0x60).contains(&op.to_u8()) => u32::from(op.to_u8()) - 0x50,
+        Instruction::PushBytes(b) if b.len() == 1 => u32::from(b.as_bytes()[0]),
+        _ => return None,
+    };
+    let n = keys
+        .iter()
+        .filter(|i| matches!(i, Instruction::Op(op) if *op == OP_CHECKSIG || *op == OP_CHECKSIGADD))
+        .count() as u32;
+    (n > 0 && m <= n).then_some((m, n))
 }
 
 /// `m` and `n` of an `OP_m <keys> OP_n OP_CHECKMULTISIG` script.

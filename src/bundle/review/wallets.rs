@@ -142,10 +142,12 @@ pub(super) fn wallet_input(
         SpendKind::Sh(s) | SpendKind::Wsh(s) | SpendKind::ShWsh(s) => Some(s),
         _ => None,
     };
-    let (m, n) = script
-        .and_then(|s| multisig_m_n(s))
-        .map_or((None, None), |(m, n)| (Some(m), Some(n)));
-    let signed_by = input
+    let (m, n) = match kind {
+        SpendKind::TrScript { script, .. } => crate::bundle::finalize::multi_a_m_n(script),
+        _ => script.and_then(|s| multisig_m_n(s)),
+    }
+    .map_or((None, None), |(m, n)| (Some(m), Some(n)));
+    let mut signed_by: Vec<String> = input
         .partial_sigs
         .keys()
         .map(|pk| match input.bip32_derivation.get(&pk.inner) {
@@ -153,6 +155,19 @@ pub(super) fn wallet_input(
             None => format!("key {}", &pk.to_string()[..16]),
         })
         .collect();
+    // Taproot leaves: a signature per (key, leaf); the leaf our key signs is the one shown.
+    if let SpendKind::TrScript { leaf, .. } = kind {
+        signed_by.extend(
+            input
+                .tap_script_sigs
+                .keys()
+                .filter(|(_, l)| l == leaf)
+                .map(|(x, _)| match input.tap_key_origins.get(x) {
+                    Some((_, (fp, _))) => fp.to_string(),
+                    None => format!("key {}", &x.to_string()[..16]),
+                }),
+        );
+    }
     WalletInput {
         name: name.to_owned(),
         m,
