@@ -842,3 +842,31 @@ fn change_on_the_receive_branch_is_named_and_a_written_policy_refuses_it() {
     assert_eq!(o.status.code(), Some(3), "{e}");
     assert!(e.contains("[wallet-receive-output]"), "{e}");
 }
+
+#[test]
+fn a_wallet_scanned_as_crypto_output_registers_with_the_same_id() {
+    let s = setup();
+    let t = &s.t;
+    let parts = t.path("parts.txt");
+    let o = t.run(&format!(
+        "wallet create --name again --network regtest --descriptor {} -o {} --qr text:{}",
+        shq(&s.multipath),
+        q(&t.path("again.json")),
+        q(&parts)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let id: serde_json::Value = serde_json::from_slice(&std::fs::read(&s.wallet).unwrap()).unwrap();
+    let o = t.as_(
+        "carol",
+        &format!(
+            "wallet register --yes --scan text:{} --name treasury",
+            q(&parts)
+        ),
+    );
+    let e = err(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains(id["wallet_id"].as_str().unwrap()), "{e}");
+    // Carol can now sign the treasury bundle.
+    let o = sign(t, "carol", &s.unsigned, &t.path("c.psbt"));
+    assert!(o.status.success(), "{}", err(&o));
+}

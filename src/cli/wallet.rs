@@ -84,8 +84,16 @@ pub struct WalletRegisterArgs {
     /// Unlock options for the seed the wallet is registered on.
     #[command(flatten)]
     pub unlock: super::SeedUnlock,
-    /// The wallet file (`airsign wallet create`).
-    pub wallet: PathBuf,
+    /// The wallet file (`airsign wallet create`), or any set-up file `wallet import` reads;
+    /// or use --scan.
+    #[arg(required_unless_present = "scan")]
+    pub wallet: Option<PathBuf>,
+    /// Read the wallet from QR instead (`ur:crypto-output`, `ur:bytes` of a set-up file, BBQr).
+    #[command(flatten)]
+    pub scan: ScanIn,
+    /// The wallet's name, for set-up formats that carry none (descriptor, BSMS, crypto-output).
+    #[arg(long)]
+    pub name: Option<String>,
     /// Do not ask for confirmation (the cosigners are still printed).
     #[arg(long)]
     pub yes: bool,

@@ -32,8 +32,8 @@ struct RegisterOut {
 
 pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
     super::json_owns_stdout(a.json, None)?;
-    let file = WalletFile::load(&a.wallet)?;
-    let w = file.watch_only()?;
+    // Read (and scan) before the seed is opened: a bad file is reported first.
+    let imported = read_wallet(&a)?;
     let reg_path = registry::path_for(&a.unlock.seed);
     crate::fsutil::protect(&a.unlock.seed, "the seed file this command reads");
     let mut reg = RegistryFile::load(&a.unlock.seed)?;
@@ -42,6 +42,8 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
     drop(u);
     let keys = KeyChain::from_seed(&seed)?;
     drop(seed);
+    let file = wallet_file(&a, &imported, crate::bundle::KeySource::network(&keys))?;
+    let w = file.watch_only()?;
     let fp = crate::bundle::KeySource::fingerprint(&keys);
     if w.network != crate::bundle::KeySource::network(&keys) {
         return Err(crate::wallet::WalletError::WrongNetwork(w.network).into());
@@ -163,4 +165,46 @@ fn screen(o: &RegisterOut) -> String {
         o.first_address
     ));
     s
+}
+
+/// The wallet to register: an airsign wallet file, any set-up file `wallet import` reads, or the
+/// same scanned from QR. Formats without a network take the seed file's network later (a
+/// mismatch is refused); without a name, `--name` (or "wallet").
+fn read_wallet(a: &WalletRegisterArgs) -> Result<crate::wallet::formats::import::Imported, Error> {
+    use crate::wallet::formats::import;
+    let imp = match (&a.scan.scan, &a.wallet) {
+        (Some(spec), _) => {
+            let s =
+                super::carry::scan(&[crate::transport::receive::ScanSource::parse(spec)], false)?;
+            match &s.received.source {
+                crate::transport::assemble::Source::Ur { ur_type } => {
+                    import::payload(ur_type, &s.data, &[], 0)?
+                }
+                _ => import::read(&s.data, &[])?,
+            }
+        }
+        (None, Some(p)) => import::read(
+            &crate::fsutil::read_limited(p, crate::wallet::file::MAX_WALLET_FILE_BYTES)?,
+            &[],
+        )?,
+        (None, None) => return Err(Error::Usage("give a wallet file or --scan".into())),
+    };
+    Ok(imp)
+}
+
+/// The wallet file for what was read, on the seed's network (a set-up file for another network
+/// is refused), named by `--name`, the file, or "wallet".
+fn wallet_file(
+    a: &WalletRegisterArgs,
+    imp: &crate::wallet::formats::import::Imported,
+    seed_network: bitcoin::Network,
+) -> Result<WalletFile, Error> {
+    use crate::wallet::formats::import;
+    let net = import::network(imp, Some(seed_network))?;
+    let name = a
+        .name
+        .clone()
+        .or_else(|| imp.name.clone())
+        .unwrap_or_else(|| "wallet".into());
+    Ok(import::wallet_file(imp, &name, net, None)?)
 }
