@@ -408,6 +408,11 @@ fn an_output_into_a_missing_folder_is_refused_before_anything_is_logged() {
         "wpkh-unsigned.psbt",
         &format!("-o {}", q(&d.join("nodir").join("x.psbt"))),
     );
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!d.join("demo-seed.age.audit.jsonl").exists());
 }
