@@ -24,6 +24,7 @@ pub fn run(cmd: BundleCmd) -> Result<(), Error> {
         BundleCmd::Inspect(a) => inspect(a),
         BundleCmd::Finalize(a) => finalize_cmd(a),
         BundleCmd::Combine(a) => combine_cmd(a),
+        BundleCmd::Broadcast(a) => super::online::broadcast(a),
     }
 }
 
