@@ -681,6 +681,18 @@ fn http_errors_and_malformed_answers_are_clear_errors_and_write_nothing() {
         (200, b"<html>rate limited</html>".to_vec()),
     );
     refused(r, 1, "not hex");
+
+    // An answer past the 32 MiB cap is not read to the end.
+    let mut r = routes(&ch);
+    r.insert(
+        get(&format!("/tx/{}/hex", ch.d.compute_txid())),
+        (200, vec![b'0'; 32 * 1024 * 1024 + 2]),
+    );
+    refused(
+        r,
+        1,
+        "sent more than 33554432 bytes; refusing to read further",
+    );
 }
 
 #[test]
