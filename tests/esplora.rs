@@ -708,7 +708,11 @@ fn a_server_on_another_chain_or_no_api_is_refused_before_scanning() {
 
     let mut r = routes(&ch);
     r.remove(&get("/block-height/0"));
-    refused(r, 1, "no Esplora API at");
+    refused(
+        r,
+        1,
+        "/api/block-height/0 for the genesis block hash; the last answer: HTTP 404)",
+    );
 }
 
 #[test]

@@ -160,6 +160,7 @@ impl Server {
             genesis: BlockHash::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
         };
         let mut found = None;
+        let mut last = String::new();
         for base in &candidates {
             server.base.clone_from(base);
             match server.get("/block-height/0") {
@@ -171,10 +172,15 @@ impl Server {
                         found = Some(hash);
                         break;
                     }
+                    last = format!(
+                        "\"{}\", not a block hash",
+                        excerpt(&body[..body.len().min(80)])
+                    );
                 }
                 // No API here (a web page, a 404): try the next candidate. A server that cannot
                 // be reached at all will not be reached with /api either.
-                Err(EsploraError::Status { .. } | EsploraError::TooLarge { .. }) => {}
+                Err(EsploraError::Status { status, .. }) => last = format!("HTTP {status}"),
+                Err(e @ EsploraError::TooLarge { .. }) => last = e.to_string(),
                 Err(e) => return Err(e),
             }
         }
@@ -186,6 +192,7 @@ impl Server {
                     .map(|c| format!("{c}/block-height/0"))
                     .collect::<Vec<_>>()
                     .join(", "),
+                last,
             });
         };
         server.genesis = genesis;

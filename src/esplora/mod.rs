@@ -78,12 +78,14 @@ pub enum EsploraError {
         what: String,
     },
     /// Neither the URL nor the URL with `/api` answers `/block-height/0` with a block hash.
-    #[error("no Esplora API at {url} (asked {tried} for the genesis block hash)")]
+    #[error("no Esplora API at {url} (asked {tried} for the genesis block hash; the last answer: {last})")]
     NotEsplora {
         /// What was given.
         url: String,
         /// The URLs tried, comma separated.
         tried: String,
+        /// What the last one answered, in words.
+        last: String,
     },
     /// The server follows another chain than the wallet's network.
     #[error("the server is on {server}, but the wallet is on {wallet}")]
