@@ -742,6 +742,24 @@ fn plain_http_to_another_machine_and_unreachable_servers_are_refused() {
     assert!(files_in(&out).is_empty());
 }
 
+#[test]
+fn a_missing_out_dir_is_refused_before_the_server_is_asked() {
+    let ch = chain();
+    let server = Replay::start(routes(&ch));
+    let dir = tempfile::tempdir().unwrap();
+    let (w, _) = wallet_file(dir.path(), &ch);
+    let before = std::fs::read(&w).unwrap();
+    let o = sync(&w, &dir.path().join("nowhere"), &server.url());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write into"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not create missing folders"));
+    assert!(
+        server.requests().is_empty(),
+        "no request before the folder is checked"
+    );
+    assert_eq!(std::fs::read(&w).unwrap(), before);
+}
+
 // ---------------------------------------------------------------------------------------------
 // bundle broadcast
 

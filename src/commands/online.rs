@@ -24,6 +24,7 @@ fn bitcoin_amount(sats: u64) -> String {
 pub fn sync(a: WalletSyncArgs, quiet: bool) -> Result<(), Error> {
     // The network comes from the wallet file; the server must be on it.
     let network = WalletFile::load(&a.wallet)?.network;
+    crate::esplora::sync::check_out_dir(&a.out_dir)?;
     let (server, warnings) = Server::connect(&a.esplora, Some(network))?;
     for w in &warnings {
         eprintln!("airsign: warning: {}", escape(w));

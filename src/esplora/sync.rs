@@ -94,7 +94,8 @@ pub fn sync_wallet(
     let before = WalletFile::load(wallet)?;
     let w = before.watch_only()?;
     let files = Files::in_dir(out_dir);
-    // Refuse a missing folder, a FIFO or a seed file before asking the server anything.
+    // Refuse a missing folder, a FIFO or a seed file before scanning.
+    check_out_dir(out_dir)?;
     for f in [&files.utxos, &files.prev_txs, &files.history] {
         check_output(f, true)?;
     }
@@ -159,6 +160,20 @@ pub fn sync_wallet(
         utxos: found.utxos,
         files,
     })
+}
+
+/// `DIR` must be an existing folder (airsign does not create folders): checked before the server
+/// is asked anything, so a typo costs no scan.
+pub fn check_out_dir(dir: &Path) -> Result<(), Error> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::io(
+            "write into",
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
+        )),
+        Err(e) => Err(Error::io("write into", dir, e)),
+    }
 }
 
 /// `utxos.json`: Esplora's `/address/:addr/utxo` entries (`txid`, `vout`, `value`, `status`),
