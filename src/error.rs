@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::audit::reconcile::ReconcileError;
 use crate::audit::AuditError;
 use crate::bundle::BundleError;
+use crate::esplora::EsploraError;
 use crate::fsutil::FsError;
 use crate::policy::Refusal;
 use crate::secrets::SecretError;
@@ -46,6 +47,9 @@ pub enum Error {
     /// QR transport failed.
     #[error(transparent)]
     Transport(crate::transport::TransportError),
+    /// An Esplora server could not be used, or its answers do not hold up.
+    #[error(transparent)]
+    Esplora(#[from] EsploraError),
     /// The policy file is wrong.
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
@@ -148,7 +152,25 @@ impl Error {
                 | BsmsError::AddressMismatch { .. }
                 | BsmsError::Checksum(_),
             ))) => EXIT_INTEGRITY,
+            // A broadcast of something that is not yet a transaction: the user skipped a step.
+            Error::Bundle(crate::bundle::BundleError::NotFinalized { .. }) => EXIT_USAGE,
             Error::Wallet(_) | Error::Bundle(_) | Error::Transport(_) => EXIT_RUNTIME,
+            // What was typed is not a usable server for this wallet.
+            Error::Esplora(
+                EsploraError::BadUrl { .. }
+                | EsploraError::Insecure { .. }
+                | EsploraError::WrongNetwork { .. },
+            ) => EXIT_USAGE,
+            // The server contradicts itself or the transactions it sent: a hostile server.
+            Error::Esplora(
+                EsploraError::TxidMismatch { .. }
+                | EsploraError::NotPaying { .. }
+                | EsploraError::DuplicateUtxo(_)
+                | EsploraError::UnrelatedHistory { .. }
+                | EsploraError::BroadcastTxid { .. },
+            ) => EXIT_INTEGRITY,
+            // Unreachable, HTTP errors, malformed or oversized answers, a refused broadcast.
+            Error::Esplora(_) => EXIT_RUNTIME,
             Error::Sign(SignError::VerifyFailed { .. } | SignError::ReviewMismatch) => {
                 EXIT_INTEGRITY
             }
@@ -180,6 +202,7 @@ impl Error {
         match self {
             Error::Secret(e) => e.hint().map(str::to_owned),
             Error::Bundle(e) => e.hint().map(str::to_owned),
+            Error::Esplora(e) => e.hint().map(str::to_owned),
             Error::Wallet(WalletError::WrongNetwork(n)) => {
                 Some(if *n == bitcoin::Network::Bitcoin {
                     "the keys are for a test network (tpub/vpub/upub): add --network testnet, signet or regtest".into()
@@ -305,6 +328,50 @@ mod tests {
             })
             .exit_code(),
             EXIT_INTEGRITY
+        );
+    }
+
+    /// A server that contradicts itself is an integrity failure (4); a URL or network that cannot
+    /// be used is a usage error (2); a server that fails is a runtime error (1).
+    #[test]
+    fn esplora_outcomes_have_their_exit_codes() {
+        let code = |e: EsploraError| Error::from(e).exit_code();
+        let txid = bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros());
+        assert_eq!(
+            code(EsploraError::TxidMismatch {
+                asked: txid,
+                got: txid
+            }),
+            EXIT_INTEGRITY
+        );
+        assert_eq!(
+            code(EsploraError::BroadcastTxid {
+                sent: txid,
+                answered: String::new()
+            }),
+            EXIT_INTEGRITY
+        );
+        assert_eq!(
+            code(EsploraError::Insecure {
+                host: "example.com".into()
+            }),
+            EXIT_USAGE
+        );
+        assert_eq!(
+            code(EsploraError::Status {
+                url: String::new(),
+                status: 500,
+                message: String::new()
+            }),
+            EXIT_RUNTIME
+        );
+        assert_eq!(
+            Error::from(BundleError::NotFinalized {
+                what: "PSBT",
+                inputs: "0".into()
+            })
+            .exit_code(),
+            EXIT_USAGE
         );
     }
 }

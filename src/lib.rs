@@ -28,6 +28,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod esplora;
 pub mod fsutil;
 pub mod hex;
 pub mod message;

@@ -3,7 +3,7 @@
 //! the BIP's descriptor and reads back from it to the same template and keys; every invalid
 //! template is refused. Out of scope, and shown to be miniscript's limit rather than ours:
 //! `musig` (BIP390) and `sortedmulti_a` (BIP387), which the miniscript crate (13.2) does not
-//! parse — the reason `wallet create --script tr` is not built yet.
+//! parse (airsign sorts `sortedmulti_a` keys itself for wallets; BIP388 policies over it wait).
 use std::str::FromStr;
 
 use airsign::wallet::formats::bip388::{from_parts, parse_template, to_descriptor, PolicyFile};
@@ -122,7 +122,8 @@ fn keys_that_repeat_or_carry_a_path_are_refused() {
 
 #[test]
 fn sortedmulti_a_in_taproot_is_not_parsed_by_miniscript_yet() {
-    // BIP387's valid sortedmulti_a descriptors: the building block of `--script tr`.
+    // BIP387's valid sortedmulti_a descriptors: airsign's own sorting stands in for miniscript
+    // (wallet::descriptor), and this says when it can go.
     let cases: Vec<_> = vectors("bip387-389", "vectors")
         .into_iter()
         .filter(|v| {
@@ -141,7 +142,7 @@ fn sortedmulti_a_in_taproot_is_not_parsed_by_miniscript_yet() {
                     d
                 )
                 .is_err(),
-            "miniscript now parses sortedmulti_a: build `wallet create --script tr`"
+            "miniscript now parses sortedmulti_a: drop airsign's own sorting (docs/decisions.md)"
         );
     }
 }

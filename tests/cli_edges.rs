@@ -208,6 +208,10 @@ fn finalize_prints_bundle_id_txid_hex_and_how_to_broadcast() {
     assert!(e.contains(&tx.compute_txid().to_string()), "{e}");
     assert!(e.contains("bitcoin-cli sendrawtransaction"), "{e}");
     assert!(
+        e.contains("airsign bundle broadcast tx.hex --esplora"),
+        "{e}"
+    );
+    assert!(
         e.contains("curl -X POST --data @") && e.contains("/api/tx"),
         "{e}"
     );

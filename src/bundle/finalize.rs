@@ -245,6 +245,52 @@ pub fn extract(psbt: &Psbt) -> Result<Transaction, BundleError> {
         .map_err(|e| BundleError::Interpreter(e.to_string()))
 }
 
+/// The transaction in a file given to `bundle broadcast`: raw hex (what `bundle finalize --extract
+/// -o` writes), raw binary, or a finalized PSBT in any encoding (then extracted with the
+/// interpreter check of every input). Inputs without a final scriptSig or witness are refused.
+pub fn final_transaction(bytes: Vec<u8>) -> Result<Transaction, BundleError> {
+    let open = |inputs: Vec<usize>, what| {
+        if inputs.is_empty() {
+            return Ok(());
+        }
+        let inputs: Vec<String> = inputs.iter().map(usize::to_string).collect();
+        Err(BundleError::NotFinalized {
+            what,
+            inputs: inputs.join(", "),
+        })
+    };
+    match super::classify::classify(bytes) {
+        (data, crate::transport::frames::Kind::Psbt) => {
+            let (psbt, _, _) = super::decode(&data)?;
+            open(
+                (0..psbt.inputs.len())
+                    .filter(|n| {
+                        let i = &psbt.inputs[*n];
+                        i.final_script_sig.is_none() && i.final_script_witness.is_none()
+                    })
+                    .collect(),
+                "PSBT",
+            )?;
+            extract(&psbt)
+        }
+        (data, crate::transport::frames::Kind::Transaction) => {
+            let tx: Transaction = bitcoin::consensus::encode::deserialize(&data)
+                .map_err(|_| BundleError::NotTransaction)?;
+            open(
+                (0..tx.input.len())
+                    .filter(|n| {
+                        let i = &tx.input[*n];
+                        i.script_sig.is_empty() && i.witness.is_empty()
+                    })
+                    .collect(),
+                "transaction",
+            )?;
+            Ok(tx)
+        }
+        _ => Err(BundleError::NotTransaction),
+    }
+}
+
 /// Inputs whose signatures let others change the transaction (SIGHASH NONE, SINGLE or
 /// ANYONECANPAY): the interpreter accepts them, but whoever relays the transaction could re-route
 /// its outputs. Said before broadcasting, never silently.

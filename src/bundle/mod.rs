@@ -120,6 +120,17 @@ pub enum BundleError {
         /// Txid of the odd one.
         other: String,
     },
+    /// A file given to broadcast holds inputs without their final scriptSig or witness.
+    #[error("the {what} is not ready to broadcast: input(s) {inputs} have no final scriptSig or witness")]
+    NotFinalized {
+        /// "PSBT" or "transaction".
+        what: &'static str,
+        /// The open inputs, comma separated.
+        inputs: String,
+    },
+    /// A file given to broadcast is neither a transaction nor a PSBT.
+    #[error("neither a raw transaction (hex or binary) nor a PSBT")]
+    NotTransaction,
     /// The finalized transaction failed the script interpreter.
     #[error("the finalized transaction fails script checks: {0}")]
     Interpreter(String),
@@ -138,6 +149,8 @@ impl BundleError {
             BundleError::DifferentTransactions { .. } => Some("combine only PSBTs signed from the same unsigned bundle (compare bundle ids)"),
             BundleError::PrevTx(_) | BundleError::PrevTxFile(_) => Some("give the full previous transactions with --prev-txs (raw hex, e.g. from `bitcoin-cli getrawtransaction TXID` or an Esplora server's /tx/TXID/hex)"),
             BundleError::NotPsbt(_) => Some("export the PSBT from your wallet as a file (binary or base64)"),
+            BundleError::NotFinalized { .. } => Some("finalize the signed PSBT first (airsign bundle finalize signed.psbt --extract -o tx.hex), then broadcast tx.hex"),
+            BundleError::NotTransaction => Some("give the file `airsign bundle finalize FILE --extract -o tx.hex` wrote, or a finalized PSBT"),
             _ => None,
         }
     }

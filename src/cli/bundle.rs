@@ -28,6 +28,31 @@ pub enum BundleCmd {
     ///   airsign bundle combine alice-signed.psbt carol-signed.psbt -o signed.psbt
     #[command(verbatim_doc_comment)]
     Combine(CombineArgs),
+    /// Send a final transaction to the network through an Esplora server (online side)
+    ///
+    /// FILE is the raw transaction hex that `bundle finalize --extract -o` writes, or a finalized
+    /// PSBT (its inputs are checked by the script interpreter first). A PSBT or transaction with
+    /// an input still unsigned is refused (exit 2) before anything is sent. The hex is POSTed to
+    /// the server's /tx; the txid it answers must be the transaction's own (else exit 4).
+    ///
+    ///   airsign bundle finalize signed.psbt --extract -o tx.hex
+    ///   airsign bundle broadcast tx.hex --esplora https://mempool.space/api
+    #[command(verbatim_doc_comment)]
+    Broadcast(BroadcastArgs),
+}
+
+/// `bundle broadcast`.
+#[derive(Debug, Args)]
+pub struct BroadcastArgs {
+    /// Raw transaction (hex or binary) or finalized PSBT; `-` for stdin.
+    pub file: PathBuf,
+    /// Esplora API base URL, with or without /api (https://mempool.space/api; plain http://
+    /// only to 127.0.0.1, ::1 or localhost).
+    #[arg(long, value_name = "URL")]
+    pub esplora: String,
+    /// Print the txid and server as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `bundle combine`.

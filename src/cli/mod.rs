@@ -34,11 +34,15 @@ ONLINE (watch-only, no keys):
                           policy, BSMS record, Coldcard file and ur:crypto-output
   airsign wallet import   a wallet set up elsewhere (BSMS, Coldcard, descriptor, UR, Caravan)
   airsign wallet receive  hand out the next unused receive address (recorded)
+  airsign wallet sync     fetch coins and history from an Esplora server (--esplora URL),
+                          write utxos.json + prev-txs.hex, move the next indexes forward
   airsign bundle create   build an unsigned PSBT from a wallet file and its UTXOs
   airsign bundle import   take a PSBT from Sparrow, Bitcoin Core or Electrum: check it,
                           write it as PSBT v0 (-o) or show it as QR (--qr) for the signer
   airsign bundle inspect  review any PSBT
   airsign bundle finalize finalize the signed PSBT and extract the raw transaction
+  airsign bundle broadcast
+                          send the final transaction through an Esplora server (--esplora URL)
 
 OFFLINE (air-gapped laptop, holds the encrypted seed):
   airsign seed new|import create the age-encrypted seed file

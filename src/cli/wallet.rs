@@ -64,6 +64,28 @@ pub enum WalletCmd {
     /// Hand out the next unused receive address and record it in the file, so no later run
     /// gives it out again.
     Receive(WalletReceiveArgs),
+    /// Fetch the wallet's coins and history from an Esplora server (online side)
+    ///
+    /// Scans both branches from index 0 until gap-limit addresses in a row have no history (and
+    /// never before the file's next index), fetches every unspent output and its previous
+    /// transaction, and checks each: it must hash to its txid and pay the listed amount to the
+    /// address it was listed under. A server caught lying is refused (exit 4) and nothing is
+    /// written. Then writes, into --out-dir:
+    ///
+    ///   utxos.json     unspent outputs, Esplora's shape    (bundle create --utxos)
+    ///   prev-txs.hex   their previous transactions          (bundle create --prev-txs)
+    ///   history.json   the wallet's transactions           (log reconcile --txs)
+    ///
+    /// and moves the wallet file's next receive/change index past the last used address (never
+    /// back). The server learns every address of the wallet: use your own electrs if that matters.
+    ///
+    ///   airsign wallet sync savings.json --esplora https://mempool.space/api
+    ///   airsign bundle create --wallet savings.json --utxos utxos.json \
+    ///       --prev-txs prev-txs.hex --to ADDR:AMOUNT --fee-rate 5 -o unsigned.psbt
+    ///
+    /// Machines that never go online keep using snapshot files (bundle create --utxos).
+    #[command(verbatim_doc_comment)]
+    Sync(WalletSyncArgs),
     /// Register a multisig or script wallet on this signer (offline)
     ///
     /// Checks that this seed holds exactly the key(s) the wallet names (same fingerprint, and the
@@ -213,6 +235,24 @@ pub struct WalletAddressesArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub count: Option<u32>,
     /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wallet sync`.
+#[derive(Debug, Args)]
+pub struct WalletSyncArgs {
+    /// The wallet file (its next indexes are moved forward, atomically, under its lock).
+    pub wallet: PathBuf,
+    /// Esplora API base URL, with or without /api: https://mempool.space/api,
+    /// https://blockstream.info/api, https://mempool.space/testnet4/api, or your own electrs
+    /// (plain http:// only to 127.0.0.1, ::1 or localhost).
+    #[arg(long, value_name = "URL")]
+    pub esplora: String,
+    /// Folder for utxos.json, prev-txs.hex and history.json (replaced if they exist).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Print the summary, every unspent output and the files written as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }

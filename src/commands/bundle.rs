@@ -24,6 +24,7 @@ pub fn run(cmd: BundleCmd) -> Result<(), Error> {
         BundleCmd::Inspect(a) => inspect(a),
         BundleCmd::Finalize(a) => finalize_cmd(a),
         BundleCmd::Combine(a) => combine_cmd(a),
+        BundleCmd::Broadcast(a) => super::online::broadcast(a),
     }
 }
 
@@ -361,14 +362,23 @@ fn finalize_cmd(a: FinalizeArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// How to broadcast the raw transaction (airsign never goes online itself).
+/// How to broadcast the raw transaction (`finalize` never goes online; `bundle broadcast` does,
+/// when asked).
 fn broadcast_help(hex_file: Option<&Path>) -> String {
-    let (core, curl) = match hex_file {
+    let (core, curl, file) = match hex_file {
         Some(f) => {
             let f = crate::sanitize::escape(&f.display().to_string());
-            (format!("\"$(cat '{f}')\""), format!("@'{f}'"))
+            (
+                format!("\"$(cat '{f}')\""),
+                format!("@'{f}'"),
+                format!("'{f}'"),
+            )
         }
-        None => ("<hex printed above>".to_owned(), "@tx.hex".to_owned()),
+        None => (
+            "<hex printed above>".to_owned(),
+            "@tx.hex".to_owned(),
+            "tx.hex".to_owned(),
+        ),
     };
     let save = if hex_file.is_none() {
         "  (save the hex first: airsign bundle finalize FILE --extract -o tx.hex)\n"
@@ -377,6 +387,7 @@ fn broadcast_help(hex_file: Option<&Path>) -> String {
     };
     format!(
         "Broadcasting is your choice, from an online machine:\n  \
+         airsign bundle broadcast {file} --esplora <your-esplora>/api\n  \
          bitcoin-cli sendrawtransaction {core}\n  \
          curl -X POST --data {curl} <your-esplora>/api/tx\n{save}"
     )

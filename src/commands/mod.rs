@@ -6,6 +6,7 @@ mod bundle;
 mod carry;
 mod demo;
 mod log;
+mod online;
 mod pinned;
 mod policy;
 pub mod qr;
@@ -28,7 +29,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Seed(cmd) => seed::run(cmd),
         Command::Account(cmd) => account::run(cmd),
-        Command::Wallet(cmd) => wallet::run(cmd),
+        Command::Wallet(cmd) => wallet::run(cmd, cli.quiet),
         Command::Address(cmd) => address::run(cmd),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Sign(args) => sign::run(args),

@@ -1,4 +1,4 @@
-//! `airsign wallet create|addresses|receive` (online side, watch-only).
+//! `airsign wallet create|addresses|receive` (online side, watch-only); `sync` is in `online.rs`.
 use serde::Serialize;
 
 use super::{print_json, println_out};
@@ -11,8 +11,9 @@ use crate::wallet::file::{self, WalletFile, MAX_WALLET_FILE_BYTES};
 use crate::wallet::{WalletError, WatchOnly};
 use crate::Error;
 
-pub fn run(cmd: WalletCmd) -> Result<(), Error> {
+pub fn run(cmd: WalletCmd, quiet: bool) -> Result<(), Error> {
     match cmd {
+        WalletCmd::Sync(a) => super::online::sync(a, quiet),
         WalletCmd::Create(a) => create(a),
         WalletCmd::Import(a) => super::setup::import(a),
         WalletCmd::Addresses(a) => addresses(a),
