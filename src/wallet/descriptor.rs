@@ -92,6 +92,13 @@ fn sorted_a_at(
         .map_err(|e| bad(e.to_string()))
 }
 
+/// Parse a public descriptor that may use `sortedmulti_a` (read as `multi_a`: key order aside,
+/// the same keys, script types and network; derive addresses through [`WatchOnly`]).
+pub fn parse_any(text: &str) -> Result<Descriptor<DescriptorPublicKey>, WalletError> {
+    let (text, _) = unsort(text)?;
+    parse_public(&text)
+}
+
 /// The descriptor as written: `sortedmulti_a` put back where it was read, with a fresh checksum.
 fn text_of(d: &Descriptor<DescriptorPublicKey>, sorted_a: bool) -> String {
     if !sorted_a {

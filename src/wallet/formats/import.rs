@@ -17,7 +17,6 @@ use super::coldcard::{self, ColdcardFile};
 use super::{crypto_output, SetupError};
 use crate::sanitize::escape;
 use crate::transport::assemble::{Assembler, Source};
-use crate::wallet::descriptor::parse_public;
 use crate::wallet::file::{WalletFile, DEFAULT_GAP_LIMIT};
 use crate::wallet::{WalletError, WatchOnly};
 
@@ -265,7 +264,10 @@ fn read_depth(bytes: &[u8], tokens: &[Token], depth: u8) -> Result<Imported, Wal
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .ok_or_else(|| unknown("an empty file"))?;
-    match parse_public(first) {
+    match crate::wallet::descriptor::parse_any(first) {
+        // sortedmulti_a is kept as written (its checksum was checked): miniscript's form of it
+        // would be another wallet.
+        Ok(_) if first.contains("sortedmulti_a(") => Ok(Imported::new("descriptor", first.to_owned())),
         Ok(d) => Ok(Imported::new("descriptor", d.to_string())),
         Err(WalletError::PrivateDescriptor) => Err(WalletError::PrivateDescriptor),
         Err(e) => Err(unknown(format!(
@@ -306,7 +308,7 @@ fn bsms_record(t: &str, tokens: &[Token]) -> Result<Imported, WalletError> {
 /// The network for an imported wallet: `--network` if given (it must fit the file), else the
 /// file's, else mainnet for xpubs; test-network keys alone do not say which.
 pub fn network(imp: &Imported, given: Option<Network>) -> Result<Network, WalletError> {
-    let d = parse_public(&imp.descriptor)?;
+    let d = crate::wallet::descriptor::parse_any(&imp.descriptor)?;
     let kind = match d.xkey_network() {
         XKeyNetwork::Single(k) => Some(k),
         XKeyNetwork::Mixed => {
