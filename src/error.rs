@@ -112,7 +112,8 @@ impl Error {
             Error::Wallet(
                 WalletError::NotMine { .. }
                 | WalletError::NotACosigner { .. }
-                | WalletError::RegistrationClash(_),
+                | WalletError::RegistrationClash(_)
+                | WalletError::RepeatedSigner(_),
             ) => EXIT_REFUSED,
             // A registration edited after the people checked it, or a wallet file naming this
             // seed with another key: the xpub-swap attack.

@@ -870,3 +870,52 @@ fn a_wallet_scanned_as_crypto_output_registers_with_the_same_id() {
     let o = sign(t, "carol", &s.unsigned, &t.path("c.psbt"));
     assert!(o.status.success(), "{}", err(&o));
 }
+
+/// Adversarial pass 5, F1: a set-up file naming alice twice made "2 of 4" that alice alone
+/// could spend, and every tool accepted it.
+#[test]
+fn a_wallet_naming_one_signer_twice_in_a_threshold_is_refused() {
+    let t = Team::new();
+    let keys = [t.key("alice"), t.key("bob"), t.key("carol"), t.key("alice")];
+    let ks: Vec<String> = keys.iter().map(|k| format!("{k}/<0;1>/*")).collect();
+    let d = format!("wsh(sortedmulti(2,{}))", ks.join(","));
+    let o = t.run(&format!(
+        "wallet create --name twice --network regtest --descriptor {} -o {}",
+        shq(&d),
+        q(&t.path("twice.json"))
+    ));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("holds 2 of the keys in '2 of 4'"), "{e}");
+    assert!(!t.path("twice.json").exists());
+    // Straight to a signer, as a set-up file: refused there too.
+    std::fs::write(t.path("twice.txt"), format!("{d}\n")).unwrap();
+    let o = t.as_(
+        "bob",
+        &format!(
+            "wallet register --yes --name twice {}",
+            q(&t.path("twice.txt"))
+        ),
+    );
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("holds 2 of the keys"), "{e}");
+}
+
+/// Adversarial pass 5, F3: two registrations of one name (spliced from two copies of the file)
+/// loaded without complaint.
+#[test]
+fn a_registrations_file_spliced_from_two_copies_stops_signing() {
+    let s = setup();
+    let t = &s.t;
+    let reg = t.path("demo-seed.age.wallets.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&reg).unwrap()).unwrap();
+    let wallets = v["wallets"].as_array_mut().unwrap();
+    let first = wallets[0].clone();
+    wallets.push(first);
+    std::fs::write(&reg, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let o = sign(t, "alice", &s.unsigned, &t.path("x.psbt"));
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(4), "{e}");
+    assert!(e.contains("registered twice"), "{e}");
+}

@@ -52,6 +52,7 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
     let key = keys.mac_key("wallet-registration");
     let existing = reg.for_key(fp, &key)?;
     keys.check_cosigner(&file.name, &w)?;
+    crate::wallet::registry::check_distinct_signers(&w)?;
     let name = escape(&file.name);
     let same_name = existing.iter().find(|r| r.name == file.name);
     let same_wallet = existing.iter().find(|r| r.wallet_id == file.wallet_id);

@@ -73,6 +73,7 @@ fn create(a: WalletCreateArgs) -> Result<(), Error> {
         }
     };
     let w = WatchOnly::from_descriptor(&text, net)?;
+    crate::wallet::registry::check_distinct_signers(&w)?;
     let name = match &a.name {
         Some(n) => n.clone(),
         None => a

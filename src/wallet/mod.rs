@@ -97,6 +97,9 @@ pub enum WalletError {
     /// A registered name (or wallet) would be taken over by another registration.
     #[error("{0}")]
     RegistrationClash(String),
+    /// One signer (master fingerprint) holds several keys of one threshold.
+    #[error("{0}")]
+    RepeatedSigner(String),
     /// No key of the wallet is this seed's.
     #[error("no key of wallet \"{name}\" belongs to this seed ({fingerprint})")]
     NotACosigner {
@@ -132,6 +135,7 @@ impl WalletError {
             WalletError::FileExists(_) => Some("give --force to replace it, or another -o path"),
             WalletError::RegistrationForged(_) => Some("do not sign: compare the wallet id with the other signers, then register the wallet again from a file you trust (airsign wallet register)"),
             WalletError::XpubSwapped { .. } => Some("do not register this wallet: get the wallet file again and compare every cosigner's fingerprint and xpub with their own `airsign account export`"),
+            WalletError::RepeatedSigner(_) => Some("do not use this wallet: ask each cosigner for their own key again and build it with one key per person (airsign wallet create --multisig refuses a seed given twice)"),
             WalletError::RegistrationClash(_) => Some("compare the wallet ids with the other signers; if the new wallet is meant, register it with --replace (or under another --name when creating it)"),
             WalletError::NotACosigner { .. } => Some("check that this is the right seed file and BIP39 passphrase for this wallet (compare fingerprints with `airsign seed info`)"),
             WalletError::Locked(_) => Some("wait for the other airsign to finish; if none is running (it was killed), remove the .lock file"),

@@ -163,6 +163,16 @@ impl RegistryFile {
                     &e.name,
                 )));
             }
+            // `wallet register` keeps one entry per name and wallet: two are a spliced file.
+            if out
+                .iter()
+                .any(|r: &Registered| r.name == e.name || r.wallet_id == e.wallet_id)
+            {
+                return Err(WalletError::RegistrationForged(format!(
+                    "{} (registered twice: the file was put together from other copies)",
+                    crate::sanitize::escape(&e.name)
+                )));
+            }
             out.push(Registered {
                 name: e.name.clone(),
                 wallet_id: e.wallet_id.clone(),
@@ -332,4 +342,34 @@ fn words(p: &miniscript::policy::semantic::Policy<DescriptorPublicKey>) -> Strin
             }
         }
     }
+}
+
+/// Every threshold of the wallet's spending conditions names distinct signers: a master
+/// fingerprint holding two keys of one "2 of 4" lets that person spend alone (a hostile
+/// coordinator's repeated cosigner). A key may appear again on another path (Liana's recovery
+/// key): only keys side by side in one threshold count.
+pub fn check_distinct_signers(w: &WatchOnly) -> Result<(), WalletError> {
+    use miniscript::iter::TreeLike;
+    use miniscript::policy::semantic::Policy as P;
+    use miniscript::policy::Liftable;
+    let Ok(policy) = w.external.lift() else {
+        return Ok(());
+    };
+    for node in (&policy).pre_order_iter() {
+        let P::Thresh(t) = node else { continue };
+        let mut seen = std::collections::BTreeMap::new();
+        for sub in t.iter() {
+            if let P::Key(k) = &**sub {
+                *seen.entry(key_words(k)).or_insert(0u32) += 1;
+            }
+        }
+        if let Some((who, n)) = seen.into_iter().find(|(_, n)| *n > 1) {
+            return Err(WalletError::RepeatedSigner(format!(
+                "{who} holds {n} of the keys in '{} of {}': that signer needs fewer others than the threshold says",
+                t.k(),
+                t.n()
+            )));
+        }
+    }
+    Ok(())
 }

@@ -267,7 +267,9 @@ fn read_depth(bytes: &[u8], tokens: &[Token], depth: u8) -> Result<Imported, Wal
     match crate::wallet::descriptor::parse_any(first) {
         // sortedmulti_a is kept as written (its checksum was checked): miniscript's form of it
         // would be another wallet.
-        Ok(_) if first.contains("sortedmulti_a(") => Ok(Imported::new("descriptor", first.to_owned())),
+        Ok(_) if first.contains("sortedmulti_a(") => {
+            Ok(Imported::new("descriptor", first.to_owned()))
+        }
         Ok(d) => Ok(Imported::new("descriptor", d.to_string())),
         Err(WalletError::PrivateDescriptor) => Err(WalletError::PrivateDescriptor),
         Err(e) => Err(unknown(format!(
@@ -348,6 +350,7 @@ pub fn wallet_file(
     gap_limit: Option<u32>,
 ) -> Result<WalletFile, WalletError> {
     if let Some(f) = &imp.file {
+        crate::wallet::registry::check_distinct_signers(&f.watch_only()?)?;
         let mut f = f.clone();
         if f.name != name {
             crate::wallet::file::check_name(name)?;
@@ -359,5 +362,6 @@ pub fn wallet_file(
         return Ok(f);
     }
     let w = WatchOnly::from_descriptor(&imp.descriptor, network)?;
+    crate::wallet::registry::check_distinct_signers(&w)?;
     WalletFile::new(&w, name, gap_limit.unwrap_or(DEFAULT_GAP_LIMIT))
 }
