@@ -9,8 +9,9 @@
 #      NUMS key). Registered on alice's and bob's signers. The unsigned bundle travels to alice
 #      as QR frames, her signature comes back as QR frames; carol signs with embit (bob, for
 #      taproot); the online side combines and finalizes. KINDS="wsh" runs one kind.
-#   2. A time-locked vault: 2 of alice, bob, carol now, or rita alone after 144 blocks (Liana's
-#      shape). Rita signs a recovery spend (`bundle create --path recovery`).
+#   2. A time-locked vault, as P2WSH and as taproot: 2 of alice, bob, carol now, or rita alone
+#      after 144 blocks (Liana's shape). Rita signs a recovery spend (`bundle create --path
+#      recovery`, `sign --recovery`).
 #
 # usage: scripts/treasury-2of3.sh OUT_DIR
 # env:   AIRSIGN (the binary; default target/release/airsign), AIRSIGN_PYTHON (a python with
@@ -105,21 +106,29 @@ done
 A="$(key alice wsh-multi)"; B="$(key bob wsh-multi)"; R="$(key rita wsh-multi)"
 C="$(peer key "$out/carol.words" 2)"
 
-step "the vault: 2 of alice, bob, carol, or rita alone after 144 blocks"
-"$airsign" wallet create --name vault --network regtest --force \
-  --descriptor "wsh(or_d(multi(2,$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*),and_v(v:pkh($R/<0;1>/*),older(144))))" \
-  -o "$out/vault.json"
-as rita wallet register --yes "$out/vault.json"
-# shellcheck disable=SC2046
-peer fund "$out" $(addresses "$out/vault.json")
-cp "$out/prev.hex" "$out/recovery.prev.hex"
-"$airsign" bundle create --wallet "$out/vault.json" --utxos "$out/utxos.json" \
-  --prev-txs "$out/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
-  --fee-rate 2 --path recovery -o "$out/recovery-unsigned.psbt" --force
+# The vault, once per kind: 2 of alice, bob, carol now, or rita alone after 144 blocks.
+for kind in ${VAULTS:-wsh tr}; do
+  case "$kind" in
+    wsh) desc="wsh(or_d(multi(2,$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*),and_v(v:pkh($R/<0;1>/*),older(144))))" ;;
+    tr) desc="tr($nums,{multi_a(2,$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*),and_v(v:pk($R/<0;1>/*),older(144))})" ;;
+    *) echo "unknown vault kind $kind" >&2; exit 2 ;;
+  esac
+  step "$kind vault: 2 of alice, bob, carol, or rita alone after 144 blocks"
+  "$airsign" wallet create --name "vault-$kind" --network regtest --force --descriptor "$desc" \
+    -o "$out/vault-$kind.json"
+  as rita wallet register --yes "$out/vault-$kind.json"
+  # shellcheck disable=SC2046
+  peer fund "$out" $(addresses "$out/vault-$kind.json")
+  cp "$out/prev.hex" "$out/recovery-$kind.prev.hex"
+  "$airsign" bundle create --wallet "$out/vault-$kind.json" --utxos "$out/utxos.json" \
+    --prev-txs "$out/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
+    --fee-rate 2 --path recovery -o "$out/recovery-$kind-unsigned.psbt" --force
 
-step "rita (offline): the recovery spend, named as one on her review"
-as rita sign --yes "$out/recovery-unsigned.psbt" -o "$out/recovery-signed.psbt" --force \
-  --log "$out/rita.audit.jsonl"
-"$airsign" bundle finalize "$out/recovery-signed.psbt" --extract -o "$out/recovery.hex" --force
+  step "$kind vault: rita (offline) signs the recovery spend, which she must call one (--recovery)"
+  as rita sign --yes --recovery "$out/recovery-$kind-unsigned.psbt" \
+    -o "$out/recovery-$kind-signed.psbt" --force --log "$out/rita.audit.jsonl"
+  "$airsign" bundle finalize "$out/recovery-$kind-signed.psbt" --extract \
+    -o "$out/recovery-$kind.hex" --force
+done
 
-step "done: $out/{wsh,sh-wsh,tr}.hex and $out/recovery.hex"
+step "done: $out/{wsh,sh-wsh,tr}.hex and $out/recovery-{wsh,tr}.hex"

@@ -142,10 +142,14 @@ fn setup() -> Setup {
 }
 
 fn sign(t: &Team, who: &str, input: &Path, out: &Path) -> Output {
+    sign_with(t, who, input, out, "")
+}
+
+fn sign_with(t: &Team, who: &str, input: &Path, out: &Path, extra: &str) -> Output {
     t.as_(
         who,
         &format!(
-            "sign --yes --log {} {} -o {}",
+            "sign --yes {extra} --log {} {} -o {}",
             q(&t.path(&format!("{who}.audit.jsonl"))),
             q(input),
             q(out)
@@ -531,7 +535,14 @@ fn a_time_locked_wallet_spends_by_two_primary_keys_or_by_the_recovery_key_after_
         "recovery.psbt",
     );
     let r = t.path("r-rita.psbt");
+    // A recovery spend is refused unless the person says it is one (`--recovery`): a bundle
+    // presented as an ordinary spend cannot take the recovery path.
     let o = sign(&t, "rita", &unsigned, &r);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(e.contains("[recovery-path]"), "{e}");
+    assert!(!r.exists());
+    let o = sign_with(&t, "rita", &unsigned, &r, "--recovery");
     let e = err(&o);
     assert!(o.status.success(), "{e}");
     assert!(e.contains("TIMELOCKED PATH OPEN"), "{e}");
@@ -793,7 +804,7 @@ fn a_liana_style_vault_with_a_key_on_two_pairs_recovers_after_the_lock() {
     let (unsigned, funding) =
         fund_and_bundle(&t, &wallet, &multipath, 71, "--path recovery", "liana.psbt");
     let signed = t.path("liana-alice.psbt");
-    let o = sign(&t, "alice", &unsigned, &signed);
+    let o = sign_with(&t, "alice", &unsigned, &signed, "--recovery");
     let e = err(&o);
     assert!(o.status.success(), "{e}");
     assert!(e.contains("[recovery-path]"), "{e}");

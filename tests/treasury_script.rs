@@ -77,7 +77,9 @@ fn the_scripted_two_of_three_and_recovery_ceremony_passes_bitcoin_cores_interpre
         tx.input.iter().all(|i| i.witness.len() == 5),
         "tr: three signature slots (one empty), the leaf and its control block"
     );
-    let tx = check(dir.path(), "recovery");
-    assert!(tx.input.iter().all(|i| i.sequence.0 == 144));
+    for kind in ["recovery-wsh", "recovery-tr"] {
+        let tx = check(dir.path(), kind);
+        assert!(tx.input.iter().all(|i| i.sequence.0 == 144), "{kind}");
+    }
     assert!(err.contains("TIMELOCKED PATH OPEN"), "{err}");
 }

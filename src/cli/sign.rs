@@ -52,6 +52,11 @@ pub struct SignArgs {
     /// Sign even if some inputs belong to someone else (coinjoin, payjoin).
     #[arg(long, conflicts_with = "policy")]
     pub allow_foreign_inputs: bool,
+    /// Sign a spend through a wallet's timelocked recovery path (Liana's shape). Without it such a
+    /// spend is refused (`recovery-path`): recovering is deliberate, never a side effect of a
+    /// bundle. A written policy allows it with "allow": ["recovery-path"].
+    #[arg(long, conflicts_with = "policy")]
+    pub recovery: bool,
     /// Refuse if the fee is above this many sats.
     #[arg(long, default_value_t = crate::policy::limits::DEFAULT_MAX_FEE_SATS, conflicts_with = "policy")]
     pub max_fee: u64,

@@ -32,6 +32,11 @@ fn builtin(a: &SignArgs) -> Policy {
             ..Limits::default()
         },
         allow_foreign_inputs: a.allow_foreign_inputs,
+        actions: if a.recovery {
+            [("recovery-path".to_owned(), crate::policy::Action::Warn)].into()
+        } else {
+            Default::default()
+        },
         ..Policy::default()
     }
 }

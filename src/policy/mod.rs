@@ -195,7 +195,6 @@ impl Policy {
             | "dust-output"
             | "same-script-twice"
             | "unread-fields"
-            | "recovery-path"
             | "wallet-receive-output" => Action::Warn,
             _ => Action::Refuse,
         }
