@@ -41,7 +41,7 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
     }
     // Under a pinned policy, the approver's log must continue the pin's mark, and each entry
     // moves it: an approval record cannot be cut from the log unnoticed.
-    let pinned = super::pinned::Pinned::open(&a.unlock.seed, &u)?;
+    let pinned = crate::policy::pinned::Pinned::open(&a.unlock.seed, &u)?;
     if let Some(p) = &pinned {
         p.check_log(&log_path)?;
     }

@@ -7,7 +7,6 @@ mod carry;
 mod demo;
 mod log;
 mod online;
-mod pinned;
 mod policy;
 pub mod qr;
 mod register;

@@ -48,7 +48,7 @@ fn pin(a: PolicyPinArgs) -> Result<(), Error> {
     let log_key = crate::signer::audit_mac_key(&u)?;
     // Re-pinning (--force) never moves the log mark back: the log given must continue the one
     // the current pin marked, or velocity and delays would start over with a fresh log.
-    let existing = super::pinned::Pinned::open(&a.unlock.seed, &u)?;
+    let existing = crate::policy::pinned::Pinned::open(&a.unlock.seed, &u)?;
     drop(u);
     // Mark the log as it stands (verified with the seed's MAC key): from now on `sign` only
     // accepts a log that continues it.

@@ -53,49 +53,15 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
     let existing = reg.for_key(fp, &key)?;
     keys.check_cosigner(&file.name, &w)?;
     crate::wallet::registry::check_distinct_signers(&w)?;
-    let name = escape(&file.name);
-    let same_name = existing.iter().find(|r| r.name == file.name);
-    let same_wallet = existing.iter().find(|r| r.wallet_id == file.wallet_id);
-    let mut replaces = None;
-    match (same_name, same_wallet) {
-        (Some(r), _) if r.wallet_id == file.wallet_id => {
-            eprintln!(
-                "wallet '{name}' (id {}) is already registered on seed {fp}: nothing to do",
-                file.wallet_id
-            );
-            return Ok(());
-        }
-        (Some(r), _) if !a.replace => {
-            return Err(crate::wallet::WalletError::RegistrationClash(format!(
-                "a different wallet is already registered as '{name}' (id {}); this one is id {}: not replaced",
-                r.wallet_id, file.wallet_id
-            ))
-            .into());
-        }
-        (Some(r), _) => {
-            replaces = Some(format!(
-                "REPLACES wallet '{name}' id {} → id {}",
-                r.wallet_id, file.wallet_id
-            ))
-        }
-        (None, Some(r)) if !a.replace => {
-            return Err(crate::wallet::WalletError::RegistrationClash(format!(
-                "this wallet (id {}) is already registered as '{}': not registered again as '{name}'",
-                file.wallet_id,
-                escape(&r.name)
-            ))
-            .into());
-        }
-        (None, Some(r)) => {
-            replaces = Some(format!(
-                "RENAMES wallet id {} from '{}' to '{name}'",
-                file.wallet_id,
-                escape(&r.name)
-            ));
-        }
-        (None, None) => {}
+    let change = registry::plan(&existing, &file, a.replace)?;
+    if change == registry::Change::AlreadyRegistered {
+        eprintln!(
+            "wallet '{}' (id {}) is already registered on seed {fp}: nothing to do",
+            escape(&file.name),
+            file.wallet_id
+        );
+        return Ok(());
     }
-    let old_name = same_wallet.map(|r| r.name.clone());
     let out = RegisterOut {
         name: file.name.clone(),
         wallet_id: file.wallet_id.clone(),
@@ -114,8 +80,19 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
         registrations: reg_path.display().to_string(),
     };
     eprint!("{}", screen(&out));
-    if let Some(r) = &replaces {
-        eprintln!("{r}");
+    match &change {
+        registry::Change::Replaces { old_id } => eprintln!(
+            "REPLACES wallet '{}' id {old_id} → id {}",
+            escape(&file.name),
+            file.wallet_id
+        ),
+        registry::Change::Renames { old_name } => eprintln!(
+            "RENAMES wallet id {} from '{}' to '{}'",
+            file.wallet_id,
+            escape(old_name),
+            escape(&file.name)
+        ),
+        _ => {}
     }
     if !a.yes
         && !super::confirm_yes(&format!(
@@ -125,11 +102,10 @@ pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
     {
         return Err(crate::session::declined().into());
     }
-    if let Some(old) = old_name {
-        reg.wallets
-            .retain(|e| !(e.name == old && e.fingerprint == fp.to_string()));
-    }
-    reg.add(Entry::new(&file, fp, crate::time::now_rfc3339(), &key));
+    reg.apply(
+        &change,
+        Entry::new(&file, fp, crate::time::now_rfc3339(), &key),
+    );
     crate::fsutil::write_atomic(&reg_path, &reg.to_json())?;
     if a.json {
         return print_json(&out);

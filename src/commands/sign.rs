@@ -63,7 +63,7 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
     // passphrase used with this seed file appends to the same verifiable log.
     let mac_key = crate::signer::audit_mac_key(&u)?;
     // A policy pinned to this seed file: any other policy (or none) is a swapped file.
-    let pinned = super::pinned::Pinned::open(&a.unlock.seed, &u)?;
+    let pinned = crate::policy::pinned::Pinned::open(&a.unlock.seed, &u)?;
     if let Some(p) = &pinned {
         p.check_policy(file.as_ref().map(|f| f.hash()).as_deref())?;
     }

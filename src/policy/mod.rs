@@ -8,6 +8,7 @@ pub mod approval;
 pub mod file;
 pub mod limits;
 pub mod pin;
+pub mod pinned;
 pub mod rules;
 mod set;
 

@@ -182,10 +182,15 @@ impl RegistryFile {
         Ok(out)
     }
 
-    /// Add or replace (by name, for this fingerprint) a registration.
-    pub fn add(&mut self, e: Entry) {
-        self.wallets
-            .retain(|w| !(w.name == e.name && w.fingerprint == e.fingerprint));
+    /// Record `e` as [`plan`] decided: any registration of the same key under its name, or of
+    /// its wallet under another name, goes (one name per wallet, one wallet per name).
+    pub fn apply(&mut self, change: &Change, e: Entry) {
+        if *change == Change::AlreadyRegistered {
+            return;
+        }
+        self.wallets.retain(|w| {
+            w.fingerprint != e.fingerprint || (w.name != e.name && w.wallet_id != e.wallet_id)
+        });
         self.wallets.push(e);
     }
 
@@ -195,6 +200,58 @@ impl RegistryFile {
         let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
         v.push(b'\n');
         v
+    }
+}
+
+/// What registering a wallet file would change, against the (verified) registrations of the
+/// same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new name and a new wallet.
+    New,
+    /// The same wallet under the same name: nothing to do.
+    AlreadyRegistered,
+    /// Another wallet under this name (only with `replace`).
+    Replaces {
+        /// The id registered under the name until now.
+        old_id: String,
+    },
+    /// This wallet under another name (only with `replace`).
+    Renames {
+        /// The name it was registered under.
+        old_name: String,
+    },
+}
+
+/// Decide what registering `file` does. Without `replace`, a name never comes to mean another
+/// wallet and a wallet never gets a second name: policy rules name wallets, and a name quietly
+/// pointing at other keys would move every rule with it.
+pub fn plan(
+    existing: &[Registered],
+    file: &super::WalletFile,
+    replace: bool,
+) -> Result<Change, WalletError> {
+    let name = crate::sanitize::escape(&file.name);
+    let same_name = existing.iter().find(|r| r.name == file.name);
+    let same_wallet = existing.iter().find(|r| r.wallet_id == file.wallet_id);
+    match (same_name, same_wallet) {
+        (Some(r), _) if r.wallet_id == file.wallet_id => Ok(Change::AlreadyRegistered),
+        (Some(r), _) if !replace => Err(WalletError::RegistrationClash(format!(
+            "a different wallet is already registered as '{name}' (id {}); this one is id {}: not replaced",
+            r.wallet_id, file.wallet_id
+        ))),
+        (Some(r), _) => Ok(Change::Replaces {
+            old_id: r.wallet_id.clone(),
+        }),
+        (None, Some(r)) if !replace => Err(WalletError::RegistrationClash(format!(
+            "this wallet (id {}) is already registered as '{}': not registered again as '{name}'",
+            file.wallet_id,
+            crate::sanitize::escape(&r.name)
+        ))),
+        (None, Some(r)) => Ok(Change::Renames {
+            old_name: r.name.clone(),
+        }),
+        (None, None) => Ok(Change::New),
     }
 }
 
@@ -372,4 +429,56 @@ pub fn check_distinct_signers(w: &WatchOnly) -> Result<(), WalletError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, id: &str, fp: &str) -> Entry {
+        Entry {
+            name: name.into(),
+            wallet_id: id.into(),
+            network: Network::Regtest,
+            receive: String::new(),
+            change: String::new(),
+            fingerprint: fp.into(),
+            registered: String::new(),
+            mac: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_replacement_leaves_one_name_per_wallet_and_one_wallet_per_name() {
+        let mut f = RegistryFile {
+            version: VERSION,
+            wallets: vec![
+                entry("treasury", "id-1", "aa"),
+                entry("payroll", "id-2", "aa"),
+                entry("treasury", "id-1", "bb"),
+            ],
+        };
+        // "treasury" becomes the wallet registered as "payroll": both old entries of key aa go.
+        let change = Change::Replaces {
+            old_id: "id-1".into(),
+        };
+        f.apply(&change, entry("treasury", "id-2", "aa"));
+        let names: Vec<(&str, &str, &str)> = f
+            .wallets
+            .iter()
+            .map(|e| {
+                (
+                    e.name.as_str(),
+                    e.wallet_id.as_str(),
+                    e.fingerprint.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [("treasury", "id-1", "bb"), ("treasury", "id-2", "aa")]
+        );
+        f.apply(&Change::AlreadyRegistered, entry("x", "y", "aa"));
+        assert_eq!(f.wallets.len(), 2);
+    }
 }

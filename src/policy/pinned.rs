@@ -1,5 +1,5 @@
-//! The seed's policy pin as every command that appends to the seed's audit log sees it (`sign`,
-//! `approve`): its MAC checked, the log it is given checked to continue the pin's mark, and the
+//! The seed's policy pin as every caller that appends to the seed's audit log sees it (`sign`,
+//! `approve`, `policy pin`): its MAC checked, the log it is given checked to continue the pin's mark, and the
 //! mark moved to each new entry, so no record can be cut from a pinned log unnoticed.
 use std::path::{Path, PathBuf};
 
