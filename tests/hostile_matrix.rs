@@ -9,10 +9,9 @@
 //! `AIRSIGN_REGEN_HOSTILE=1 cargo test --test hostile_matrix`.
 mod common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use airsign::bundle::{self, create, utxo::Utxo, KeySource, ReviewOptions};
+use airsign::bundle::{self, KeySource, ReviewOptions};
 use airsign::policy::approval::{statement, Approval};
 use airsign::policy::PolicyFile;
 use airsign::signer::KeyChain;
@@ -21,7 +20,7 @@ use airsign::wallet::{ScriptType, WatchOnly};
 use bitcoin::base64::{self, Engine};
 use bitcoin::bip32::DerivationPath;
 use bitcoin::psbt::PsbtSighashType;
-use bitcoin::{Amount, EcdsaSighashType, OutPoint, Psbt, ScriptBuf, Sequence, TxOut};
+use bitcoin::{Amount, EcdsaSighashType, Psbt, ScriptBuf, Sequence, TxOut};
 use serde_json::{json, Value};
 
 use common::{bin, demo_dir, q, sh};
@@ -49,48 +48,13 @@ fn person(name: &str) -> KeyChain {
 /// An honest P2WPKH bundle from `k`'s wallet: `funds` to its receive addresses (funding tx
 /// salted by `salt`, so bundles differ), `pay` to a stranger at `rate` sat/vB.
 fn bundle_of(k: &KeyChain, funds: &[u64], pay: u64, rate: f64, salt: u32) -> Psbt {
-    bundle_from(
+    common::bundle_from(
         &common::wallet_of(k, ScriptType::Wpkh),
         funds,
         pay,
         rate,
         salt,
     )
-}
-
-/// An honest bundle from any watch-only wallet (single key or multisig).
-fn bundle_from(w: &WatchOnly, funds: &[u64], pay: u64, rate: f64, salt: u32) -> Psbt {
-    let outs: Vec<(ScriptBuf, u64)> = funds
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (w.address(false, i as u32).unwrap().script_pubkey(), *v))
-        .collect();
-    let fund = funding_tx(&outs, salt);
-    let utxos: Vec<Utxo> = (0..funds.len() as u32)
-        .map(|vout| Utxo {
-            outpoint: OutPoint {
-                txid: fund.compute_txid(),
-                vout,
-            },
-            claimed_sats: None,
-        })
-        .collect();
-    let prev: HashMap<_, _> = [(fund.compute_txid(), fund)].into();
-    create::create(&create::Request {
-        wallet: w,
-        utxos: &utxos,
-        prev_txs: &prev,
-        recipients: &[(common::payee(), Amount::from_sat(pay))],
-        send_all: None,
-        fee_rate: rate,
-        change_index: None,
-        height: None,
-        locktime: None,
-        sequence: None,
-        entropy: [0, 1],
-    })
-    .unwrap()
-    .psbt
 }
 
 fn bundle(funds: &[u64], pay: u64, rate: f64, salt: u32) -> Psbt {
@@ -784,10 +748,10 @@ fn cases() -> Vec<Case> {
         "multisig-input-of-an-unregistered-wallet",
         "a 2-of-3 input with our key, from a wallet never registered on this signer",
         "unregistered-wallet",
-        bundle_from(&t, &[300_000], 100_000, 2.0, 100),
+        common::bundle_from(&t, &[300_000], 100_000, 2.0, 100),
     ));
-    let mut p = bundle_from(&t, &[300_000], 100_000, 2.0, 101);
-    let other = bundle_from(&watch(&payroll()), &[200_000], 100_000, 2.0, 102);
+    let mut p = common::bundle_from(&t, &[300_000], 100_000, 2.0, 101);
+    let other = common::bundle_from(&watch(&payroll()), &[200_000], 100_000, 2.0, 102);
     p.unsigned_tx.input.push(other.unsigned_tx.input[0].clone());
     p.inputs.push(other.inputs[0].clone());
     let i = payee_index(&p);
@@ -807,12 +771,12 @@ fn cases() -> Vec<Case> {
             "wallet-not-in-rule",
             "a spend from a registered wallet the rule does not name",
             "wallet-not-allowed",
-            bundle_from(&t, &[300_000], 100_000, 2.0, 103),
+            common::bundle_from(&t, &[300_000], 100_000, 2.0, 103),
         )
         .register(&[treasury()])
         .policy(policy(json!({"wallets": ["w2"], "warnings_ok": true}))),
     );
-    let mut p = bundle_from(&t, &[300_000], 100_000, 2.0, 104);
+    let mut p = common::bundle_from(&t, &[300_000], 100_000, 2.0, 104);
     let c = change_index(&p);
     let evil = watch(&multisig(["bob", "mallory"]));
     p.unsigned_tx.output[c].script_pubkey = evil.derive(true, 0).unwrap().script_pubkey();
@@ -825,7 +789,7 @@ fn cases() -> Vec<Case> {
         )
         .register(&[treasury()]),
     );
-    let mut p = bundle_from(&t, &[300_000], 100_000, 2.0, 105);
+    let mut p = common::bundle_from(&t, &[300_000], 100_000, 2.0, 105);
     let bob = person("bob");
     let origin: DerivationPath = "m/48'/1'/0'/2'".parse().unwrap();
     let bob_xpub = bob.xpub_at(&origin).unwrap();
@@ -902,11 +866,6 @@ fn fixtures_are_what_the_generator_makes() {
     assert!(made.len() >= 30, "the issue asks for at least 30 cases");
 }
 
-/// A string quoted for the shell (key origins hold `'`).
-fn shq(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 fn write_b64(path: &Path, b64: &str) {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
@@ -935,7 +894,7 @@ fn every_hostile_case_is_refused_with_its_code() {
                 "{} wallet create --name w{} --network regtest --descriptor {} -o {}",
                 q(&bin()),
                 n + 1,
-                shq(desc.as_str().unwrap()),
+                common::shq(desc.as_str().unwrap()),
                 q(&wallet)
             ));
             assert!(

@@ -2,14 +2,12 @@
 //! hostile online machine can try, and each shows the attack refused (or shown for what it is).
 mod common;
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use airsign::bundle::review::{OutputKind, Review, MAX_MONEY};
-use airsign::bundle::{self, create, utxo::Utxo, KeySource, ReviewOptions};
+use airsign::bundle::{self, KeySource, ReviewOptions};
 use airsign::policy::{self, Policy};
 use airsign::signer::KeyChain;
-use airsign::wallet::fixture::funding_tx;
 use airsign::wallet::{ScriptType, WatchOnly};
 use bitcoin::bip32::DerivationPath;
 use bitcoin::{Amount, OutPoint, Psbt, ScriptBuf, TxOut};
@@ -25,38 +23,7 @@ fn wallet(k: &KeyChain) -> WatchOnly {
 /// An honest P2WPKH bundle: `funds` to our receive addresses, `pay` to a stranger at `rate`.
 fn bundle_with(funds: &[u64], pay: u64, rate: f64) -> (Psbt, KeyChain) {
     let k = keys();
-    let w = wallet(&k);
-    let outs: Vec<(ScriptBuf, u64)> = funds
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (w.address(false, i as u32).unwrap().script_pubkey(), *v))
-        .collect();
-    let fund = funding_tx(&outs, 9);
-    let utxos: Vec<Utxo> = (0..funds.len() as u32)
-        .map(|vout| Utxo {
-            outpoint: OutPoint {
-                txid: fund.compute_txid(),
-                vout,
-            },
-            claimed_sats: None,
-        })
-        .collect();
-    let prev: HashMap<_, _> = [(fund.compute_txid(), fund)].into();
-    let c = create::create(&create::Request {
-        wallet: &w,
-        utxos: &utxos,
-        prev_txs: &prev,
-        recipients: &[(common::payee(), Amount::from_sat(pay))],
-        send_all: None,
-        fee_rate: rate,
-        change_index: None,
-        height: None,
-        locktime: None,
-        sequence: None,
-        entropy: [0, 1],
-    })
-    .unwrap();
-    (c.psbt, k)
+    (common::bundle_from(&wallet(&k), funds, pay, rate, 9), k)
 }
 
 fn honest() -> (Psbt, KeyChain) {

@@ -3,15 +3,12 @@
 //! warnings that refuse unless allowed, and the policy hash at every signing.
 mod common;
 
-use std::collections::HashMap;
-
 use airsign::bundle::review::OutputKind;
-use airsign::bundle::{self, create, utxo::Utxo, ReviewOptions};
+use airsign::bundle::{self, ReviewOptions};
 use airsign::policy::{PolicyFile, PolicySet};
 use airsign::signer::KeyChain;
-use airsign::wallet::fixture::funding_tx;
 use airsign::wallet::{ScriptType, WatchOnly};
-use bitcoin::{Amount, Network, OutPoint, Psbt};
+use bitcoin::{Network, Psbt};
 use common::{bin, demo_dir, q, sh};
 
 fn keys() -> KeyChain {
@@ -25,34 +22,10 @@ fn wallet(k: &KeyChain) -> WatchOnly {
 /// A P2WPKH bundle paying `pay` sats to a stranger from a 100,000-sat coin at `rate` sat/vB.
 fn bundle(pay: u64, rate: f64) -> (Psbt, KeyChain) {
     let k = keys();
-    let w = wallet(&k);
-    let fund = funding_tx(
-        &[(w.address(false, 0).unwrap().script_pubkey(), 100_000)],
-        5,
-    );
-    let utxos = vec![Utxo {
-        outpoint: OutPoint {
-            txid: fund.compute_txid(),
-            vout: 0,
-        },
-        claimed_sats: None,
-    }];
-    let prev: HashMap<_, _> = [(fund.compute_txid(), fund)].into();
-    let c = create::create(&create::Request {
-        wallet: &w,
-        utxos: &utxos,
-        prev_txs: &prev,
-        recipients: &[(common::payee(), Amount::from_sat(pay))],
-        send_all: None,
-        fee_rate: rate,
-        change_index: None,
-        height: None,
-        locktime: None,
-        sequence: None,
-        entropy: [0, 1],
-    })
-    .unwrap();
-    (c.psbt, k)
+    (
+        common::bundle_from(&wallet(&k), &[100_000], pay, rate, 5),
+        k,
+    )
 }
 
 fn set(json: &str) -> PolicySet {

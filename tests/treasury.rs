@@ -61,11 +61,6 @@ impl Team {
     }
 }
 
-/// A string quoted for the shell (key origins hold `'`).
-fn shq(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -92,7 +87,7 @@ fn setup() -> Setup {
     let wallet = t.path("treasury.json");
     let o = t.run(&format!(
         "wallet create --name treasury --network regtest --descriptor {} -o {}",
-        shq(&multipath),
+        common::shq(&multipath),
         q(&wallet)
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -103,40 +98,12 @@ fn setup() -> Setup {
         assert!(e.contains("2 of (") && e.contains("(wsh)"), "{e}");
         assert!(e.contains("← this seed"), "{e}");
     }
-    let w = WatchOnly::from_descriptor(&multipath, Network::Regtest).unwrap();
-    let fund = funding_tx(
-        &[
-            (w.address(false, 0).unwrap().script_pubkey(), 300_000),
-            (w.address(false, 1).unwrap().script_pubkey(), 200_000),
-        ],
-        31,
-    );
-    let txid = fund.compute_txid();
-    std::fs::write(
-        t.path("utxos.json"),
-        format!(r#"[{{"txid":"{txid}","vout":0,"amount":0.003}},{{"txid":"{txid}","vout":1,"amount":0.002}}]"#),
-    )
-    .unwrap();
-    std::fs::write(
-        t.path("prev.hex"),
-        bitcoin::consensus::encode::serialize_hex(&fund),
-    )
-    .unwrap();
-    let unsigned = t.path("unsigned.psbt");
-    let o = t.run(&format!(
-        "bundle create --wallet {} --utxos {} --prev-txs {} --to {}:400000 --fee-rate 2 -o {}",
-        q(&wallet),
-        q(&t.path("utxos.json")),
-        q(&t.path("prev.hex")),
-        common::payee(),
-        q(&unsigned)
-    ));
-    assert!(o.status.success(), "{}", err(&o));
+    let (unsigned, prevouts) = fund_and_bundle(&t, &wallet, &multipath, 31, "", "unsigned.psbt");
     Setup {
         t,
         wallet,
         unsigned,
-        prevouts: fund.output.clone(),
+        prevouts,
         multipath,
     }
 }
@@ -282,7 +249,7 @@ fn a_wallet_file_with_this_seeds_fingerprint_and_another_xpub_is_not_registered(
     let wallet = t.path("swapped.json");
     let o = t.run(&format!(
         "wallet create --name swapped --network regtest --descriptor {} -o {}",
-        shq(&descriptor(&keys)),
+        common::shq(&descriptor(&keys)),
         q(&wallet)
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -295,7 +262,7 @@ fn a_wallet_file_with_this_seeds_fingerprint_and_another_xpub_is_not_registered(
     let keys = [t.key("mallory"), t.key("bob"), t.key("carol")];
     let o = t.run(&format!(
         "wallet create --name other --network regtest --descriptor {} -o {}",
-        shq(&descriptor(&keys)),
+        common::shq(&descriptor(&keys)),
         q(&t.path("other.json"))
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -491,7 +458,7 @@ fn a_time_locked_wallet_spends_by_two_primary_keys_or_by_the_recovery_key_after_
     let wallet = t.path("vault.json");
     let o = t.run(&format!(
         "wallet create --name vault --network regtest --descriptor {} -o {}",
-        shq(&multipath),
+        common::shq(&multipath),
         q(&wallet)
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -598,7 +565,7 @@ fn taproot_two_of_three(fragment: &str, salt: u32) {
     let wallet = t.path("taproot.json");
     let o = t.run(&format!(
         "wallet create --name taproot --network regtest --descriptor {} -o {}",
-        shq(&multipath),
+        common::shq(&multipath),
         q(&wallet)
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -664,7 +631,7 @@ fn registering_another_wallet_under_a_registered_name_is_refused() {
     let evil = t.path("evil.json");
     let o = t.run(&format!(
         "wallet create --name treasury --network regtest --descriptor {} -o {}",
-        shq(&descriptor(&keys)),
+        common::shq(&descriptor(&keys)),
         q(&evil)
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -757,7 +724,7 @@ fn a_nested_segwit_two_of_three_signs_and_finalizes() {
     let wallet = t.path("nested.json");
     let o = t.run(&format!(
         "wallet create --name nested --network regtest --descriptor {} -o {}",
-        shq(&multipath),
+        common::shq(&multipath),
         q(&wallet)
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -795,7 +762,7 @@ fn a_liana_style_vault_with_a_key_on_two_pairs_recovers_after_the_lock() {
     let wallet = t.path("liana.json");
     let o = t.run(&format!(
         "wallet create --name liana --network regtest --descriptor {} -o {}",
-        shq(&multipath),
+        common::shq(&multipath),
         q(&wallet)
     ));
     assert!(o.status.success(), "{}", err(&o));
@@ -861,7 +828,7 @@ fn a_wallet_scanned_as_crypto_output_registers_with_the_same_id() {
     let parts = t.path("parts.txt");
     let o = t.run(&format!(
         "wallet create --name again --network regtest --descriptor {} -o {} --qr text:{}",
-        shq(&s.multipath),
+        common::shq(&s.multipath),
         q(&t.path("again.json")),
         q(&parts)
     ));
@@ -892,7 +859,7 @@ fn a_wallet_naming_one_signer_twice_in_a_threshold_is_refused() {
     let d = format!("wsh(sortedmulti(2,{}))", ks.join(","));
     let o = t.run(&format!(
         "wallet create --name twice --network regtest --descriptor {} -o {}",
-        shq(&d),
+        common::shq(&d),
         q(&t.path("twice.json"))
     ));
     let e = err(&o);

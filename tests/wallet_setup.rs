@@ -58,11 +58,6 @@ impl Team {
     }
 }
 
-/// A string quoted for the shell (key origins hold `'`).
-fn shq(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -89,7 +84,7 @@ const WHO: [&str; 3] = ["alice", "bob", "carol"];
 fn reference(t: &Team) -> String {
     let args: Vec<String> = WHO
         .iter()
-        .map(|w| format!("--cosigner {}", shq(&t.key(w, "wsh-multi"))))
+        .map(|w| format!("--cosigner {}", common::shq(&t.key(w, "wsh-multi"))))
         .collect();
     ok(t.run(&format!(
         "wallet create --name treasury --network regtest --multisig 2 {} -o ref.json",
@@ -127,7 +122,7 @@ fn cosigners_in_every_input_format_make_the_same_wallet() {
                 std::fs::write(t.p(&file), &o.stdout).unwrap();
             }
             args.push(if label == "ur-literal" {
-                format!("--cosigner {}", shq(t.read(&file).trim()))
+                format!("--cosigner {}", common::shq(t.read(&file).trim()))
             } else {
                 format!("--cosigner {file}")
             });
@@ -161,7 +156,7 @@ fn cosigners_in_every_input_format_make_the_same_wallet() {
 fn create_with_exports(t: &Team) -> String {
     let keys: Vec<String> = WHO
         .iter()
-        .map(|w| format!("--cosigner {}", shq(&t.key(w, "wsh-multi"))))
+        .map(|w| format!("--cosigner {}", common::shq(&t.key(w, "wsh-multi"))))
         .collect();
     std::fs::write(t.p("token"), "a54044308ceac9b7\n").unwrap();
     let o = ok(t.run(&format!(
@@ -247,7 +242,7 @@ fn setup_errors_are_one_line_with_their_exit_codes() {
     let create = |m: u32, keys: &[&str], extra: &str| {
         let ks: Vec<String> = keys
             .iter()
-            .map(|k| format!("--cosigner {}", shq(k)))
+            .map(|k| format!("--cosigner {}", common::shq(k)))
             .collect();
         t.run(&format!(
             "wallet create --name w --network regtest --multisig {m} {} {extra} -o w.json",
@@ -302,7 +297,7 @@ fn setup_errors_are_one_line_with_their_exit_codes() {
     // tpub keys alone do not say which test network.
     let o = t.run(&format!(
         "wallet create --multisig 1 --cosigner {} -o w.json",
-        shq(&a)
+        common::shq(&a)
     ));
     assert_eq!(failure(&o).0, 2);
 }
@@ -321,7 +316,7 @@ fn bsms_records_that_do_not_check_out_are_refused() {
     let bob = t.key("bob", "wsh-multi");
     let o = t.run(&format!(
         "wallet create --network regtest --multisig 1 --cosigner forged.bsms --cosigner {} -o x.json",
-        shq(&bob)
+        common::shq(&bob)
     ));
     let (code, line) = failure(&o);
     assert_eq!(code, 4, "{line}");
@@ -451,7 +446,7 @@ fn wallets_set_up_in_other_tools_import() {
     assert_eq!(v["name"], "nested");
     let ks: Vec<String> = shwsh
         .iter()
-        .map(|k| format!("--cosigner {}", shq(k)))
+        .map(|k| format!("--cosigner {}", common::shq(k)))
         .collect();
     ok(t.run(&format!(
         "wallet create --name nested --network regtest --script sh-wsh --multisig 2 {} -o n2.json",
@@ -544,7 +539,7 @@ fn a_name_coldcard_cannot_hold_leaves_that_format_out() {
     let t = Team::new();
     let keys: Vec<String> = WHO
         .iter()
-        .map(|w| format!("--cosigner {}", shq(&t.key(w, "wsh-multi"))))
+        .map(|w| format!("--cosigner {}", common::shq(&t.key(w, "wsh-multi"))))
         .collect();
     let args = format!(
         "wallet create --name 'Treasury of the cooperative' --network regtest --multisig 2 {}",

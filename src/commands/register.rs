@@ -33,7 +33,7 @@ struct RegisterOut {
 pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
     super::json_owns_stdout(a.json, None)?;
     // Read (and scan) before the seed is opened: a bad file is reported first.
-    let imported = read_wallet(&a)?;
+    let imported = super::setup::read_setup(a.wallet.as_deref(), &a.scan, &[])?;
     let reg_path = registry::path_for(&a.unlock.seed);
     crate::fsutil::protect(&a.unlock.seed, "the seed file this command reads");
     let mut reg = RegistryFile::load(&a.unlock.seed)?;
@@ -142,31 +142,6 @@ fn screen(o: &RegisterOut) -> String {
         o.first_address
     ));
     s
-}
-
-/// The wallet to register: an airsign wallet file, any set-up file `wallet import` reads, or the
-/// same scanned from QR. Formats without a network take the seed file's network later (a
-/// mismatch is refused); without a name, `--name` (or "wallet").
-fn read_wallet(a: &WalletRegisterArgs) -> Result<crate::wallet::formats::import::Imported, Error> {
-    use crate::wallet::formats::import;
-    let imp = match (&a.scan.scan, &a.wallet) {
-        (Some(spec), _) => {
-            let s =
-                super::carry::scan(&[crate::transport::receive::ScanSource::parse(spec)], false)?;
-            match &s.received.source {
-                crate::transport::assemble::Source::Ur { ur_type } => {
-                    import::payload(ur_type, &s.data, &[], 0)?
-                }
-                _ => import::read(&s.data, &[])?,
-            }
-        }
-        (None, Some(p)) => import::read(
-            &crate::fsutil::read_limited(p, crate::wallet::file::MAX_WALLET_FILE_BYTES)?,
-            &[],
-        )?,
-        (None, None) => return Err(Error::Usage("give a wallet file or --scan".into())),
-    };
-    Ok(imp)
 }
 
 /// The wallet file for what was read, on the seed's network (a set-up file for another network

@@ -238,37 +238,7 @@ pub fn show_qr(e: &Exports, a: &WalletCreateArgs) -> Result<(), Error> {
 pub fn import(a: WalletImportArgs) -> Result<(), Error> {
     super::json_owns_stdout(a.json, Some(&a.out))?;
     let tokens = read_tokens(&a.token_file)?;
-    let imp = match (&a.scan.scan, &a.file) {
-        (Some(spec), _) => {
-            let s =
-                super::carry::scan(&[crate::transport::receive::ScanSource::parse(spec)], false)?;
-            eprintln!(
-                "scanned {} bytes ({}) from {} frame(s)",
-                s.received.bytes, s.kind, s.received.counters.frames
-            );
-            match &s.received.source {
-                crate::transport::assemble::Source::Ur { ur_type } => {
-                    import::payload(ur_type, &s.data, &tokens, 0)?
-                }
-                _ => import::read(&s.data, &tokens)?,
-            }
-        }
-        (None, Some(p)) => {
-            let bytes = if p.as_os_str() == "-" {
-                let mut v = Vec::new();
-                std::io::Read::read_to_end(
-                    &mut std::io::Read::take(std::io::stdin(), MAX_WALLET_FILE_BYTES),
-                    &mut v,
-                )
-                .map_err(|err| Error::io("read", "stdin", err))?;
-                v
-            } else {
-                read_limited(p, MAX_WALLET_FILE_BYTES)?
-            };
-            import::read(&bytes, &tokens)?
-        }
-        (None, None) => return Err(Error::Usage("give a set-up file or --scan".into())),
-    };
+    let imp = read_setup(a.file.as_deref(), &a.scan, &tokens)?;
     let net = import::network(&imp, a.network)?;
     let name = a
         .name
@@ -288,6 +258,46 @@ pub fn import(a: WalletImportArgs) -> Result<(), Error> {
         eprintln!("{}: {n}", imp.format);
     }
     summary(&f, &w, imp.format, &a.out, a.json)
+}
+
+/// A set-up file (`-`: stdin) or the same scanned from QR, read in whatever format it is; for
+/// `wallet import` and `wallet register`.
+pub fn read_setup(
+    file: Option<&Path>,
+    scan: &crate::cli::qr::ScanIn,
+    tokens: &[crate::wallet::formats::bsms::Token],
+) -> Result<import::Imported, Error> {
+    Ok(match (&scan.scan, file) {
+        (Some(spec), _) => {
+            let s =
+                super::carry::scan(&[crate::transport::receive::ScanSource::parse(spec)], false)?;
+            eprintln!(
+                "scanned {} bytes ({}) from {} frame(s)",
+                s.received.bytes, s.kind, s.received.counters.frames
+            );
+            match &s.received.source {
+                crate::transport::assemble::Source::Ur { ur_type } => {
+                    import::payload(ur_type, &s.data, tokens, 0)?
+                }
+                _ => import::read(&s.data, tokens)?,
+            }
+        }
+        (None, Some(p)) => {
+            let bytes = if p.as_os_str() == "-" {
+                let mut v = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(std::io::stdin(), MAX_WALLET_FILE_BYTES),
+                    &mut v,
+                )
+                .map_err(|err| Error::io("read", "stdin", err))?;
+                v
+            } else {
+                read_limited(p, MAX_WALLET_FILE_BYTES)?
+            };
+            import::read(&bytes, tokens)?
+        }
+        (None, None) => return Err(Error::Usage("give a set-up file or --scan".into())),
+    })
 }
 
 /// Print what was written: the wallet, its cosigners and first address (human or JSON).

@@ -107,3 +107,51 @@ pub fn wallet_of(
     )
     .unwrap()
 }
+
+/// A string quoted for the shell (key origins hold `'`).
+pub fn shq(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// An honest bundle from `w`: `funds` sats to its receive addresses 0, 1, … (in one funding
+/// transaction salted by `salt`, so bundles differ), `pay` sats to [`payee`] at `rate` sat/vB.
+pub fn bundle_from(
+    w: &airsign::wallet::WatchOnly,
+    funds: &[u64],
+    pay: u64,
+    rate: f64,
+    salt: u32,
+) -> bitcoin::Psbt {
+    use airsign::bundle::{create, utxo::Utxo};
+    let outs: Vec<(bitcoin::ScriptBuf, u64)> = funds
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (w.address(false, i as u32).unwrap().script_pubkey(), *v))
+        .collect();
+    let fund = airsign::wallet::fixture::funding_tx(&outs, salt);
+    let utxos: Vec<Utxo> = (0..funds.len() as u32)
+        .map(|vout| Utxo {
+            outpoint: bitcoin::OutPoint {
+                txid: fund.compute_txid(),
+                vout,
+            },
+            claimed_sats: None,
+        })
+        .collect();
+    let prev: std::collections::HashMap<_, _> = [(fund.compute_txid(), fund)].into();
+    create::create(&create::Request {
+        wallet: w,
+        utxos: &utxos,
+        prev_txs: &prev,
+        recipients: &[(payee(), bitcoin::Amount::from_sat(pay))],
+        send_all: None,
+        fee_rate: rate,
+        change_index: None,
+        height: None,
+        locktime: None,
+        sequence: None,
+        entropy: [0, 1],
+    })
+    .unwrap()
+    .psbt
+}
