@@ -14,7 +14,7 @@ pub enum PolicyCmd {
     Show(PolicyShowArgs),
     /// Print the SHA-256 of the policy's canonical form: `sign --policy` prints it at every use,
     /// so people can compare it with the policy they agreed on.
-    Hash(PolicyFileArg),
+    Hash(PolicyHashArgs),
     /// Pin a policy to a seed file (offline): `sign` then refuses (exit 4) any other policy for
     /// this seed, so a policy file swapped on disk is caught. Writes SEED.policy-pin, an HMAC of
     /// the policy's hash keyed from the seed.
@@ -24,11 +24,14 @@ pub enum PolicyCmd {
     Check(PolicyCheckArgs),
 }
 
-/// A policy file argument.
+/// `policy hash`.
 #[derive(Debug, Args)]
-pub struct PolicyFileArg {
+pub struct PolicyHashArgs {
     /// The policy file (JSON, "version": 1).
     pub policy: PathBuf,
+    /// Print {"policy_hash": …} as JSON (what a ceremony checklist compares).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `policy show`.

@@ -10,6 +10,9 @@ use crate::bundle::Encoding;
 /// `sign`.
 #[derive(Debug, Args)]
 pub struct SignArgs {
+    /// Refuse unless this machine passes `airsign airgap check`.
+    #[command(flatten)]
+    pub airgap: crate::cli::ceremony::RequireAirgap,
     /// Unlock options.
     #[command(flatten)]
     pub unlock: SeedUnlock,
