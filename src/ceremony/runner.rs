@@ -450,19 +450,33 @@ fn id_matches(seen: &str, want: &str) -> bool {
 }
 
 /// Paths a command line names: each argument, and the part after `text:`, `gif:`, `html:`,
-/// `png:`, `dir:` (the `--qr`/`--scan` surfaces).
+/// `png:`, `dir:` (the `--qr`/`--scan` surfaces); for `--seed F`, also the files airsign keeps
+/// beside the seed (its audit log and wallet registrations), so the transcript shows what a
+/// signing or a registration appended.
 fn named_files(argv: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |p: String| {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    let mut after_seed = false;
     for a in argv {
         if a == "-" || a.starts_with('-') {
+            after_seed = a == "--seed";
             continue;
         }
         let path = match a.split_once(':') {
             Some(("text" | "gif" | "html" | "png" | "dir", p)) => p,
             _ => a.as_str(),
         };
-        if !out.iter().any(|o: &String| o == path) {
-            out.push(path.to_owned());
+        add(path.to_owned());
+        if std::mem::take(&mut after_seed) {
+            let seed = Path::new(path);
+            add(crate::audit::default_path(seed).display().to_string());
+            add(crate::wallet::registry::path_for(seed)
+                .display()
+                .to_string());
         }
     }
     out
