@@ -65,6 +65,12 @@ pub enum Error {
     /// A file could not be read or written, or an output was refused (exists, FIFO, seed file).
     #[error(transparent)]
     Fs(#[from] FsError),
+    /// A message signature could not be made, read, or does not verify.
+    #[error(transparent)]
+    Message(#[from] crate::message::MessageError),
+    /// A key check challenge or answer could not be made, read, or does not verify.
+    #[error(transparent)]
+    Keycheck(#[from] crate::ceremony::keycheck::KeycheckError),
     /// Reading or writing a file failed.
     #[error("cannot {action} {}", path.display())]
     Io {
@@ -195,6 +201,15 @@ impl Error {
             Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
             Error::Usage(_) => EXIT_USAGE,
+            // A signature that is well-formed but does not prove the message for the address:
+            // a "no" (3); an unreadable signature, address or block is malformed input (1).
+            Error::Message(
+                crate::message::MessageError::Invalid(_)
+                | crate::message::MessageError::KeyMismatch,
+            ) => EXIT_REFUSED,
+            Error::Message(_) => EXIT_RUNTIME,
+            Error::Keycheck(e) if e.is_refusal() => EXIT_REFUSED,
+            Error::Keycheck(_) => EXIT_RUNTIME,
         }
     }
 

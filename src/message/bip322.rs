@@ -533,35 +533,88 @@ fn check_p2pkh(tx: &Transaction, script_pubkey: &Script) -> Result<(), MessageEr
     secp_verify_ecdsa(sighash.to_byte_array(), &sig, &pk.inner)
 }
 
-/// Sign `message` for `script_pubkey` (P2WPKH or P2TR key path, BIP86: no script tree) with
-/// `key`, in the simple encoding: base64 of the consensus-encoded witness stack, without a prefix
-/// (every BIP322 verifier reads an unprefixed signature as simple). ECDSA is low-R (RFC6979 with
-/// grinding, like the rest of airsign); Schnorr uses fresh auxiliary randomness.
+/// Sign `message` for `script_pubkey` (P2WPKH, P2SH-P2WPKH or P2TR key path, BIP86: no script
+/// tree) with `key`, in the simple encoding: base64 of the consensus-encoded witness stack,
+/// without a prefix (every BIP322 verifier reads an unprefixed signature as simple). ECDSA is
+/// low-R (RFC6979 with grinding, like the rest of airsign); Schnorr uses fresh auxiliary
+/// randomness. P2PKH has no witness: use [`sign_full`] or a legacy signature.
 pub fn sign_simple(
     script_pubkey: &Script,
     key: &SecretKey,
     message: &[u8],
 ) -> Result<String, MessageError> {
+    if kind_of(script_pubkey)? == AddressKind::P2pkh {
+        return Err(MessageError::Unsupported(
+            "P2PKH has no witness: sign it in the full or the legacy format",
+        ));
+    }
+    let tx = signed_to_sign(script_pubkey, key, message)?;
+    Ok(STANDARD.encode(serialize(&tx.input[0].witness)))
+}
+
+/// Sign `message` for `script_pubkey` (P2WPKH, P2SH-P2WPKH, P2TR key path or P2PKH) with `key`,
+/// in the full encoding: `ful` and the base64 of the whole `to_sign` transaction (version 0, lock
+/// time 0, sequence 0, as the BIP's default). The prefix is written because an unprefixed
+/// signature is read as simple.
+pub fn sign_full(
+    script_pubkey: &Script,
+    key: &SecretKey,
+    message: &[u8],
+) -> Result<String, MessageError> {
+    let tx = signed_to_sign(script_pubkey, key, message)?;
+    Ok(format!("ful{}", STANDARD.encode(serialize(&tx))))
+}
+
+/// `to_sign` for `message` and `script_pubkey`, its input signed by `key` (SIGHASH_ALL /
+/// SIGHASH_DEFAULT).
+fn signed_to_sign(
+    script_pubkey: &Script,
+    key: &SecretKey,
+    message: &[u8],
+) -> Result<Transaction, MessageError> {
     let secp = Secp256k1::new();
     let spend = to_spend(script_pubkey, message);
     let mut tx = to_sign(spend.compute_txid(), Witness::new());
-    let witness = match kind_of(script_pubkey)? {
-        AddressKind::P2wpkh => {
-            let pk = CompressedPublicKey(key.public_key(&secp));
-            if ScriptBuf::new_p2wpkh(&pk.wpubkey_hash()) != *script_pubkey {
+    let pk = CompressedPublicKey(key.public_key(&secp));
+    let ecdsa_all = |sighash: [u8; 32]| ecdsa::Signature {
+        signature: secp.sign_ecdsa_low_r(&Message::from_digest(sighash), key),
+        sighash_type: EcdsaSighashType::All,
+    };
+    match kind_of(script_pubkey)? {
+        AddressKind::P2wpkh | AddressKind::P2shP2wpkh => {
+            let program = ScriptBuf::new_p2wpkh(&pk.wpubkey_hash());
+            let nested = script_pubkey.is_p2sh();
+            let expected = if nested {
+                ScriptBuf::new_p2sh(&program.script_hash())
+            } else {
+                program.clone()
+            };
+            if expected != *script_pubkey {
                 return Err(MessageError::KeyMismatch);
             }
             let sighash = SighashCache::new(&tx)
-                .p2wpkh_signature_hash(0, script_pubkey, Amount::ZERO, EcdsaSighashType::All)
+                .p2wpkh_signature_hash(0, &program, Amount::ZERO, EcdsaSighashType::All)
                 .map_err(|_| MessageError::Invalid("cannot compute the BIP143 sighash"))?;
-            let sig = secp.sign_ecdsa_low_r(&Message::from_digest(sighash.to_byte_array()), key);
-            Witness::p2wpkh(
-                &ecdsa::Signature {
-                    signature: sig,
-                    sighash_type: EcdsaSighashType::All,
-                },
-                &pk.0,
-            )
+            tx.input[0].witness = Witness::p2wpkh(&ecdsa_all(sighash.to_byte_array()), &pk.0);
+            if nested {
+                tx.input[0].script_sig =
+                    push_only(&program).ok_or(MessageError::Invalid("bad redeem script"))?;
+            }
+        }
+        AddressKind::P2pkh => {
+            if ScriptBuf::new_p2pkh(&pk.pubkey_hash()) != *script_pubkey {
+                return Err(MessageError::KeyMismatch);
+            }
+            let sighash = SighashCache::new(&tx)
+                .legacy_signature_hash(0, script_pubkey, EcdsaSighashType::All.to_u32())
+                .map_err(|_| MessageError::Invalid("cannot compute the legacy sighash"))?;
+            let sig = ecdsa_all(sighash.to_byte_array());
+            let sig_push = PushBytesBuf::try_from(sig.to_vec())
+                .map_err(|_| MessageError::Invalid("signature too long"))?;
+            tx.input[0].script_sig = Builder::new()
+                .push_slice(sig_push)
+                .push_slice(pk.to_bytes())
+                .into_script();
         }
         AddressKind::P2tr => {
             let keypair = Keypair::from_secret_key(&secp, key)
@@ -583,19 +636,18 @@ pub fn sign_simple(
                 )
                 .map_err(|_| MessageError::Invalid("cannot compute the BIP341 sighash"))?;
             let sig = secp.sign_schnorr(&Message::from_digest(sighash.to_byte_array()), &keypair);
-            Witness::p2tr_key_spend(&taproot::Signature {
+            tx.input[0].witness = Witness::p2tr_key_spend(&taproot::Signature {
                 signature: sig,
                 sighash_type: TapSighashType::Default,
-            })
+            });
         }
-        AddressKind::P2shP2wpkh | AddressKind::P2pkh | AddressKind::Script => {
+        AddressKind::Script => {
             return Err(MessageError::Unsupported(
-                "signing is implemented for P2WPKH and P2TR only",
+                "signing is implemented for single-key addresses only (P2WPKH, P2SH-P2WPKH, P2TR, P2PKH)",
             ))
         }
-    };
-    tx.input[0].witness = witness;
-    Ok(STANDARD.encode(serialize(&tx.input[0].witness)))
+    }
+    Ok(tx)
 }
 
 #[cfg(test)]
