@@ -34,7 +34,7 @@ fn is_bidi_or_invisible(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, escape_bytes};
 
     #[test]
     fn escapes_terminal_controls_and_bidi() {

@@ -574,3 +574,81 @@ pub fn standings(c: &Challenge, h: &History, proved_now: &[Proved], now: u64) ->
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn challenge(created: &str, nonce: u8) -> Challenge {
+        Challenge {
+            kind: "airsign-keycheck-challenge".into(),
+            version: VERSION,
+            wallet_id: "loud game eyes cats".into(),
+            wallet_name: "t".into(),
+            network: Network::Regtest,
+            receive: String::new(),
+            change: String::new(),
+            nonce: crate::hex::encode(&[nonce; 32]),
+            created: created.into(),
+            keys: vec![],
+        }
+    }
+
+    /// The statement names every field that must bind: purpose, wallet, network, nonce, time, key.
+    #[test]
+    fn statement_binds_wallet_nonce_time_and_key() {
+        let c = challenge("2026-12-01T10:00:00Z", 7);
+        let s = statement(&c, "[00000000/48'/1'/0'/2']tpubX");
+        assert_eq!(
+            s,
+            format!(
+                "airsign keycheck v1\nwallet: loud game eyes cats\nnetwork: regtest\nnonce: {}\ncreated: 2026-12-01T10:00:00Z\nkey: [00000000/48'/1'/0'/2']tpubX",
+                "07".repeat(32)
+            )
+        );
+        assert_ne!(
+            s,
+            statement(
+                &challenge("2026-12-01T10:00:00Z", 8),
+                "[00000000/48'/1'/0'/2']tpubX"
+            )
+        );
+    }
+
+    /// A proof moves the date only forward: an older challenge's answer verified later does not.
+    #[test]
+    fn history_keeps_the_newest_proof() {
+        let mut h = History::new("loud game eyes cats");
+        let new = challenge("2026-12-01T10:00:00Z", 1);
+        let old = challenge("2026-11-20T10:00:00Z", 2);
+        h.record("k", &new, "2026-12-01T11:00:00Z");
+        h.record("k", &old, "2026-12-02T11:00:00Z");
+        assert_eq!(h.keys["k"].proved, "2026-12-01T10:00:00Z");
+        assert_eq!(h.keys["k"].nonce, new.nonce);
+        let back = History::parse(&h.to_json(), "h", "loud game eyes cats").unwrap();
+        assert_eq!(back, h);
+        assert!(History::parse(&h.to_json(), "h", "other wallet").is_err());
+    }
+
+    #[test]
+    fn stale_and_future_challenges_are_refused() {
+        let now = crate::time::parse_rfc3339("2026-12-03T00:00:00Z").unwrap();
+        assert!(check_fresh(&challenge("2026-12-01T00:00:00Z", 1), now).is_ok());
+        assert!(check_fresh(&challenge("2026-10-01T00:00:00Z", 1), now).is_err());
+        assert!(check_fresh(&challenge("2026-12-05T00:00:00Z", 1), now).is_err());
+        assert!(check_fresh(&challenge("yesterday", 1), now).is_err());
+    }
+
+    #[test]
+    fn files_of_another_kind_or_version_are_refused() {
+        let c = challenge("2026-12-01T10:00:00Z", 1);
+        let json = c.to_json();
+        assert_eq!(Challenge::parse(&json, "c").unwrap(), c);
+        assert!(Answer::parse(&json, "c").is_err());
+        let v2 = String::from_utf8(json)
+            .unwrap()
+            .replace("\"version\": 1", "\"version\": 2");
+        assert!(Challenge::parse(v2.as_bytes(), "c").is_err());
+        assert!(Challenge::parse(b"{", "c").is_err());
+    }
+}
