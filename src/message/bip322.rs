@@ -373,7 +373,8 @@ fn script_commitment(input: &TxIn, script_pubkey: &Script) -> Result<(), Message
 
 /// Any script spend, by miniscript's interpreter: the script must hash to the address (or commit
 /// to the taproot output key) and be satisfied, every signature checked against its sighash with
-/// prevouts = [`to_spend` output]. Scripts that are not miniscript are unsupported.
+/// prevouts = [`to_spend` output]. Scripts that are not miniscript go to Bitcoin Core's
+/// interpreter ([`core_interpreter`]).
 fn check_script(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
     use miniscript::interpreter::{Error as IError, Interpreter};
     let input = &tx.input[0];
@@ -389,7 +390,11 @@ fn check_script(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
         .map_err(|e| match e {
             IError::Miniscript(_) => MessageError::Unsupported("the script is not miniscript"),
             _ => MessageError::Invalid("the witness does not match the address's script"),
-        })?;
+        });
+        let interp = match interp {
+            Err(MessageError::Unsupported(_)) => return core_interpreter(tx, prevout),
+            r => r?,
+        };
         let secp = Secp256k1::verification_only();
         let prevouts = [prevout];
         let prevouts = Prevouts::All(&prevouts);
@@ -402,6 +407,28 @@ fn check_script(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or(Err(
         MessageError::Invalid("the script could not be evaluated"),
     ))
+}
+
+/// Any script that is not miniscript, by Bitcoin Core's interpreter (libbitcoinconsensus, the
+/// consensus flags with taproot): `to_sign`'s only input must be a valid spend of `to_spend`'s
+/// output, which is what BIP322 calls a valid signature.
+fn core_interpreter(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
+    let bytes = serialize(tx);
+    let spk = prevout.script_pubkey.as_bytes();
+    let utxos = [bitcoinconsensus::Utxo {
+        script_pubkey: spk.as_ptr(),
+        script_pubkey_len: spk.len() as u32,
+        value: 0,
+    }];
+    bitcoinconsensus::verify_with_flags(
+        spk,
+        0,
+        &bytes,
+        Some(&utxos),
+        0,
+        bitcoinconsensus::VERIFY_ALL_PRE_TAPROOT | bitcoinconsensus::VERIFY_TAPROOT,
+    )
+    .map_err(|_| MessageError::Invalid("the script is not satisfied (Bitcoin Core's interpreter)"))
 }
 
 /// A P2SH input that spends a P2WPKH redeem script (`PUSH22[0014…]`, two witness items).
