@@ -199,7 +199,11 @@ fn sign(a: MessageSignArgs) -> Result<(), Error> {
                 }
             }
         }
-        (None, None) => unreachable!("checked above"),
+        (None, None) => {
+            return Err(Error::Usage(
+                "name the key: --path m/84h/0h/0h/0/0 or --address ADDRESS".into(),
+            ))
+        }
     };
     let pk = keys
         .public_key(&path)
