@@ -43,7 +43,8 @@ fn spk(address: &str) -> ScriptBuf {
 }
 
 /// Every simple and full signature of both files verifies through `verify_message`, with the
-/// vector's encoding, the two time-lock scripts (not miniscript) by Bitcoin Core's interpreter.
+/// vector's encoding: the two time-lock scripts (not miniscript) by Bitcoin Core's interpreter,
+/// and the three proofs of funds.
 #[test]
 fn every_bip322_vector_verifies_through_the_cli_verifier() {
     let (mut ok, mut unsupported) = (0, Vec::new());
@@ -51,6 +52,7 @@ fn every_bip322_vector_verifies_through_the_cli_verifier() {
         ("bip322-basic", "simple", Format::Simple),
         ("bip322-generated", "simple", Format::Simple),
         ("bip322-generated", "full", Format::Full),
+        ("bip322-generated", "proof_of_funds", Format::ProofOfFunds),
     ] {
         for t in load(file)[cat].as_array().unwrap() {
             for sig in t["bip322_signatures"].as_array().unwrap() {
@@ -69,7 +71,7 @@ fn every_bip322_vector_verifies_through_the_cli_verifier() {
             }
         }
     }
-    assert_eq!(ok, 6 + 4 + 10);
+    assert_eq!(ok, 6 + 4 + 10 + 3);
     assert!(unsupported.is_empty(), "{unsupported:?}");
     // Every error vector fails with its text, and a wrong message is "invalid" (exit 3 in the CLI).
     for file in ["bip322-basic", "bip322-generated"] {

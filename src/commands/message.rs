@@ -240,6 +240,7 @@ fn sign(a: MessageSignArgs) -> Result<(), Error> {
         Format::Legacy => "legacy (BIP137, Bitcoin Core signmessage)",
         Format::Simple => "simple (BIP322)",
         Format::Full => "full (BIP322)",
+        Format::ProofOfFunds => "proof of funds (BIP322)",
     };
     eprint!(
         "Sign a message\n  address: {address_text}\n  path:    {path_text} ({script})\n  format:  {how}\n  seed:    {}\n  message: {} bytes, SHA-256 {digest}\n{}",

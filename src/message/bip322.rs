@@ -95,6 +95,8 @@ pub enum Encoding {
     Simple,
     /// The whole `to_sign` transaction (`ful` prefix).
     Full,
+    /// Proof of funds (`pof` prefix): a finalized PSBT of `to_sign` with more inputs.
+    ProofOfFunds,
 }
 
 /// The address types this module verifies.
@@ -120,6 +122,9 @@ pub enum Proof {
     Simple(Witness),
     /// A complete `to_sign` transaction.
     Full(Transaction),
+    /// Proof of funds: `to_sign` with more inputs, and each input's spent output where the PSBT
+    /// gives it.
+    Funds(Transaction, Vec<Option<TxOut>>),
 }
 
 /// What a successful verification found.
@@ -147,10 +152,8 @@ pub fn decode_signature(signature: &str) -> Result<Proof, MessageError> {
         (Encoding::Simple, rest)
     } else if let Some(rest) = s.strip_prefix("ful") {
         (Encoding::Full, rest)
-    } else if s.starts_with("pof") {
-        return Err(MessageError::Unsupported(
-            "proof of funds (pof) is not supported",
-        ));
+    } else if let Some(rest) = s.strip_prefix("pof") {
+        (Encoding::ProofOfFunds, rest)
     } else {
         (Encoding::Simple, s)
     };
@@ -173,6 +176,9 @@ pub fn decode_signature(signature: &str) -> Result<Proof, MessageError> {
         Encoding::Full => deserialize::<Transaction>(&bytes)
             .map(Proof::Full)
             .map_err(|e| MessageError::FullParse(e.to_string())),
+        Encoding::ProofOfFunds => crate::bundle::parse::finalized_spend(&bytes)
+            .map(|(tx, spent)| Proof::Funds(tx, spent))
+            .map_err(|e| MessageError::FundsParse(e.to_string())),
     }
 }
 
@@ -267,6 +273,9 @@ pub fn verify(
                 }
                 (Encoding::Simple, tx)
             }
+            Proof::Funds(tx, spent) => {
+                return verify_funds(&tx, &spent, &spend, kind);
+            }
             Proof::Full(tx) => {
                 if tx.input.is_empty() {
                     return Err(MessageError::Invalid("to_sign has no input"));
@@ -290,6 +299,71 @@ pub fn verify(
             }
         };
     finish(kind, encoding, &tx, &spend, script_pubkey)
+}
+
+/// Proof of funds: `to_sign` whose first input spends `to_spend:0` and whose other inputs spend
+/// the coins claimed, one `OP_RETURN` output of value 0; every input must be a valid spend of its
+/// output by Bitcoin Core's interpreter (the first with `to_spend`'s output, built here; the
+/// others with the outputs the PSBT gives, which must all be there). Whether those coins exist
+/// and are unspent is not checked: that needs the chain.
+fn verify_funds(
+    tx: &Transaction,
+    spent: &[Option<TxOut>],
+    spend: &Transaction,
+    kind: AddressKind,
+) -> Result<Verified, MessageError> {
+    if tx.input.len() < 2 {
+        return Err(MessageError::Invalid(
+            "a proof of funds spends to_spend and at least one coin",
+        ));
+    }
+    if tx.input[0].previous_output
+        != (OutPoint {
+            txid: spend.compute_txid(),
+            vout: 0,
+        })
+    {
+        return Err(MessageError::Invalid(
+            "to_sign does not spend to_spend (other message or address)",
+        ));
+    }
+    if tx.output != [op_return_output()] {
+        return Err(MessageError::Invalid(
+            "to_sign must have exactly one OP_RETURN output of value 0",
+        ));
+    }
+    let mut prevouts = vec![spend.output[0].clone()];
+    for o in spent.iter().skip(1) {
+        prevouts.push(o.clone().ok_or(MessageError::Invalid(
+            "the proof does not give the output a coin input spends",
+        ))?);
+    }
+    let bytes = serialize(tx);
+    let utxos: Vec<bitcoinconsensus::Utxo> = prevouts
+        .iter()
+        .map(|o| bitcoinconsensus::Utxo {
+            script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
+            script_pubkey_len: o.script_pubkey.len() as u32,
+            value: o.value.to_sat() as i64,
+        })
+        .collect();
+    for (i, o) in prevouts.iter().enumerate() {
+        bitcoinconsensus::verify_with_flags(
+            o.script_pubkey.as_bytes(),
+            o.value.to_sat(),
+            &bytes,
+            Some(&utxos),
+            i,
+            bitcoinconsensus::VERIFY_ALL_PRE_TAPROOT | bitcoinconsensus::VERIFY_TAPROOT,
+        )
+        .map_err(|_| {
+            MessageError::Invalid("an input of the proof of funds is not a valid spend")
+        })?;
+    }
+    Ok(Verified {
+        encoding: Encoding::ProofOfFunds,
+        kind,
+    })
 }
 
 /// Check the input of `to_sign` (its outpoint and outputs already checked) as `kind`, refined by

@@ -1,4 +1,5 @@
-//! Message signatures: BIP322 generic signed messages (simple and full encodings).
+//! Message signatures: BIP322 generic signed messages (simple, full, proof of funds) and legacy
+//! BIP137 ones.
 //!
 //! Used by approvals and key checks: a key holder proves control of an address by signing a text.
 //! This module builds and checks the BIP322 virtual transactions (`to_spend`, `to_sign`) and signs
@@ -10,12 +11,12 @@
 //! [`armor`] reads and writes the armored block Coldcard writes; [`request`] reads SeedSigner's
 //! and Jade's `signmessage` QR request.
 //!
-//! Supported: verify P2WPKH and P2TR key path (simple and full), P2SH-P2WPKH (full, and simple with
-//! the redeem script rebuilt from the witness key), P2PKH (full), and script spends (P2WSH,
-//! P2SH-P2WSH, P2SH, taproot script path) whose script is miniscript, through miniscript's
-//! interpreter; sign (simple) P2WPKH and P2TR key path. Everything else (scripts that are not
-//! miniscript, proof of funds) is a clear error. Legacy (BIP137) signatures by a known key, as BSMS
-//! key records carry them, are in [`legacy`].
+//! Verified: P2WPKH and P2TR key path (simple and full), P2SH-P2WPKH (full, and simple with the
+//! redeem script rebuilt from the witness key), P2PKH (full), script spends (P2WSH, P2SH-P2WSH,
+//! P2SH, taproot script path) through miniscript's interpreter, or Bitcoin Core's when the script
+//! is not miniscript, and proofs of funds (every input a valid spend; whether the coins exist is
+//! the caller's to check). Legacy (BIP137) signatures by a known key, as BSMS key records carry
+//! them, and by address, are in [`legacy`].
 
 pub mod armor;
 mod bip322;
@@ -37,6 +38,10 @@ pub enum Format {
     Simple,
     /// BIP322 full: the whole `to_sign` transaction.
     Full,
+    /// BIP322 proof of funds: a finalized PSBT of `to_sign` with the coins as more inputs
+    /// (verified only; whether the coins exist is not checked).
+    #[serde(rename = "proof-of-funds")]
+    ProofOfFunds,
 }
 
 impl Format {
@@ -46,6 +51,7 @@ impl Format {
             Format::Legacy => "legacy",
             Format::Simple => "simple",
             Format::Full => "full",
+            Format::ProofOfFunds => "proof-of-funds",
         }
     }
 }
@@ -61,6 +67,9 @@ pub fn sign(
     match format {
         Format::Simple => sign_simple(script_pubkey, key, message),
         Format::Full => sign_full(script_pubkey, key, message),
+        Format::ProofOfFunds => Err(MessageError::Unsupported(
+            "airsign does not make proofs of funds",
+        )),
         Format::Legacy => {
             let kind = legacy::LegacyKind::for_script(script_pubkey).ok_or(
                 MessageError::Unsupported(
@@ -128,6 +137,7 @@ pub fn verify_message(
         format: match v.encoding {
             Encoding::Simple => Format::Simple,
             Encoding::Full => Format::Full,
+            Encoding::ProofOfFunds => Format::ProofOfFunds,
         },
         header: None,
     })
@@ -148,6 +158,9 @@ pub enum MessageError {
     /// Base64, but not a consensus-encoded witness stack.
     #[error("error parsing signature as simple variant: {0}")]
     SimpleParse(String),
+    /// Base64 after `pof`, but not a finalized PSBT.
+    #[error("error parsing signature as proof of funds: {0}")]
+    FundsParse(String),
     /// Base64, but not a consensus-encoded `to_sign` transaction.
     #[error("error parsing signature as full variant: {0}")]
     FullParse(String),
