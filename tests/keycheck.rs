@@ -352,3 +352,63 @@ fn tampered_replayed_foreign_and_other_wallet_answers_are_refused() {
         new_nonce["created"]
     );
 }
+
+/// The signer's review names the wallet, network, nonce, time and each key before signing, with
+/// the challenge's untrusted text escaped; without --yes and without a terminal nothing is signed.
+#[test]
+fn answer_review_names_what_is_signed_and_escapes_it() {
+    let t = Treasury::new();
+    let w = t.wallet("treasury", &t.multisig(2, &[0, 1, 2]));
+    let c = t.challenge(&w, "c.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&c).unwrap()).unwrap();
+    // The name is a label outside the wallet id: a hostile coordinator can put anything there.
+    v["wallet_name"] = Value::String("treasury\u{1b}[2J\u{202e}evil".into());
+    std::fs::write(&c, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let a = t.p("alice.json");
+    let o = t.airsign_as(
+        "alice",
+        &format!("keycheck answer --yes {} -o {}", q(&c), q(&a)),
+    );
+    ok(&o);
+    let err = stderr(&o);
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+    assert!(err.contains("treasury\\u{1b}[2J\\u{202e}evil"), "{err}");
+    assert!(err.contains(&format!("wallet:  {}", v["wallet_id"].as_str().unwrap())));
+    assert!(err.contains(&format!("nonce:   {}", v["nonce"].as_str().unwrap())));
+    assert!(err.contains(v["created"].as_str().unwrap()));
+    assert!(err.contains(&t.keys[0]), "{err}");
+    assert!(!err.contains(&t.keys[1]));
+    // The answer still proves alice's key for this challenge (the name is not signed).
+    let (o, r) = t.verify(&w, &c, &[&a]);
+    ok(&o);
+    assert_eq!(r["proved"], 1);
+    // No --yes, no terminal: exit 5, no answer, and the log holds only the first answer.
+    let b = t.p("again.json");
+    let o = t.airsign_as("alice", &format!("keycheck answer {} -o {}", q(&c), q(&b)));
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(!b.exists());
+    let log = std::fs::read_to_string(t.p("alice.age.audit.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 1);
+    // A challenge whose descriptors were edited (1-of-3, checksums dropped so they parse) no
+    // longer has its wallet id: refused before any signing.
+    for k in ["receive", "change"] {
+        let d = v[k].as_str().unwrap();
+        let d = d[..d.find('#').unwrap()].replace("sortedmulti(2", "sortedmulti(1");
+        v[k] = Value::String(d);
+    }
+    std::fs::write(&c, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let o = t.airsign_as(
+        "alice",
+        &format!("keycheck answer --yes {} -o {}", q(&c), q(&b)),
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("its descriptors have wallet id"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!b.exists());
+}
