@@ -629,3 +629,96 @@ fn cli_verify_malformed_input_is_not_invalid() {
     );
     assert_eq!(o.status.code(), Some(3));
 }
+
+/// The multisig vectors (P2WSH, P2SH-P2WSH and bare P2SH, with all their keys): signed with
+/// their keys in each encoding the address has, verified, refused for another message, and (full)
+/// valid for Bitcoin Core's interpreter; too few keys is an error, never a signature.
+#[test]
+fn every_multisig_vector_is_signed_with_its_keys() {
+    let hexd = |h: &str| -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let mut signed = 0;
+    for (file, cat) in [
+        ("bip322-basic", "simple"),
+        ("bip322-generated", "simple"),
+        ("bip322-generated", "full"),
+    ] {
+        for t in load(file)[cat].as_array().unwrap() {
+            let ty = s(t, "type");
+            if !ty.contains("multisig") {
+                continue;
+            }
+            let script = match s(t, "witness_script") {
+                "" => hexd(s(t, "sig_script")), // bare P2SH: the redeem script
+                w => hexd(w),
+            };
+            let script = ScriptBuf::from_bytes(script);
+            let keys: Vec<_> = t["private_keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| PrivateKey::from_wif(k.as_str().unwrap()).unwrap().inner)
+                .collect();
+            let (addr, msg) = (s(t, "address"), s(t, "message").as_bytes());
+            let encodings: &[message::Encoding] = if ty.starts_with("p2sh-multisig") {
+                &[message::Encoding::Full]
+            } else {
+                &[message::Encoding::Simple, message::Encoding::Full]
+            };
+            for &e in encodings {
+                let sig = message::sign_script(&spk(addr), &script, &keys, msg, e)
+                    .unwrap_or_else(|err| panic!("{ty} {e:?}: {err}"));
+                verify_message(addr, msg, &sig).unwrap();
+                assert!(matches!(
+                    verify_message(addr, b"another message", &sig),
+                    Err(MessageError::Invalid(_))
+                ));
+                let spend = message::to_spend(&spk(addr), msg);
+                let tx = match message::decode_signature(&sig).unwrap() {
+                    message::Proof::Simple(w) => message::to_sign(spend.compute_txid(), w),
+                    message::Proof::Full(tx) => tx,
+                    message::Proof::Funds(..) => panic!("not a proof of funds"),
+                };
+                let mut tx = tx;
+                if ty.starts_with("p2sh-p2wsh") && tx.input[0].script_sig.is_empty() {
+                    // simple: the verifier rebuilds the redeem push; so does this check
+                    let wsh = ScriptBuf::new_p2wsh(&script.wscript_hash());
+                    tx.input[0].script_sig = bitcoin::script::Builder::new()
+                        .push_slice(
+                            <&bitcoin::script::PushBytes>::try_from(wsh.as_bytes()).unwrap(),
+                        )
+                        .into_script();
+                }
+                common::consensus_check(&tx, &spend.output);
+                signed += 1;
+            }
+            // One key short of the threshold.
+            let r = message::sign_script(
+                &spk(addr),
+                &script,
+                &keys[1..],
+                msg,
+                message::Encoding::Full,
+            );
+            assert!(r.is_err(), "{ty}: signed with too few keys");
+            // The script of another address.
+            assert_eq!(
+                message::sign_script(
+                    &spk("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"),
+                    &script,
+                    &keys,
+                    msg,
+                    message::Encoding::Full
+                ),
+                Err(MessageError::KeyMismatch)
+            );
+        }
+    }
+    // basic: p2wsh 3-of-3 (2); generated simple: p2wsh 2-of-2, 3-of-3 (4); generated full:
+    // p2wsh 2-of-2, 3-of-3, p2sh-p2wsh 2-of-2 (6), p2sh 2-of-2 (1).
+    assert_eq!(signed, 2 + 4 + 6 + 1);
+}

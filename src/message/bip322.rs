@@ -666,6 +666,100 @@ pub fn sign_full(
     Ok(format!("ful{}", STANDARD.encode(serialize(&tx))))
 }
 
+/// Sign `message` for a script address — P2WSH, P2SH-P2WSH or bare P2SH — whose script is
+/// `script` (the witness script; for bare P2SH the redeem script), with `keys`, in the simple or
+/// full encoding (bare P2SH has no witness: full only). The script must be miniscript (multisig,
+/// most policies); `keys` must satisfy it. ECDSA low-R, SIGHASH_ALL. The result is checked by
+/// [`verify`] before it is returned.
+pub fn sign_script(
+    script_pubkey: &Script,
+    script: &Script,
+    keys: &[SecretKey],
+    message: &[u8],
+    encoding: Encoding,
+) -> Result<String, MessageError> {
+    use miniscript::{Legacy, Miniscript, Segwitv0};
+    let secp = Secp256k1::new();
+    let spend = to_spend(script_pubkey, message);
+    let mut tx = to_sign(spend.compute_txid(), Witness::new());
+    let wsh = ScriptBuf::new_p2wsh(&WScriptHash::hash(script.as_bytes()));
+    let (segwit, nested) = if *script_pubkey == wsh {
+        (true, false)
+    } else if *script_pubkey == ScriptBuf::new_p2sh(&wsh.script_hash()) {
+        (true, true)
+    } else if *script_pubkey == ScriptBuf::new_p2sh(&script.script_hash()) {
+        (false, false)
+    } else {
+        return Err(MessageError::KeyMismatch);
+    };
+    if !segwit && encoding == Encoding::Simple {
+        return Err(MessageError::Unsupported(
+            "bare P2SH has no witness: sign it in the full format",
+        ));
+    }
+    if encoding == Encoding::ProofOfFunds {
+        return Err(MessageError::Unsupported(
+            "airsign does not make proofs of funds",
+        ));
+    }
+    let sighash = if segwit {
+        SighashCache::new(&tx)
+            .p2wsh_signature_hash(0, script, Amount::ZERO, EcdsaSighashType::All)
+            .map_err(|_| MessageError::Invalid("cannot compute the BIP143 sighash"))?
+            .to_byte_array()
+    } else {
+        SighashCache::new(&tx)
+            .legacy_signature_hash(0, script, EcdsaSighashType::All.to_u32())
+            .map_err(|_| MessageError::Invalid("cannot compute the legacy sighash"))?
+            .to_byte_array()
+    };
+    let mut sigs = std::collections::HashMap::new();
+    for k in keys {
+        sigs.insert(
+            PublicKey::new(k.public_key(&secp)),
+            ecdsa::Signature {
+                signature: secp.sign_ecdsa_low_r(&Message::from_digest(sighash), k),
+                sighash_type: EcdsaSighashType::All,
+            },
+        );
+    }
+    let not_miniscript = MessageError::Unsupported("the script is not miniscript");
+    let unsatisfied = MessageError::Invalid("these keys do not satisfy the script");
+    let mut stack = if segwit {
+        Miniscript::<PublicKey, Segwitv0>::decode(script)
+            .map_err(|_| not_miniscript)?
+            .satisfy(&sigs)
+            .map_err(|_| unsatisfied)?
+    } else {
+        Miniscript::<PublicKey, Legacy>::decode(script)
+            .map_err(|_| not_miniscript)?
+            .satisfy(&sigs)
+            .map_err(|_| unsatisfied)?
+    };
+    stack.push(script.to_bytes());
+    if segwit {
+        tx.input[0].witness = Witness::from_slice(&stack);
+        if nested {
+            tx.input[0].script_sig =
+                push_only(&wsh).ok_or(MessageError::Invalid("bad redeem script"))?;
+        }
+    } else {
+        let mut b = Builder::new();
+        for item in stack {
+            let push = PushBytesBuf::try_from(item)
+                .map_err(|_| MessageError::Invalid("a scriptSig push is too long"))?;
+            b = b.push_slice(push);
+        }
+        tx.input[0].script_sig = b.into_script();
+    }
+    let text = match encoding {
+        Encoding::Simple => STANDARD.encode(serialize(&tx.input[0].witness)),
+        _ => format!("ful{}", STANDARD.encode(serialize(&tx))),
+    };
+    verify(script_pubkey, message, &text)?;
+    Ok(text)
+}
+
 /// `to_sign` for `message` and `script_pubkey`, its input signed by `key` (SIGHASH_ALL /
 /// SIGHASH_DEFAULT).
 fn signed_to_sign(

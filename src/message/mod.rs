@@ -24,7 +24,7 @@ pub mod legacy;
 pub mod request;
 
 pub use bip322::{
-    decode_signature, message_hash, sign_full, sign_simple, to_sign, to_spend, verify,
+    decode_signature, message_hash, sign_full, sign_script, sign_simple, to_sign, to_spend, verify,
     verify_address, AddressKind, Encoding, Proof, Verified, MAX_SIGNATURE_CHARS, MESSAGE_TAG,
 };
 
