@@ -326,6 +326,35 @@ mod tests {
         assert_eq!(code(SetupError::Coldcard(String::new())), EXIT_RUNTIME);
     }
 
+    /// `message verify`: a signature that does not prove the message is a "no" (3); one that
+    /// cannot be read is malformed input (1). `keycheck verify`: a refused answer or a challenge
+    /// for another wallet is a "no" (3).
+    #[test]
+    fn message_and_keycheck_outcomes_have_their_exit_codes() {
+        use crate::ceremony::keycheck::KeycheckError;
+        use crate::message::MessageError;
+        let code = |e: MessageError| Error::from(e).exit_code();
+        assert_eq!(code(MessageError::Invalid("x")), EXIT_REFUSED);
+        assert_eq!(code(MessageError::KeyMismatch), EXIT_REFUSED);
+        assert_eq!(code(MessageError::Base64(String::new())), EXIT_RUNTIME);
+        assert_eq!(code(MessageError::Address(String::new())), EXIT_RUNTIME);
+        assert_eq!(code(MessageError::Armor("x")), EXIT_RUNTIME);
+        let code = |e: KeycheckError| Error::from(e).exit_code();
+        assert_eq!(code(KeycheckError::Refused(vec![])), EXIT_REFUSED);
+        assert_eq!(
+            code(KeycheckError::WrongWallet(String::new())),
+            EXIT_REFUSED
+        );
+        assert_eq!(
+            code(KeycheckError::Format {
+                what: String::new(),
+                kind: "answer",
+                reason: String::new()
+            }),
+            EXIT_RUNTIME
+        );
+    }
+
     /// The session's outcomes map to the public exit codes here, and only here.
     #[test]
     fn session_outcomes_have_their_exit_codes() {
