@@ -12,14 +12,15 @@ peer_missing() {
   if [ "${CI:-}" = "true" ]; then exit 1; fi
 }
 
-# Python peers (embit for signing, zxing-cpp + Pillow for QR, urtypes for UR registry types) in
-# a project-local venv.
+# Python peers (embit for signing, zxing-cpp + Pillow for QR, urtypes for UR registry types,
+# bitcoin-message-tool and python-bitcoinlib for legacy message signatures) in a project-local venv.
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import embit, zxingcpp, PIL, urtypes" 2>/dev/null; then
+if ! .venv/bin/python -c "import embit, zxingcpp, PIL, urtypes, bitcoin_message_tool, bitcoin.signmessage" 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check "embit==0.8.0" "zxing-cpp==3.1.1" "pillow" \
-    "urtypes==1.0.1" || peer_missing "the Python peers (embit, zxing-cpp, urtypes)"
+    "urtypes==1.0.1" "bitcoin-message-tool==0.1.4" "python-bitcoinlib==0.12.2" \
+    || peer_missing "the Python peers (embit, zxing-cpp, urtypes, bitcoin-message-tool, python-bitcoinlib)"
 fi
 export AIRSIGN_PYTHON="$PWD/.venv/bin/python"
 

@@ -65,6 +65,12 @@ pub enum Error {
     /// A file could not be read or written, or an output was refused (exists, FIFO, seed file).
     #[error(transparent)]
     Fs(#[from] FsError),
+    /// A message signature could not be made, read, or does not verify.
+    #[error(transparent)]
+    Message(#[from] crate::message::MessageError),
+    /// A key check challenge or answer could not be made, read, or does not verify.
+    #[error(transparent)]
+    Keycheck(#[from] crate::ceremony::keycheck::KeycheckError),
     /// Reading or writing a file failed.
     #[error("cannot {action} {}", path.display())]
     Io {
@@ -199,6 +205,15 @@ impl Error {
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
             Error::Ceremony(e) => e.exit_code(),
             Error::Usage(_) => EXIT_USAGE,
+            // A signature that is well-formed but does not prove the message for the address:
+            // a "no" (3); an unreadable signature, address or block is malformed input (1).
+            Error::Message(
+                crate::message::MessageError::Invalid(_)
+                | crate::message::MessageError::KeyMismatch,
+            ) => EXIT_REFUSED,
+            Error::Message(_) => EXIT_RUNTIME,
+            Error::Keycheck(e) if e.is_refusal() => EXIT_REFUSED,
+            Error::Keycheck(_) => EXIT_RUNTIME,
         }
     }
 
@@ -314,6 +329,35 @@ mod tests {
             EXIT_INTEGRITY
         );
         assert_eq!(code(SetupError::Coldcard(String::new())), EXIT_RUNTIME);
+    }
+
+    /// `message verify`: a signature that does not prove the message is a "no" (3); one that
+    /// cannot be read is malformed input (1). `keycheck verify`: a refused answer or a challenge
+    /// for another wallet is a "no" (3).
+    #[test]
+    fn message_and_keycheck_outcomes_have_their_exit_codes() {
+        use crate::ceremony::keycheck::KeycheckError;
+        use crate::message::MessageError;
+        let code = |e: MessageError| Error::from(e).exit_code();
+        assert_eq!(code(MessageError::Invalid("x")), EXIT_REFUSED);
+        assert_eq!(code(MessageError::KeyMismatch), EXIT_REFUSED);
+        assert_eq!(code(MessageError::Base64(String::new())), EXIT_RUNTIME);
+        assert_eq!(code(MessageError::Address(String::new())), EXIT_RUNTIME);
+        assert_eq!(code(MessageError::Armor("x")), EXIT_RUNTIME);
+        let code = |e: KeycheckError| Error::from(e).exit_code();
+        assert_eq!(code(KeycheckError::Refused(vec![])), EXIT_REFUSED);
+        assert_eq!(
+            code(KeycheckError::WrongWallet(String::new())),
+            EXIT_REFUSED
+        );
+        assert_eq!(
+            code(KeycheckError::Format {
+                what: String::new(),
+                kind: "answer",
+                reason: String::new()
+            }),
+            EXIT_RUNTIME
+        );
     }
 
     /// The session's outcomes map to the public exit codes here, and only here.

@@ -24,6 +24,7 @@
 
 pub mod audit;
 pub mod bundle;
+/// Ceremonies: air-gap checks, checklists, transcripts and key health checks (DESIGN.md §2).
 pub mod ceremony;
 pub mod cli;
 pub mod commands;

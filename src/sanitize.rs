@@ -14,6 +14,19 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// [`escape`] for bytes that may not be UTF-8: valid text is escaped as by [`escape`], every
+/// byte of an invalid sequence is shown as `\x{ff}`.
+pub fn escape_bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        out.push_str(&escape(chunk.valid()));
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{{{byte:02x}}}"));
+        }
+    }
+    out
+}
+
 fn is_bidi_or_invisible(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
@@ -21,12 +34,13 @@ fn is_bidi_or_invisible(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, escape_bytes};
 
     #[test]
     fn escapes_terminal_controls_and_bidi() {
         assert_eq!(escape("a\x1b[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(escape("pay\u{202E}evil"), "pay\\u{202e}evil");
         assert_eq!(escape("bc1qok"), "bc1qok");
+        assert_eq!(escape_bytes(b"a\xffb\n"), "a\\x{ff}b\\u{a}");
     }
 }

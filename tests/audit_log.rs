@@ -64,6 +64,8 @@ fn draft(i: u64) -> EntryDraft {
         payment_key: None,
         locktime: None,
         until_height: None,
+        message: None,
+        keycheck: None,
     }
 }
 

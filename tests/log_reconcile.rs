@@ -53,6 +53,8 @@ fn signed(txid: &str, payment_key: Option<String>) -> EntryDraft {
         payment_key,
         locktime: Some(0),
         until_height: None,
+        message: None,
+        keycheck: None,
     }
 }
 

@@ -35,6 +35,8 @@ fn log3() -> (tempfile::TempDir, PathBuf) {
                 payment_key: None,
                 locktime: None,
                 until_height: None,
+                message: None,
+                keycheck: None,
             },
             None,
         )

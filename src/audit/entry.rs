@@ -19,6 +19,11 @@ pub enum Event {
     Pending,
     /// An approval was recorded.
     Approval,
+    /// A message was signed (`message sign`): the entry's `message` field says which.
+    Message,
+    /// A key health check was answered (`keycheck answer`): the entry's `keycheck` field says
+    /// which challenge.
+    Keycheck,
 }
 
 impl Event {
@@ -30,6 +35,8 @@ impl Event {
             Event::Declined => "declined",
             Event::Pending => "pending",
             Event::Approval => "approval",
+            Event::Message => "message",
+            Event::Keycheck => "keycheck",
         }
     }
 }
@@ -66,6 +73,34 @@ pub struct OutputsSummary {
     pub leaving: u64,
     /// Sats to change outputs.
     pub change: u64,
+}
+
+/// A signed message, as the log records it: its hash, never its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRecord {
+    /// Hex SHA-256 of the message bytes.
+    pub sha256: String,
+    /// The signing address.
+    pub address: String,
+    /// Its path from the master, `m/84'/0'/0'/0/0`.
+    pub path: String,
+    /// `legacy`, `simple` or `full`.
+    pub format: String,
+}
+
+/// An answered key health check, as the log records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeycheckRecord {
+    /// The wallet id the challenge names.
+    pub wallet_id: String,
+    /// The challenge's nonce (hex).
+    pub nonce: String,
+    /// The challenge's date.
+    pub date: String,
+    /// The keys that answered, `[fingerprint/path]`.
+    pub keys: Vec<String>,
 }
 
 /// An entry before the log fills `seq`, `time`, `prev` and `mac`. The caller fills everything here.
@@ -106,6 +141,10 @@ pub struct EntryDraft {
     /// For a pending entry of a delay in blocks: the lowest locktime a transaction for the same
     /// payment must carry to be signed.
     pub until_height: Option<u32>,
+    /// For a `message` entry: what was signed.
+    pub message: Option<MessageRecord>,
+    /// For a `keycheck` entry: which challenge was answered.
+    pub keycheck: Option<KeycheckRecord>,
 }
 
 impl EntryDraft {
@@ -146,6 +185,39 @@ impl EntryDraft {
             payment_key: Some(review.payment_key.clone()),
             locktime: Some(review.locktime),
             until_height: None,
+            message: None,
+            keycheck: None,
+        }
+    }
+
+    /// An entry that is not about a transaction (a signed message, a key check): the
+    /// transaction fields empty, `event`, `decision`, `reasons` and `fingerprint` given.
+    pub fn not_a_transaction(
+        event: Event,
+        decision: &str,
+        reasons: Vec<Reason>,
+        fingerprint: &str,
+    ) -> Self {
+        EntryDraft {
+            event,
+            bundle_id: String::new(),
+            psbt_sha256: String::new(),
+            txid: String::new(),
+            inputs: InputsSummary::default(),
+            outputs: OutputsSummary::default(),
+            fee: None,
+            policy_hash: String::new(),
+            rule: None,
+            decision: decision.to_owned(),
+            reasons,
+            fingerprint: fingerprint.to_owned(),
+            payments: Vec::new(),
+            vsize: None,
+            payment_key: None,
+            locktime: None,
+            until_height: None,
+            message: None,
+            keycheck: None,
         }
     }
 }
@@ -205,6 +277,12 @@ pub struct Entry {
     /// carry to be signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_height: Option<u32>,
+    /// A `message` entry: the message's SHA-256 (never its text), address, path and format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageRecord>,
+    /// A `keycheck` entry: the challenge answered (wallet id, nonce, date) and the keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keycheck: Option<KeycheckRecord>,
     /// Hex HMAC-SHA256 over the line without this field, when the log is kept with a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
@@ -236,6 +314,8 @@ impl Entry {
             payment_key: d.payment_key,
             locktime: d.locktime,
             until_height: d.until_height,
+            message: d.message,
+            keycheck: d.keycheck,
             mac: None,
         }
     }

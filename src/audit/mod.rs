@@ -16,7 +16,8 @@ pub mod reconcile;
 mod spend;
 
 pub use entry::{
-    line_hash, Entry, EntryDraft, Event, InputsSummary, OutputsSummary, Reason, ZERO_HASH,
+    line_hash, Entry, EntryDraft, Event, InputsSummary, KeycheckRecord, MessageRecord,
+    OutputsSummary, Reason, ZERO_HASH,
 };
 pub use spend::{payments_of, Payment, ScriptKind, SignedSpend};
 
@@ -554,6 +555,8 @@ mod tests {
             payment_key: None,
             locktime: None,
             until_height: None,
+            message: None,
+            keycheck: None,
         }
     }
 

@@ -106,6 +106,40 @@ pub fn encode(psbt: &Psbt, version: Version, encoding: Encoding) -> Result<Vec<u
 
 pub use crate::hex::{decode as hex_decode, encode as hex_encode};
 
+/// A finalized PSBT as a script interpreter needs it: the transaction with each input's final
+/// scriptSig and witness, and each input's spent output (`witness_utxo`, else the
+/// `non_witness_utxo`'s output, whose txid must be the outpoint's), `None` where the PSBT has
+/// neither. For BIP322 proof of funds; nothing here says the outputs exist on chain.
+pub fn finalized_spend(
+    bytes: &[u8],
+) -> Result<(bitcoin::Transaction, Vec<Option<bitcoin::TxOut>>), BundleError> {
+    let (psbt, _, _) = decode(bytes)?;
+    // A previous transaction given on one input serves every input spending from it (wallets
+    // write it once).
+    let mut prev_txs = std::collections::HashMap::new();
+    for (txin, input) in psbt.unsigned_tx.input.iter().zip(&psbt.inputs) {
+        if let Some(prev) = &input.non_witness_utxo {
+            if prev.compute_txid() != txin.previous_output.txid {
+                return Err(BundleError::Invalid(
+                    "a previous transaction is not the one the input spends".into(),
+                ));
+            }
+            prev_txs.insert(txin.previous_output.txid, prev);
+        }
+    }
+    let mut spent = Vec::with_capacity(psbt.inputs.len());
+    for (txin, input) in psbt.unsigned_tx.input.iter().zip(&psbt.inputs) {
+        let out = match &input.witness_utxo {
+            Some(o) => Some(o.clone()),
+            None => prev_txs
+                .get(&txin.previous_output.txid)
+                .and_then(|prev| prev.output.get(txin.previous_output.vout as usize).cloned()),
+        };
+        spent.push(out);
+    }
+    Ok((psbt.extract_tx_unchecked_fee_rate(), spent))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

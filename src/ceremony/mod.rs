@@ -1,10 +1,11 @@
 //! Key ceremonies: air-gap checks, the checklist runner and its hash-chained transcript, and
-//! digests two machines compare. The runner runs airsign commands through a [`runner::Host`]
+//! digests two machines compare, and key health checks (`keycheck`). The runner runs airsign commands through a [`runner::Host`]
 //! the command layer provides (in this process, the same code as the command line): it never
 //! shells out to itself.
 pub mod airgap;
 pub mod checklist;
 pub mod digest;
+pub mod keycheck;
 pub mod runner;
 pub mod transcript;
 

@@ -8,7 +8,9 @@ pub mod address;
 pub mod approve;
 pub mod bundle;
 pub mod ceremony;
+pub mod keycheck;
 pub mod log;
+pub mod message;
 pub mod policy;
 pub mod qr;
 pub mod seed;
@@ -44,6 +46,12 @@ ONLINE (watch-only, no keys):
   airsign bundle finalize finalize the signed PSBT and extract the raw transaction
   airsign bundle broadcast
                           send the final transaction through an Esplora server (--esplora URL)
+  airsign message verify  check a signed message (legacy BIP137, BIP322 simple/full, or a
+                          Coldcard armored block with --armored)
+  airsign keycheck challenge|verify
+                          key health check: a fresh challenge for each key holder; then
+                          which cosigners proved they still hold their key, and when each
+                          last did (warns past 90 days)
 
 OFFLINE (air-gapped laptop, holds the encrypted seed):
   airsign seed new|import create the age-encrypted seed file
@@ -52,6 +60,9 @@ OFFLINE (air-gapped laptop, holds the encrypted seed):
   airsign wallet register check and register a multisig wallet on this signer
   airsign sign            review, check against the strict policy, sign, verify, write
   airsign address verify  is this address mine, and at which path?
+  airsign message sign    sign a message (BIP322 simple/full, legacy BIP137, --armor for
+                          Coldcard's block; --scan reads a SeedSigner/Jade signmessage QR)
+  airsign keycheck answer prove this seed still holds its keys of a wallet (BIP322)
   airsign log verify      check the audit log's hash chain (log show, log tail)
 
 CEREMONIES (either side):
@@ -97,6 +108,12 @@ pub enum Command {
     /// A second person's approval of one unsigned transaction (offline, their own seed): review
     /// it, then sign a statement naming it with BIP322; the signer's policy can require M of N.
     Approve(approve::ApproveArgs),
+    /// Sign a message with a key of the seed, or verify a signed message (BIP322, legacy).
+    #[command(subcommand)]
+    Message(message::MessageCmd),
+    /// Key health checks: prove each key holder of a wallet still holds the key.
+    #[command(subcommand)]
+    Keycheck(keycheck::KeycheckCmd),
     /// The written spend policy: show the built-in one, hash a file, dry-run a PSBT against it.
     #[command(subcommand)]
     Policy(policy::PolicyCmd),

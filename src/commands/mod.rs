@@ -6,12 +6,15 @@ mod bundle;
 mod carry;
 mod ceremony;
 mod demo;
+mod keycheck;
 mod log;
+mod message;
 mod online;
 mod policy;
 pub mod qr;
 mod register;
 mod seed;
+mod seedlog;
 mod setup;
 mod sign;
 mod unlock;
@@ -35,6 +38,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Sign(args) => sign::run(args),
         Command::Policy(cmd) => policy::run(cmd),
         Command::Approve(args) => approve::run(args),
+        Command::Message(cmd) => message::run(cmd),
+        Command::Keycheck(cmd) => keycheck::run(cmd),
         Command::Qr(cmd) => qr::run(cmd),
         Command::Demo(args) => demo::run(args),
         Command::Log(cmd) => log::run(cmd),

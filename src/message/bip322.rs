@@ -95,6 +95,8 @@ pub enum Encoding {
     Simple,
     /// The whole `to_sign` transaction (`ful` prefix).
     Full,
+    /// Proof of funds (`pof` prefix): a finalized PSBT of `to_sign` with more inputs.
+    ProofOfFunds,
 }
 
 /// The address types this module verifies.
@@ -120,6 +122,9 @@ pub enum Proof {
     Simple(Witness),
     /// A complete `to_sign` transaction.
     Full(Transaction),
+    /// Proof of funds: `to_sign` with more inputs, and each input's spent output where the PSBT
+    /// gives it.
+    Funds(Transaction, Vec<Option<TxOut>>),
 }
 
 /// What a successful verification found.
@@ -147,10 +152,8 @@ pub fn decode_signature(signature: &str) -> Result<Proof, MessageError> {
         (Encoding::Simple, rest)
     } else if let Some(rest) = s.strip_prefix("ful") {
         (Encoding::Full, rest)
-    } else if s.starts_with("pof") {
-        return Err(MessageError::Unsupported(
-            "proof of funds (pof) is not supported",
-        ));
+    } else if let Some(rest) = s.strip_prefix("pof") {
+        (Encoding::ProofOfFunds, rest)
     } else {
         (Encoding::Simple, s)
     };
@@ -173,6 +176,9 @@ pub fn decode_signature(signature: &str) -> Result<Proof, MessageError> {
         Encoding::Full => deserialize::<Transaction>(&bytes)
             .map(Proof::Full)
             .map_err(|e| MessageError::FullParse(e.to_string())),
+        Encoding::ProofOfFunds => crate::bundle::parse::finalized_spend(&bytes)
+            .map(|(tx, spent)| Proof::Funds(tx, spent))
+            .map_err(|e| MessageError::FundsParse(e.to_string())),
     }
 }
 
@@ -267,6 +273,9 @@ pub fn verify(
                 }
                 (Encoding::Simple, tx)
             }
+            Proof::Funds(tx, spent) => {
+                return verify_funds(&tx, &spent, &spend, kind);
+            }
             Proof::Full(tx) => {
                 if tx.input.is_empty() {
                     return Err(MessageError::Invalid("to_sign has no input"));
@@ -290,6 +299,71 @@ pub fn verify(
             }
         };
     finish(kind, encoding, &tx, &spend, script_pubkey)
+}
+
+/// Proof of funds: `to_sign` whose first input spends `to_spend:0` and whose other inputs spend
+/// the coins claimed, one `OP_RETURN` output of value 0; every input must be a valid spend of its
+/// output by Bitcoin Core's interpreter (the first with `to_spend`'s output, built here; the
+/// others with the outputs the PSBT gives, which must all be there). Whether those coins exist
+/// and are unspent is not checked: that needs the chain.
+fn verify_funds(
+    tx: &Transaction,
+    spent: &[Option<TxOut>],
+    spend: &Transaction,
+    kind: AddressKind,
+) -> Result<Verified, MessageError> {
+    if tx.input.len() < 2 {
+        return Err(MessageError::Invalid(
+            "a proof of funds spends to_spend and at least one coin",
+        ));
+    }
+    if tx.input[0].previous_output
+        != (OutPoint {
+            txid: spend.compute_txid(),
+            vout: 0,
+        })
+    {
+        return Err(MessageError::Invalid(
+            "to_sign does not spend to_spend (other message or address)",
+        ));
+    }
+    if tx.output != [op_return_output()] {
+        return Err(MessageError::Invalid(
+            "to_sign must have exactly one OP_RETURN output of value 0",
+        ));
+    }
+    let mut prevouts = vec![spend.output[0].clone()];
+    for o in spent.iter().skip(1) {
+        prevouts.push(o.clone().ok_or(MessageError::Invalid(
+            "the proof does not give the output a coin input spends",
+        ))?);
+    }
+    let bytes = serialize(tx);
+    let utxos: Vec<bitcoinconsensus::Utxo> = prevouts
+        .iter()
+        .map(|o| bitcoinconsensus::Utxo {
+            script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
+            script_pubkey_len: o.script_pubkey.len() as u32,
+            value: o.value.to_sat() as i64,
+        })
+        .collect();
+    for (i, o) in prevouts.iter().enumerate() {
+        bitcoinconsensus::verify_with_flags(
+            o.script_pubkey.as_bytes(),
+            o.value.to_sat(),
+            &bytes,
+            Some(&utxos),
+            i,
+            bitcoinconsensus::VERIFY_ALL_PRE_TAPROOT | bitcoinconsensus::VERIFY_TAPROOT,
+        )
+        .map_err(|_| {
+            MessageError::Invalid("an input of the proof of funds is not a valid spend")
+        })?;
+    }
+    Ok(Verified {
+        encoding: Encoding::ProofOfFunds,
+        kind,
+    })
 }
 
 /// Check the input of `to_sign` (its outpoint and outputs already checked) as `kind`, refined by
@@ -373,7 +447,8 @@ fn script_commitment(input: &TxIn, script_pubkey: &Script) -> Result<(), Message
 
 /// Any script spend, by miniscript's interpreter: the script must hash to the address (or commit
 /// to the taproot output key) and be satisfied, every signature checked against its sighash with
-/// prevouts = [`to_spend` output]. Scripts that are not miniscript are unsupported.
+/// prevouts = [`to_spend` output]. Scripts that are not miniscript go to Bitcoin Core's
+/// interpreter ([`core_interpreter`]).
 fn check_script(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
     use miniscript::interpreter::{Error as IError, Interpreter};
     let input = &tx.input[0];
@@ -389,7 +464,11 @@ fn check_script(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
         .map_err(|e| match e {
             IError::Miniscript(_) => MessageError::Unsupported("the script is not miniscript"),
             _ => MessageError::Invalid("the witness does not match the address's script"),
-        })?;
+        });
+        let interp = match interp {
+            Err(MessageError::Unsupported(_)) => return core_interpreter(tx, prevout),
+            r => r?,
+        };
         let secp = Secp256k1::verification_only();
         let prevouts = [prevout];
         let prevouts = Prevouts::All(&prevouts);
@@ -402,6 +481,28 @@ fn check_script(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or(Err(
         MessageError::Invalid("the script could not be evaluated"),
     ))
+}
+
+/// Any script that is not miniscript, by Bitcoin Core's interpreter (libbitcoinconsensus, the
+/// consensus flags with taproot): `to_sign`'s only input must be a valid spend of `to_spend`'s
+/// output, which is what BIP322 calls a valid signature.
+fn core_interpreter(tx: &Transaction, prevout: &TxOut) -> Result<(), MessageError> {
+    let bytes = serialize(tx);
+    let spk = prevout.script_pubkey.as_bytes();
+    let utxos = [bitcoinconsensus::Utxo {
+        script_pubkey: spk.as_ptr(),
+        script_pubkey_len: spk.len() as u32,
+        value: 0,
+    }];
+    bitcoinconsensus::verify_with_flags(
+        spk,
+        0,
+        &bytes,
+        Some(&utxos),
+        0,
+        bitcoinconsensus::VERIFY_ALL_PRE_TAPROOT | bitcoinconsensus::VERIFY_TAPROOT,
+    )
+    .map_err(|_| MessageError::Invalid("the script is not satisfied (Bitcoin Core's interpreter)"))
 }
 
 /// A P2SH input that spends a P2WPKH redeem script (`PUSH22[0014…]`, two witness items).
@@ -533,35 +634,182 @@ fn check_p2pkh(tx: &Transaction, script_pubkey: &Script) -> Result<(), MessageEr
     secp_verify_ecdsa(sighash.to_byte_array(), &sig, &pk.inner)
 }
 
-/// Sign `message` for `script_pubkey` (P2WPKH or P2TR key path, BIP86: no script tree) with
-/// `key`, in the simple encoding: base64 of the consensus-encoded witness stack, without a prefix
-/// (every BIP322 verifier reads an unprefixed signature as simple). ECDSA is low-R (RFC6979 with
-/// grinding, like the rest of airsign); Schnorr uses fresh auxiliary randomness.
+/// Sign `message` for `script_pubkey` (P2WPKH, P2SH-P2WPKH or P2TR key path, BIP86: no script
+/// tree) with `key`, in the simple encoding: base64 of the consensus-encoded witness stack,
+/// without a prefix (every BIP322 verifier reads an unprefixed signature as simple). ECDSA is
+/// low-R (RFC6979 with grinding, like the rest of airsign); Schnorr uses fresh auxiliary
+/// randomness. P2PKH has no witness: use [`sign_full`] or a legacy signature.
 pub fn sign_simple(
     script_pubkey: &Script,
     key: &SecretKey,
     message: &[u8],
 ) -> Result<String, MessageError> {
+    if kind_of(script_pubkey)? == AddressKind::P2pkh {
+        return Err(MessageError::Unsupported(
+            "P2PKH has no witness: sign it in the full or the legacy format",
+        ));
+    }
+    let tx = signed_to_sign(script_pubkey, key, message)?;
+    Ok(STANDARD.encode(serialize(&tx.input[0].witness)))
+}
+
+/// Sign `message` for `script_pubkey` (P2WPKH, P2SH-P2WPKH, P2TR key path or P2PKH) with `key`,
+/// in the full encoding: `ful` and the base64 of the whole `to_sign` transaction (version 0, lock
+/// time 0, sequence 0, as the BIP's default). The prefix is written because an unprefixed
+/// signature is read as simple.
+pub fn sign_full(
+    script_pubkey: &Script,
+    key: &SecretKey,
+    message: &[u8],
+) -> Result<String, MessageError> {
+    let tx = signed_to_sign(script_pubkey, key, message)?;
+    Ok(format!("ful{}", STANDARD.encode(serialize(&tx))))
+}
+
+/// Sign `message` for a script address — P2WSH, P2SH-P2WSH or bare P2SH — whose script is
+/// `script` (the witness script; for bare P2SH the redeem script), with `keys`, in the simple or
+/// full encoding (bare P2SH has no witness: full only). The script must be miniscript (multisig,
+/// most policies); `keys` must satisfy it. ECDSA low-R, SIGHASH_ALL. The result is checked by
+/// [`verify`] before it is returned.
+pub fn sign_script(
+    script_pubkey: &Script,
+    script: &Script,
+    keys: &[SecretKey],
+    message: &[u8],
+    encoding: Encoding,
+) -> Result<String, MessageError> {
+    use miniscript::{Legacy, Miniscript, Segwitv0};
     let secp = Secp256k1::new();
     let spend = to_spend(script_pubkey, message);
     let mut tx = to_sign(spend.compute_txid(), Witness::new());
-    let witness = match kind_of(script_pubkey)? {
-        AddressKind::P2wpkh => {
-            let pk = CompressedPublicKey(key.public_key(&secp));
-            if ScriptBuf::new_p2wpkh(&pk.wpubkey_hash()) != *script_pubkey {
+    let wsh = ScriptBuf::new_p2wsh(&WScriptHash::hash(script.as_bytes()));
+    let (segwit, nested) = if *script_pubkey == wsh {
+        (true, false)
+    } else if *script_pubkey == ScriptBuf::new_p2sh(&wsh.script_hash()) {
+        (true, true)
+    } else if *script_pubkey == ScriptBuf::new_p2sh(&script.script_hash()) {
+        (false, false)
+    } else {
+        return Err(MessageError::KeyMismatch);
+    };
+    if !segwit && encoding == Encoding::Simple {
+        return Err(MessageError::Unsupported(
+            "bare P2SH has no witness: sign it in the full format",
+        ));
+    }
+    if encoding == Encoding::ProofOfFunds {
+        return Err(MessageError::Unsupported(
+            "airsign does not make proofs of funds",
+        ));
+    }
+    let sighash = if segwit {
+        SighashCache::new(&tx)
+            .p2wsh_signature_hash(0, script, Amount::ZERO, EcdsaSighashType::All)
+            .map_err(|_| MessageError::Invalid("cannot compute the BIP143 sighash"))?
+            .to_byte_array()
+    } else {
+        SighashCache::new(&tx)
+            .legacy_signature_hash(0, script, EcdsaSighashType::All.to_u32())
+            .map_err(|_| MessageError::Invalid("cannot compute the legacy sighash"))?
+            .to_byte_array()
+    };
+    let mut sigs = std::collections::HashMap::new();
+    for k in keys {
+        sigs.insert(
+            PublicKey::new(k.public_key(&secp)),
+            ecdsa::Signature {
+                signature: secp.sign_ecdsa_low_r(&Message::from_digest(sighash), k),
+                sighash_type: EcdsaSighashType::All,
+            },
+        );
+    }
+    let not_miniscript = MessageError::Unsupported("the script is not miniscript");
+    let unsatisfied = MessageError::Invalid("these keys do not satisfy the script");
+    let mut stack = if segwit {
+        Miniscript::<PublicKey, Segwitv0>::decode(script)
+            .map_err(|_| not_miniscript)?
+            .satisfy(&sigs)
+            .map_err(|_| unsatisfied)?
+    } else {
+        Miniscript::<PublicKey, Legacy>::decode(script)
+            .map_err(|_| not_miniscript)?
+            .satisfy(&sigs)
+            .map_err(|_| unsatisfied)?
+    };
+    stack.push(script.to_bytes());
+    if segwit {
+        tx.input[0].witness = Witness::from_slice(&stack);
+        if nested {
+            tx.input[0].script_sig =
+                push_only(&wsh).ok_or(MessageError::Invalid("bad redeem script"))?;
+        }
+    } else {
+        let mut b = Builder::new();
+        for item in stack {
+            let push = PushBytesBuf::try_from(item)
+                .map_err(|_| MessageError::Invalid("a scriptSig push is too long"))?;
+            b = b.push_slice(push);
+        }
+        tx.input[0].script_sig = b.into_script();
+    }
+    let text = match encoding {
+        Encoding::Simple => STANDARD.encode(serialize(&tx.input[0].witness)),
+        _ => format!("ful{}", STANDARD.encode(serialize(&tx))),
+    };
+    verify(script_pubkey, message, &text)?;
+    Ok(text)
+}
+
+/// `to_sign` for `message` and `script_pubkey`, its input signed by `key` (SIGHASH_ALL /
+/// SIGHASH_DEFAULT).
+fn signed_to_sign(
+    script_pubkey: &Script,
+    key: &SecretKey,
+    message: &[u8],
+) -> Result<Transaction, MessageError> {
+    let secp = Secp256k1::new();
+    let spend = to_spend(script_pubkey, message);
+    let mut tx = to_sign(spend.compute_txid(), Witness::new());
+    let pk = CompressedPublicKey(key.public_key(&secp));
+    let ecdsa_all = |sighash: [u8; 32]| ecdsa::Signature {
+        signature: secp.sign_ecdsa_low_r(&Message::from_digest(sighash), key),
+        sighash_type: EcdsaSighashType::All,
+    };
+    match kind_of(script_pubkey)? {
+        AddressKind::P2wpkh | AddressKind::P2shP2wpkh => {
+            let program = ScriptBuf::new_p2wpkh(&pk.wpubkey_hash());
+            let nested = script_pubkey.is_p2sh();
+            let expected = if nested {
+                ScriptBuf::new_p2sh(&program.script_hash())
+            } else {
+                program.clone()
+            };
+            if expected != *script_pubkey {
                 return Err(MessageError::KeyMismatch);
             }
             let sighash = SighashCache::new(&tx)
-                .p2wpkh_signature_hash(0, script_pubkey, Amount::ZERO, EcdsaSighashType::All)
+                .p2wpkh_signature_hash(0, &program, Amount::ZERO, EcdsaSighashType::All)
                 .map_err(|_| MessageError::Invalid("cannot compute the BIP143 sighash"))?;
-            let sig = secp.sign_ecdsa_low_r(&Message::from_digest(sighash.to_byte_array()), key);
-            Witness::p2wpkh(
-                &ecdsa::Signature {
-                    signature: sig,
-                    sighash_type: EcdsaSighashType::All,
-                },
-                &pk.0,
-            )
+            tx.input[0].witness = Witness::p2wpkh(&ecdsa_all(sighash.to_byte_array()), &pk.0);
+            if nested {
+                tx.input[0].script_sig =
+                    push_only(&program).ok_or(MessageError::Invalid("bad redeem script"))?;
+            }
+        }
+        AddressKind::P2pkh => {
+            if ScriptBuf::new_p2pkh(&pk.pubkey_hash()) != *script_pubkey {
+                return Err(MessageError::KeyMismatch);
+            }
+            let sighash = SighashCache::new(&tx)
+                .legacy_signature_hash(0, script_pubkey, EcdsaSighashType::All.to_u32())
+                .map_err(|_| MessageError::Invalid("cannot compute the legacy sighash"))?;
+            let sig = ecdsa_all(sighash.to_byte_array());
+            let sig_push = PushBytesBuf::try_from(sig.to_vec())
+                .map_err(|_| MessageError::Invalid("signature too long"))?;
+            tx.input[0].script_sig = Builder::new()
+                .push_slice(sig_push)
+                .push_slice(pk.to_bytes())
+                .into_script();
         }
         AddressKind::P2tr => {
             let keypair = Keypair::from_secret_key(&secp, key)
@@ -583,19 +831,18 @@ pub fn sign_simple(
                 )
                 .map_err(|_| MessageError::Invalid("cannot compute the BIP341 sighash"))?;
             let sig = secp.sign_schnorr(&Message::from_digest(sighash.to_byte_array()), &keypair);
-            Witness::p2tr_key_spend(&taproot::Signature {
+            tx.input[0].witness = Witness::p2tr_key_spend(&taproot::Signature {
                 signature: sig,
                 sighash_type: TapSighashType::Default,
-            })
+            });
         }
-        AddressKind::P2shP2wpkh | AddressKind::P2pkh | AddressKind::Script => {
+        AddressKind::Script => {
             return Err(MessageError::Unsupported(
-                "signing is implemented for P2WPKH and P2TR only",
+                "signing is implemented for single-key addresses only (P2WPKH, P2SH-P2WPKH, P2TR, P2PKH)",
             ))
         }
-    };
-    tx.input[0].witness = witness;
-    Ok(STANDARD.encode(serialize(&tx.input[0].witness)))
+    }
+    Ok(tx)
 }
 
 #[cfg(test)]

@@ -298,6 +298,44 @@ impl KeyChain {
 }
 
 impl KeyChain {
+    /// A signature of `message` in `format` (legacy BIP137, BIP322 simple or full) by our
+    /// single-sig address at `path` of type `script` (pkh, sh-wpkh, wpkh or tr). Returns the
+    /// address and the signature text. The signature is checked before it is returned.
+    pub fn sign_message_as(
+        &self,
+        path: &DerivationPath,
+        script: crate::wallet::ScriptType,
+        format: crate::message::Format,
+        message: &[u8],
+    ) -> Result<(bitcoin::Address, String), SignError> {
+        use crate::bundle::KeySource;
+        let key = self.signing_key(path)?;
+        let pk = key.0.public_key(&self.secp);
+        let spk = crate::wallet::ownership::single_sig_script(
+            &Secp256k1::verification_only(),
+            script,
+            &pk,
+        )
+        .ok_or(SignError::Message(
+            "only single-sig addresses sign messages".into(),
+        ))?;
+        let address = bitcoin::Address::from_script(&spk, self.network())
+            .map_err(|e| SignError::Message(e.to_string()))?;
+        let sig = crate::message::sign(&spk, &key.0, message, format)
+            .map_err(|e| SignError::Message(e.to_string()))?;
+        drop(key);
+        // Verify-after-sign: what leaves is checked by the verifier any recipient runs.
+        crate::message::verify_message(&address.to_string(), message, &sig).map_err(|e| {
+            SignError::VerifyFailed {
+                input: 0,
+                reason: format!("the message signature does not verify: {e}"),
+            }
+        })?;
+        Ok((address, sig))
+    }
+}
+
+impl KeyChain {
     /// A legacy (Bitcoin Core `signmessage`) signature of `message` by the key at `path` itself —
     /// the BSMS (BIP129) key record signature, made by the account key the record names.
     pub fn sign_legacy_message(

@@ -16,6 +16,9 @@ pub enum Format {
     Bbqr,
     /// One base64 frame (small PSBTs only; Electrum-style).
     Base64,
+    /// One frame holding the text itself (a message signature or `signmessage` request, as
+    /// SeedSigner and Jade show and read them). UTF-8 text only.
+    Text,
 }
 
 /// UR types.
@@ -232,6 +235,12 @@ pub fn frames(
             use bitcoin::base64::Engine as _;
             let s = bitcoin::base64::engine::general_purpose::STANDARD.encode(payload);
             (vec![s], "base64".to_owned(), 1)
+        }
+        Format::Text => {
+            let s = std::str::from_utf8(payload).map_err(|_| {
+                TransportError::BadOption("--format text shows UTF-8 text only".into())
+            })?;
+            (vec![s.to_owned()], "text".to_owned(), 1)
         }
     };
     let matrices = parts
