@@ -88,4 +88,16 @@ rm -f "$tre/unsigned.psbt" "$tre/signed.psbt" "$tre/signed.html"
 # room, compare-bundle, the sign command's own question (the policy requires a person), handed-back
 ceremony treasury-spend "$tre" $'yes\nyes\nyes\nyes\n'
 
+step "key health check: the coordinator's challenge; alice answers in the ceremony, bob by hand"
+rm -f "$tre/challenge.json" "$tre/answer.json" "$tre/answer.html" "$tre/coordinator.keychecks.json"
+"$airsign" keycheck challenge "$tre/coordinator.json" -o "$tre/online-challenge.json" --force \
+  --qr "text:$tre/challenge.frames"
+# room, the answer's own question, handed-back
+ceremony key-health-check "$tre" $'yes\nyes\nyes\n'
+"$airsign" keycheck answer --seed "$tre/bob.age" --passphrase-fd 4 --yes \
+  "$tre/online-challenge.json" -o "$tre/bob.answer.json" --force 4<"$out/pass" >/dev/null
+# The coordinator: alice's answer came back by QR (the page's frames are the answer file).
+"$airsign" keycheck verify "$tre/coordinator.json" "$tre/online-challenge.json" \
+  "$tre/answer.json" "$tre/bob.answer.json" --json >"$tre/keycheck-verify.json"
+
 step "done: transcripts in $cold and $tre"

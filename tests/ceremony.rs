@@ -89,6 +89,7 @@ fn every_shipped_checklist_runs_end_to_end_and_a_swapped_policy_stops_at_its_ste
         ("cold", "cold-signing"),
         ("treasury", "treasury-setup"),
         ("treasury", "treasury-spend"),
+        ("treasury", "key-health-check"),
     ] {
         let d = dir.path().join(folder);
         let outcome: serde_json::Value =
@@ -146,6 +147,17 @@ fn every_shipped_checklist_runs_end_to_end_and_a_swapped_policy_stops_at_its_ste
         "never a secret"
     );
 
+    // The key health check round-trips for the 2-of-3: alice (in the ceremony) and bob proved
+    // possession, carol never answered.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tre.join("keycheck-verify.json")).unwrap()).unwrap();
+    let text = report.to_string();
+    assert!(
+        text.contains("b8688df1") && text.contains("28645006"),
+        "{report}"
+    );
+    assert_eq!(proved(&report), ["28645006", "b8688df1"], "{report}");
+
     // A policy file swapped on disk: the ceremony stops at the policy step, names it, and leaves a
     // transcript that verifies up to there (exit 3: a valid record of a ceremony that stopped).
     let policy = std::fs::read_to_string(tre.join("policy.json")).unwrap();
@@ -193,6 +205,19 @@ fn every_shipped_checklist_runs_end_to_end_and_a_swapped_policy_stops_at_its_ste
     );
 
     tampering_is_caught(&tre.join("treasury-spend.transcript.jsonl"));
+}
+
+/// The fingerprints the keycheck report says proved possession now.
+fn proved(report: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = report["cosigners"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no cosigners in {report}"))
+        .iter()
+        .filter(|c| c["proved_now"] == true)
+        .map(|c| c["fingerprint"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
 }
 
 /// Like the audit log: an edit, a removed, moved or added line, a cut tail, and the transcript
