@@ -23,8 +23,17 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command};
 use crate::Error;
 
+/// `--quiet` for this run, for the helpers shared by many handlers (progress bars).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--quiet` was given.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Seed(cmd) => seed::run(cmd),
         Command::Account(cmd) => account::run(cmd),
