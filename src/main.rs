@@ -39,7 +39,13 @@ fn report(e: &airsign::Error) {
     // Errors quote untrusted input (file names, frames, PSBT fields): escape every line, so no
     // byte from a hostile source reaches the terminal raw.
     let escape = airsign::sanitize::escape;
-    eprintln!("airsign: error: {}", escape(&e.to_string()));
+    // Red only on a terminal and without NO_COLOR (no-color.org).
+    let (red, reset) = if airsign::screen::colour_for(true) {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    eprintln!("airsign: {red}error:{reset} {}", escape(&e.to_string()));
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
         eprintln!("  cause: {}", escape(&cause.to_string()));
