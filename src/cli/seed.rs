@@ -18,13 +18,15 @@ Examples:
   airsign seed new --out seed.age
   airsign seed new --words 12 --network testnet --out test-seed.age
   airsign seed new --dice --out seed.age          # mix 99 die rolls into the OS entropy
-  airsign seed new --recipient age1… --out seed.age   # encrypt to an age key, no passphrase")]
+  # encrypted to an age key instead of a passphrase
+  airsign seed new --recipient age1… --out seed.age")]
     New(SeedNewArgs),
     /// Import an existing mnemonic typed without echo (or from --mnemonic-fd) into a seed file.
     #[command(after_help = "\
 Examples:
   airsign seed import --out seed.age
-  airsign seed import --network signet --mnemonic-fd 3 --passphrase-fd 4 --out seed.age 3<words 4<pass")]
+  airsign seed import --network signet --mnemonic-fd 3 --passphrase-fd 4 --out seed.age \\
+      3<words 4<pass")]
     Import(SeedImportArgs),
     /// Show the fingerprint, network, word count and creation time of a seed file.
     #[command(after_help = "\
