@@ -104,9 +104,28 @@ pub(crate) fn println_out(s: &str) -> Result<(), Error> {
         .map_err(Error::Output)
 }
 
-/// Print one JSON document on stdout.
+/// The version of every `--json` document (docs/json.md): fields are only added within a
+/// version; removing one or changing its meaning bumps it.
+pub const JSON_VERSION: u32 = 1;
+
+/// Print one JSON document on stdout, with `"json_version"` first.
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Error> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    #[derive(serde::Serialize)]
+    struct Versioned<'a, T> {
+        json_version: u32,
+        #[serde(flatten)]
+        doc: &'a T,
+    }
+    let err = |e| Error::Output(std::io::Error::other(e));
+    let s = match serde_json::to_string_pretty(&Versioned {
+        json_version: JSON_VERSION,
+        doc: v,
+    }) {
+        Ok(s) => s,
+        // Only an object can take the field; the one bare array (`log pending --json`) is
+        // printed as it always was (docs/json.md).
+        Err(_) => serde_json::to_string_pretty(v).map_err(err)?,
+    };
     println_out(&s)
 }
 
