@@ -55,13 +55,7 @@ fn check_target(w: &SeedWrite) -> Result<(), Error> {
 fn write_and_report(m: &Mnemonic, w: &SeedWrite, prot: &Protection) -> Result<(), Error> {
     // scrypt at age's default work factor takes a second or more: say so, on a terminal only
     // (every prompt is answered by now, so the spinner cannot draw over one).
-    let spinner = if super::quiet() || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new_spinner()
-            .with_message("encrypting the seed file (age, scrypt passphrase key)")
-    };
-    spinner.enable_steady_tick(std::time::Duration::from_millis(100));
+    let spinner = unlock::spinner("encrypting the seed file");
     let sealed = seedfile::seal(m, w.network, &seedfile::now_rfc3339(), prot);
     spinner.finish_and_clear();
     let (bytes, info) = sealed?;
