@@ -197,7 +197,7 @@ pub fn chi_square_sf(x: f64, df: usize) -> f64 {
 
 /// ln Γ(m / 2) for a positive integer m, exactly from Γ(1) = 1 and Γ(1/2) = √π.
 fn ln_gamma_half(m: usize) -> f64 {
-    let (mut v, mut k) = if m % 2 == 0 {
+    let (mut v, mut k) = if m.is_multiple_of(2) {
         (0.0, 2)
     } else {
         (0.5 * std::f64::consts::PI.ln(), 1)
