@@ -91,7 +91,9 @@ pub struct ShowArgs {
     /// Rendering options.
     #[command(flatten)]
     pub render: RenderArgs,
-    /// Animate in this terminal (default when stdout is a terminal); q or Ctrl-C stops.
+    /// Animate in this terminal (default when stdout is a terminal); q or Ctrl-C stops. The
+    /// modules are drawn with explicit black and white even with NO_COLOR set: they are the
+    /// picture a camera reads, not decoration (write --png-dir, --gif or --html instead).
     #[arg(long)]
     pub terminal: bool,
     /// Write one PNG per frame into this folder (frame-0001.png, …).
