@@ -79,6 +79,9 @@ pub enum Error {
     /// Writing to stdout failed.
     #[error("cannot write output")]
     Output(#[source] io::Error),
+    /// A ceremony step, checklist, transcript or air-gap check.
+    #[error(transparent)]
+    Ceremony(#[from] crate::ceremony::CeremonyError),
     /// The arguments make no sense together.
     #[error("{0}")]
     Usage(String),
@@ -197,6 +200,7 @@ impl Error {
             Error::Fs(FsError::Exists { .. } | FsError::BinaryToTerminal) => EXIT_USAGE,
             Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
+            Error::Ceremony(e) => e.exit_code(),
             Error::Usage(_) => EXIT_USAGE,
         }
     }
@@ -244,6 +248,7 @@ impl Error {
             Error::Fs(FsError::Protected { .. }) => {
                 Some("write the output to a different file; --force never replaces the seed".into())
             }
+            Error::Ceremony(e) => e.hint(),
             Error::Usage(_) => Some("see `airsign help` for the options".into()),
             _ => None,
         }

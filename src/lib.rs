@@ -24,6 +24,7 @@
 
 pub mod audit;
 pub mod bundle;
+pub mod ceremony;
 pub mod cli;
 pub mod commands;
 pub mod demo;

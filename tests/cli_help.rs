@@ -49,13 +49,16 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
-/// The example commands after the last "Examples:" heading: continuation lines (ending in `\`)
-/// joined, comment-only lines skipped.
+/// The example commands after the last "Examples:" (or "Example:", "Example (…):") heading:
+/// continuation lines (ending in `\`) joined, comment-only lines skipped.
 fn examples(help: &str) -> Option<Vec<String>> {
-    let at = help.rfind("\nExamples:\n")?;
+    let lines_all: Vec<&str> = help.lines().collect();
+    let at = lines_all
+        .iter()
+        .rposition(|l| l.starts_with("Example") && l.trim_end().ends_with(':'))?;
     let mut lines = Vec::new();
     let mut cur = String::new();
-    for l in help[at + 11..].lines() {
+    for l in &lines_all[at + 1..] {
         let l = l.trim();
         if let Some(start) = l.strip_suffix('\\') {
             cur.push_str(start.trim_end());
@@ -74,8 +77,9 @@ fn examples(help: &str) -> Option<Vec<String>> {
 fn walk(cmd: &mut clap::Command, path: Vec<String>, seen: &mut Vec<String>) {
     let name = path.join(" ");
     let help = cmd.render_long_help().to_string();
-    let ex = examples(&help)
-        .unwrap_or_else(|| panic!("`{name} --help` has no \"Examples:\" section:\n{help}"));
+    let ex = examples(&help).unwrap_or_else(|| {
+        panic!("`{name} --help` has no \"Examples:\" section at its end:\n{help}")
+    });
     let own: Vec<&String> = ex.iter().filter(|l| l.starts_with(&name)).collect();
     assert!(
         !own.is_empty(),
@@ -143,4 +147,7 @@ fn the_example_splitter_stops_at_redirections() {
     assert_eq!(words("airsign man | man -l -"), ["airsign", "man"]);
     let ex = examples("x\n\nExamples:\n  # c\n  airsign a \\\n      --b\n  airsign c\n").unwrap();
     assert_eq!(ex, ["airsign a --b", "airsign c"]);
+    let ex = examples("x\nExample (on both laptops):\n  airsign d f\n").unwrap();
+    assert_eq!(ex, ["airsign d f"]);
+    assert!(examples("Examples are below.\n  airsign x\n").is_none());
 }

@@ -7,6 +7,7 @@ pub mod account;
 pub mod address;
 pub mod approve;
 pub mod bundle;
+pub mod ceremony;
 pub mod log;
 pub mod policy;
 pub mod qr;
@@ -52,6 +53,12 @@ OFFLINE (air-gapped laptop, holds the encrypted seed):
   airsign sign            review, check against the strict policy, sign, verify, write
   airsign address verify  is this address mine, and at which path?
   airsign log verify      check the audit log's hash chain (log show, log tail)
+
+CEREMONIES (either side):
+  airsign airgap check    is this machine air-gapped? (interfaces, routes, radios, swap)
+  airsign ceremony run    run a checklist step by step into a hash-chained transcript
+  airsign ceremony verify the auditor's check of a transcript
+  airsign digest          a short digest of any file, for two machines to compare
 
 Try `airsign demo` for a full round trip on a regtest test wallet.
 
@@ -115,6 +122,14 @@ pub enum Command {
     /// Check and read the hash-chained audit log of signing decisions.
     #[command(subcommand)]
     Log(LogCmd),
+    /// Scripted key ceremonies: run a checklist into a verifiable transcript, verify one.
+    #[command(subcommand)]
+    Ceremony(ceremony::CeremonyCmd),
+    /// Check that this machine is air-gapped (network, routes, radios, swap, core dumps, binary).
+    #[command(subcommand)]
+    Airgap(ceremony::AirgapCmd),
+    /// A short digest (bytewords + hex) of any file, for two machines to compare.
+    Digest(ceremony::DigestArgs),
     /// Run the whole online → offline → online round trip on a regtest test wallet.
     Demo(DemoArgs),
     /// Print shell completions.

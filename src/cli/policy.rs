@@ -24,8 +24,9 @@ Examples:
     /// so people can compare it with the policy they agreed on.
     #[command(after_help = "\
 Examples:
-  airsign policy hash policy.json")]
-    Hash(PolicyFileArg),
+  airsign policy hash policy.json
+  airsign policy hash policy.json --json")]
+    Hash(PolicyHashArgs),
     /// Pin a policy to a seed file (offline): `sign` then refuses (exit 4) any other policy for
     /// this seed, so a policy file swapped on disk is caught. Writes SEED.policy-pin, an HMAC of
     /// the policy's hash keyed from the seed.
@@ -44,11 +45,14 @@ Examples:
     Check(PolicyCheckArgs),
 }
 
-/// A policy file argument.
+/// `policy hash`.
 #[derive(Debug, Args)]
-pub struct PolicyFileArg {
+pub struct PolicyHashArgs {
     /// The policy file (JSON, "version": 1).
     pub policy: PathBuf,
+    /// Print {"policy_hash": …} as JSON (what a ceremony checklist compares).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `policy show`.

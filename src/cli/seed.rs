@@ -99,6 +99,9 @@ pub struct SeedWrite {
 /// `seed new`.
 #[derive(Debug, Args)]
 pub struct SeedNewArgs {
+    /// Refuse unless this machine passes `airsign airgap check`.
+    #[command(flatten)]
+    pub airgap: crate::cli::ceremony::RequireAirgap,
     /// Number of words.
     #[arg(long, default_value = "24", value_parser = ["12", "24"])]
     pub words: String,

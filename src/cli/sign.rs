@@ -18,6 +18,9 @@ Examples:
   airsign sign --seed seed.age --passphrase-fd 3 --yes --json unsigned.psbt \\
       -o signed.psbt 3<pass")]
 pub struct SignArgs {
+    /// Refuse unless this machine passes `airsign airgap check`.
+    #[command(flatten)]
+    pub airgap: crate::cli::ceremony::RequireAirgap,
     /// Unlock options.
     #[command(flatten)]
     pub unlock: SeedUnlock,

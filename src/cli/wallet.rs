@@ -143,6 +143,9 @@ Examples:
 /// `wallet register`.
 #[derive(Debug, Args)]
 pub struct WalletRegisterArgs {
+    /// Refuse unless this machine passes `airsign airgap check`.
+    #[command(flatten)]
+    pub airgap: crate::cli::ceremony::RequireAirgap,
     /// Unlock options for the seed the wallet is registered on.
     #[command(flatten)]
     pub unlock: super::SeedUnlock,

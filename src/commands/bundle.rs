@@ -206,7 +206,7 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
     }
     println_out(&format!("PSBT version {:?}, {:?}", version, enc))?;
     println_out(&format!("network {net}: {net_source}"))?;
-    println_out(crate::screen::for_stream(review_text(&review, None), false).trim_end())
+    println_out(super::paint_stdout(review_text(&review, None)).trim_end())
 }
 
 /// `bundle import`: another wallet's PSBT, checked, reviewed and written the way airsign's

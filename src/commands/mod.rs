@@ -4,6 +4,7 @@ mod address;
 mod approve;
 mod bundle;
 mod carry;
+mod ceremony;
 mod demo;
 mod log;
 mod online;
@@ -46,6 +47,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Qr(cmd) => qr::run(cmd),
         Command::Demo(args) => demo::run(args),
         Command::Log(cmd) => log::run(cmd),
+        Command::Ceremony(cmd) => ceremony::run(cmd),
+        Command::Airgap(cmd) => ceremony::airgap(cmd),
+        Command::Digest(args) => ceremony::digest(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "airsign", &mut out);
@@ -89,19 +93,73 @@ fn man_pages(cmd: &clap::Command, name: &str, dir: &std::path::Path) -> Result<u
     Ok(n)
 }
 
-pub(crate) fn print_bytes(b: &[u8]) -> Result<(), Error> {
+thread_local! {
+    /// While a ceremony runs a command in this process: what it prints on stdout, kept for the
+    /// checklist to compare instead of going to the terminal.
+    static CAPTURE: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+    /// While a ceremony runs with --answers-fd: where confirmations are answered.
+    static ANSWERS: std::cell::RefCell<Option<Box<dyn std::io::BufRead>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Write on stdout, or into the ceremony's capture when one is active.
+fn write_stdout(b: &[u8]) -> std::io::Result<()> {
+    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some(buf) => {
+            buf.extend_from_slice(b);
+            true
+        }
+        None => false,
+    });
+    if captured {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
-    out.write_all(b)
-        .and_then(|_| out.flush())
-        .map_err(Error::Output)
+    out.write_all(b).and_then(|_| out.flush())
+}
+
+/// `text` for stdout, coloured only when stdout really is a terminal (never while a ceremony
+/// captures it: the checklist and transcript get the plain text) and NO_COLOR allows.
+pub(crate) fn paint_stdout(text: String) -> String {
+    if CAPTURE.with(|c| c.borrow().is_some()) {
+        text
+    } else {
+        crate::screen::for_stream(text, false)
+    }
+}
+
+pub(crate) fn print_bytes(b: &[u8]) -> Result<(), Error> {
+    write_stdout(b).map_err(Error::Output)
 }
 
 /// Print one line on stdout.
 pub(crate) fn println_out(s: &str) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{s}")
-        .and_then(|_| out.flush())
-        .map_err(Error::Output)
+    write_stdout(format!("{s}\n").as_bytes()).map_err(Error::Output)
+}
+
+/// Print an error the way the binary does: `airsign: error: <what>`, each cause, a hint.
+pub fn report(e: &Error) {
+    if e.is_broken_pipe() {
+        return;
+    }
+    // Errors quote untrusted input (file names, frames, PSBT fields): escape every line, so no
+    // byte from a hostile source reaches the terminal raw.
+    let escape = crate::sanitize::escape;
+    // Red only on a terminal and without NO_COLOR (no-color.org).
+    let (red, reset) = if crate::screen::colour_for(true) {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    eprintln!("airsign: {red}error:{reset} {}", escape(&e.to_string()));
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        eprintln!("  cause: {}", escape(&cause.to_string()));
+        source = cause.source();
+    }
+    if let Some(hint) = e.hint() {
+        eprintln!("  hint: {}", escape(&hint));
+    }
 }
 
 /// The version of every `--json` document (docs/json.md): fields are only added within a
@@ -144,6 +202,18 @@ pub(crate) fn json_owns_stdout(json: bool, out: Option<&std::path::Path>) -> Res
 /// for `yes`.
 pub(crate) fn confirm_yes(question: &str) -> Result<bool, Error> {
     use std::io::BufRead;
+    if let Some(answer) = ANSWERS.with(|a| {
+        a.borrow_mut().as_mut().map(|r| {
+            let mut line = String::new();
+            // End of the answers (or unreadable): not a yes.
+            let _ = std::io::Read::take(&mut **r, 1024).read_line(&mut line);
+            line
+        })
+    }) {
+        let answer = answer.trim();
+        eprintln!("{question}{}", crate::sanitize::escape(answer));
+        return Ok(answer.eq_ignore_ascii_case("yes"));
+    }
     let mut tty = crate::secrets::prompt::tty()
         .map_err(|_| crate::secrets::SecretError::NoTty("confirmation (use --yes in scripts)"))?;
     write!(tty, "{question}").map_err(|e| Error::io("write", "/dev/tty", e))?;

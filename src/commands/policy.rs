@@ -4,9 +4,7 @@ use serde::Serialize;
 use super::carry::read_psbt;
 use super::{print_json, println_out};
 use crate::bundle::{self, Review};
-use crate::cli::policy::{
-    PolicyCheckArgs, PolicyCmd, PolicyFileArg, PolicyPinArgs, PolicyShowArgs,
-};
+use crate::cli::policy::{PolicyCheckArgs, PolicyCmd, PolicyPinArgs, PolicyShowArgs};
 use crate::fsutil::read_limited;
 use crate::policy::{PolicyFile, Refusal, Verdict};
 use crate::screen::review_text;
@@ -80,8 +78,12 @@ fn pin(a: PolicyPinArgs) -> Result<(), Error> {
     ))
 }
 
-fn hash(a: PolicyFileArg) -> Result<(), Error> {
-    println_out(&load(&a.policy)?.hash())
+fn hash(a: crate::cli::policy::PolicyHashArgs) -> Result<(), Error> {
+    let hash = load(&a.policy)?.hash();
+    if a.json {
+        return super::print_json(&serde_json::json!({ "policy_hash": hash }));
+    }
+    println_out(&hash)
 }
 
 fn check(a: PolicyCheckArgs) -> Result<(), Error> {

@@ -31,6 +31,7 @@ struct RegisterOut {
 }
 
 pub fn run(a: WalletRegisterArgs) -> Result<(), Error> {
+    super::ceremony::require_airgap(a.airgap.require_airgap)?;
     super::json_owns_stdout(a.json, None)?;
     // Read (and scan) before the seed is opened: a bad file is reported first.
     let imported = super::setup::read_setup(a.wallet.as_deref(), &a.scan, &[])?;

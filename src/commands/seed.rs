@@ -83,6 +83,7 @@ fn report(info: &SeedInfo, json: bool, path: Option<&std::path::Path>) -> Result
 }
 
 fn new(a: SeedNewArgs) -> Result<(), Error> {
+    super::ceremony::require_airgap(a.airgap.require_airgap)?;
     check_target(&a.write)?;
     // Everything that can fail on a slip is asked before the words exist: the file passphrase
     // and the die rolls. After the words are shown only the backup check remains.

@@ -42,6 +42,7 @@ fn builtin(a: &SignArgs) -> Policy {
 }
 
 pub fn run(a: SignArgs) -> Result<(), Error> {
+    super::ceremony::require_airgap(a.airgap.require_airgap)?;
     super::json_owns_stdout(a.json, a.out.as_deref())?;
     // The seed file is never an output, even with --force; refuse before any prompt.
     fsutil::protect(&a.unlock.seed, "the seed file this command reads");

@@ -7,9 +7,18 @@ use crate::secrets::unlock::{self, Bip39Passphrase, UnlockOptions};
 use crate::secrets::Seed;
 use crate::Error;
 
+thread_local! {
+    /// `ceremony run --passphrase-fd N`: the descriptor every unlock in the ceremony reads when
+    /// its step names none (a file reopened at each read, so each step gets the whole file).
+    pub(crate) static CEREMONY_PASSPHRASE_FD: std::cell::Cell<Option<i32>> =
+        const { std::cell::Cell::new(None) };
+}
+
 fn options(u: &SeedUnlock) -> Result<UnlockOptions, Error> {
     Ok(UnlockOptions {
-        passphrase_fd: u.passphrase_fd,
+        passphrase_fd: u
+            .passphrase_fd
+            .or_else(|| CEREMONY_PASSPHRASE_FD.with(|c| c.get())),
         identities: match &u.identity {
             Some(p) => Some(read_limited(p, MAX_SEED_FILE_BYTES)?),
             None => None,

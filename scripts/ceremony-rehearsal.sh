@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Rehearse the checklists in fixtures/ceremonies/ end to end on regtest fixtures (issue 10;
+# docs/ceremony.md). Prepares each ceremony's folder the way the online coordinator would (seed
+# files from PUBLIC test mnemonics, the 2-of-3 treasury wallet, a funded unsigned bundle shown as
+# QR text frames), then runs every checklist with the operator's answers and the seed passphrase
+# on file descriptors, and verifies every transcript. tests/ceremony.rs runs it.
+#
+# The air gap is read from the recorded layout fixtures/airgap/offline-laptop (this machine is
+# online); every transcript says so in its start line.
+#
+# usage: scripts/ceremony-rehearsal.sh OUT_DIR
+# env:   AIRSIGN (default target/release/airsign), AIRSIGN_PYTHON (a python with embit, for the
+#        fixture funding transaction and carol's key; scripts/test.sh makes one in .venv)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+out="${1:?usage: scripts/ceremony-rehearsal.sh OUT_DIR}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+airsign="$(cd "$(dirname "${AIRSIGN:-target/release/airsign}")" && pwd)/$(basename "${AIRSIGN:-target/release/airsign}")"
+python="${AIRSIGN_PYTHON:-$repo/.venv/bin/python}"
+peer() { "$python" "$repo/scripts/treasury_peer.py" "$@"; }
+step() { printf '\n== %s\n' "$*" >&2; }
+offline="$repo/fixtures/airgap/offline-laptop"
+
+printf 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n' >"$out/single.words"
+printf 'legal winner thank year wave sausage worth useful legal winner thank yellow\n' >"$out/alice.words"
+printf 'letter advice cage absurd amount doctor acoustic avoid letter advice cage above\n' >"$out/bob.words"
+printf 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n' >"$out/carol.words"
+printf 'ceremony rehearsal passphrase (public test seeds)\n' >"$out/pass"
+seed() { # seed WORDS OUT
+  "$airsign" seed import --network regtest --mnemonic-fd 3 --passphrase-fd 4 --force \
+    -o "$2" 3<"$out/$1.words" 4<"$out/pass" >/dev/null
+}
+# ceremony NAME DIR ANSWERS: run fixtures/ceremonies/NAME.json in DIR, answers one per line.
+ceremony() {
+  local name="$1" dir="$2" answers="$3"
+  printf '%s' "$answers" >"$dir/answers"
+  step "ceremony $name (in $dir)"
+  rm -f "$dir/$name.transcript.jsonl"
+  "$airsign" ceremony run "$repo/fixtures/ceremonies/$name.json" --dir "$dir" \
+    --transcript "$dir/$name.transcript.jsonl" --airgap-root "$offline" \
+    --answers-fd 3 --passphrase-fd 4 --json 3<"$dir/answers" 4<"$out/pass" >"$dir/$name.outcome.json"
+  "$airsign" ceremony verify "$dir/$name.transcript.jsonl" \
+    --checklist "$repo/fixtures/ceremonies/$name.json"
+}
+
+step "cold signing: the holder's seed, and the online side's bundle as QR text frames"
+cold="$out/cold"; mkdir -p "$cold"
+seed single "$cold/seed.age"
+"$airsign" account export --seed "$cold/seed.age" --passphrase-fd 4 --script wpkh --json \
+  4<"$out/pass" >"$cold/account.json"
+"$airsign" wallet create --from "$cold/account.json" --force -o "$cold/wallet.json" >/dev/null
+addrs="$("$airsign" wallet addresses "$cold/wallet.json" --count 2 --json \
+  | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))')"
+# shellcheck disable=SC2086
+peer fund "$cold" $addrs
+"$airsign" bundle create --wallet "$cold/wallet.json" --utxos "$cold/utxos.json" \
+  --prev-txs "$cold/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
+  --fee-rate 2 -o "$cold/online-unsigned.psbt" --force --qr "text:$cold/bundle.frames"
+rm -f "$cold/unsigned.psbt" "$cold/signed.psbt" "$cold/signed.html"
+# room, compare-bundle, the sign command's own question, handed-back
+ceremony cold-signing "$cold" $'yes\nyes\nyes\nyes\n'
+
+step "treasury: three signers' keys (carol's from embit), the coordinator's 2-of-3 wallet"
+tre="$out/treasury"; mkdir -p "$tre"
+seed alice "$tre/alice.age"; seed bob "$tre/bob.age"
+key() { "$airsign" account export --seed "$tre/$1.age" --passphrase-fd 4 --script wsh-multi --json \
+  4<"$out/pass" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["key_origin"])'; }
+A="$(key alice)"; B="$(key bob)"; C="$(peer key "$out/carol.words" 2)"
+"$airsign" wallet create --name treasury --network regtest --force \
+  --descriptor "wsh(sortedmulti(2,$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*))" -o "$tre/coordinator.json" >/dev/null
+"$airsign" qr show "$tre/coordinator.json" --text >"$tre/wallet.frames"
+rm -f "$tre/treasury.json" "$tre"/alice.age.wallets.json
+# room, key-in-setup, compare
+ceremony treasury-setup "$tre" $'yes\nyes\nyes\n'
+
+step "treasury spend: the coordinator's bundle, alice signs under the agreed policy"
+cp "$repo/fixtures/ceremonies/policy.json" "$tre/policy.json"
+addrs="$("$airsign" wallet addresses "$tre/coordinator.json" --count 2 --json \
+  | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))')"
+# shellcheck disable=SC2086
+peer fund "$tre" $addrs
+"$airsign" bundle create --wallet "$tre/coordinator.json" --utxos "$tre/utxos.json" \
+  --prev-txs "$tre/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
+  --fee-rate 2 -o "$tre/online-unsigned.psbt" --force --qr "text:$tre/bundle.frames"
+rm -f "$tre/unsigned.psbt" "$tre/signed.psbt" "$tre/signed.html"
+# room, compare-bundle, the sign command's own question (the policy requires a person), handed-back
+ceremony treasury-spend "$tre" $'yes\nyes\nyes\nyes\n'
+
+step "done: transcripts in $cold and $tre"
