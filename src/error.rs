@@ -115,6 +115,9 @@ impl Error {
                 | SecretError::PassphraseMismatch
                 | SecretError::EmptyPassphrase,
             ) => EXIT_SECRET,
+            // `seed verify-backup`: the paper does not match the seed, a safety check's no.
+            Error::Secret(SecretError::BackupMismatch { .. }) => EXIT_REFUSED,
+            Error::Secret(SecretError::BadPositions(_)) => EXIT_USAGE,
             Error::Secret(_) => EXIT_RUNTIME,
             // `address verify`: the address is not the seed's. A safety check's "no", distinct from
             // "could not check" (1).

@@ -177,3 +177,123 @@ fn fee_text(r: &Review) -> String {
         btc(fee)
     )
 }
+
+/// Whether text for a stream may carry colour: only on a terminal, never with `NO_COLOR` set to
+/// a non-empty value (<https://no-color.org>), never on `TERM=dumb`.
+pub fn colour_enabled(
+    is_terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
+}
+
+/// [`colour_enabled`] for this process's stderr (`stderr == true`) or stdout.
+pub fn colour_for(stderr: bool) -> bool {
+    use std::io::IsTerminal;
+    let tty = if stderr {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    colour_enabled(
+        tty,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
+const RED_BOLD: &str = "\x1b[1;31m";
+const YELLOW: &str = "\x1b[33m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// The review text with its markers coloured: `REFUSE` and `PROBLEM` lines red, `WARNING` lines
+/// yellow, the section headings bold. Only the markers airsign writes itself are matched (at the
+/// start of a line; untrusted text inside a line is escaped and never starts one), and nothing
+/// but SGR codes is added: without colour the text is byte for byte [`review_text`].
+pub fn paint(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 256);
+    for line in text.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let style = if body.starts_with("REFUSE ") || body.starts_with("PROBLEM ") {
+            Some(RED_BOLD)
+        } else if body.starts_with("WARNING ") {
+            Some(YELLOW)
+        } else if ["BUNDLE ", "SENDING", "CHANGE ", "FEE", "FROM "]
+            .iter()
+            .any(|h| body.starts_with(h))
+        {
+            Some(BOLD)
+        } else {
+            None
+        };
+        match style {
+            Some(s) => {
+                out.push_str(s);
+                out.push_str(body);
+                out.push_str(RESET);
+                out.push_str(nl);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// `text` as it should be written to stderr (`stderr == true`) or stdout: painted only where
+/// [`colour_for`] allows.
+pub fn for_stream(text: String, stderr: bool) -> String {
+    if colour_for(stderr) {
+        paint(&text)
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn no_color_and_pipes_turn_colour_off() {
+        let some = |s: &'static str| Some(OsStr::new(s));
+        assert!(colour_enabled(true, None, some("xterm-256color")));
+        assert!(
+            colour_enabled(true, some(""), None),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!colour_enabled(true, some("1"), None));
+        assert!(
+            !colour_enabled(true, some("0"), None),
+            "any non-empty value"
+        );
+        assert!(!colour_enabled(false, None, None), "not a terminal");
+        assert!(!colour_enabled(true, None, some("dumb")));
+    }
+
+    #[test]
+    fn paint_only_adds_sgr_to_marker_lines() {
+        let text = "BUNDLE x\nSENDING\n  1 BTC to bc1q  (external)\nWARNING  fee [fee-percent]\nREFUSE   no [x]\nnote\n";
+        let p = paint(text);
+        assert!(p.contains("\x1b[1;31mREFUSE   no [x]\x1b[0m\n"), "{p:?}");
+        assert!(p.contains("\x1b[33mWARNING  fee [fee-percent]\x1b[0m\n"));
+        assert!(
+            p.contains("\n  1 BTC to bc1q  (external)\n"),
+            "other lines untouched"
+        );
+        // Stripping the SGR codes gives the text back.
+        let plain = p
+            .replace(RED_BOLD, "")
+            .replace(YELLOW, "")
+            .replace(BOLD, "")
+            .replace(RESET, "");
+        assert_eq!(plain, text);
+        // A line without its newline keeps having none.
+        assert_eq!(paint("FEE"), format!("{BOLD}FEE{RESET}"));
+    }
+}

@@ -39,7 +39,7 @@ fn html_page_is_self_contained_and_shows_a_readable_code() {
         .iter()
         .map(|p| Matrix::encode(p, EcLevel::L).unwrap())
         .collect();
-    let page = html(&frames, 5.0, "airsign test").unwrap();
+    let page = html(&frames, 5.0, "airsign test", &|| ()).unwrap();
     assert!(
         !page.contains("http://") && !page.contains("https://") && !page.contains("<script src"),
         "the page must not load anything"

@@ -37,6 +37,8 @@ fn wait_for(session: &str, needle: &str) -> String {
     }
 }
 
+const FAIR_ROLLS: &str = "515466545336523241215565364422512354625436615362442411164153623323141561516512152131545141526566261";
+
 /// How the person answers the backup check.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Answers {
@@ -81,15 +83,18 @@ fn run_with(
     let out = dir.join("seed.age");
     std::fs::write(dir.join("pw"), "pw\n").unwrap();
     std::fs::write(dir.join("dice"), "1".repeat(60)).unwrap();
+    // 99 rolls of a fair die (Python's `random.SystemRandom`), on descriptor 6.
+    std::fs::write(dir.join("fair"), FAIR_ROLLS).unwrap();
     let bin = assert_cmd::cargo::cargo_bin("airsign");
     let session = format!("airsign-{name}-{}", std::process::id());
     let cmd = format!(
-        "'{}' seed new --words 12 --network regtest --kdf-work-factor 10 --out '{}' {} {extra} 3<'{}' 5<'{}' > '{}/stdout' 2>&1; echo EXIT=$? >> '{}/stdout'; sleep 30",
+        "'{}' seed new --words 12 --network regtest --kdf-work-factor 10 --out '{}' {} {extra} 3<'{}' 5<'{}' 6<'{}/fair' > '{}/stdout' 2>&1; echo EXIT=$? >> '{}/stdout'; sleep 30",
         bin.display(),
         out.display(),
         if tty_pass { "" } else { "--passphrase-fd 3" },
         dir.join("pw").display(),
         dir.join("dice").display(),
+        dir.display(),
         dir.display(),
         dir.display()
     );
@@ -325,6 +330,19 @@ fn dice_rolls_are_mixed_in() {
     }
     let (stdout, _, words) = run("dice", "--dice --dice-fd 5", Answers::Right);
     assert!(stdout.contains("EXIT=0"), "{stdout}");
+    // Sixty 1s: warned (statistic and threshold named), not refused, and the rolls not echoed.
+    assert!(
+        stdout.contains("warning: die rolls: the faces are uneven: chi-square 300.0 with 5 degrees of freedom is above 15.09, the p < 0.01 threshold"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("one face came up 60 times in a row"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("1111"), "{stdout}");
+    let (fair, _, _) = run("dicefair", "--dice --dice-fd 6", Answers::Right);
+    assert!(fair.contains("EXIT=0"), "{fair}");
+    assert!(!fair.contains("warning: die rolls"), "{fair}");
     // 60 ones alone would give the same mnemonic every time; OS entropy is mixed in.
     let (_, _, words2) = run("dice2", "--dice --dice-fd 5", Answers::Right);
     assert_ne!(words, words2);

@@ -7,10 +7,19 @@ use crate::wallet::ScriptType;
 
 /// Account commands.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  airsign account export --seed seed.age --script wpkh")]
 pub enum AccountCmd {
     /// Print the descriptors (receive /0/*, change /1/*, multipath /<0;1>/*) with key origin and
     /// checksum, the account xpub and the first address. These import unchanged into Bitcoin Core
     /// (importdescriptors) and Sparrow. For wsh-multi/sh-wsh-multi, prints the BIP48 cosigner key.
+    #[command(after_help = "\
+Examples:
+  airsign account export --seed seed.age --script wpkh
+  airsign account export --seed seed.age --script tr --json > account.json
+  airsign account export --seed seed.age --script wsh-multi --bsms > alice.bsms
+  airsign account export --seed seed.age --script wpkh --qr gif:account.gif")]
     Export(AccountExportArgs),
 }
 

@@ -5,6 +5,9 @@ use super::SeedUnlock;
 
 /// Address commands.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  airsign address verify --seed seed.age bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu")]
 pub enum AddressCmd {
     /// Check that an address belongs to the seed, and print its path and script type.
     ///
@@ -18,7 +21,14 @@ pub enum AddressCmd {
     /// Exit codes: 0 found; 3 not found (the address is not this seed's within the search;
     /// the message says what was searched); 1 unreadable or wrong-network address or seed
     /// file; 5 seed passphrase wrong or unavailable.
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign address verify --seed seed.age bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu
+  airsign address verify --seed seed.age --script wpkh --gap 5000 --json \\
+      bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"
+    )]
     Verify(AddressVerifyArgs),
 }
 

@@ -8,6 +8,10 @@ use super::SeedUnlock;
 
 /// `approve`: a second person's approval of one unsigned transaction.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  airsign approve --seed bob.age --policy policy.json unsigned.psbt -o bob.approval
+  airsign approve --seed bob.age --policy policy.json --scan gif:unsigned.gif --qr terminal")]
 pub struct ApproveArgs {
     /// Unlock options for the approver's own seed.
     #[command(flatten)]

@@ -9,24 +9,58 @@ use crate::bundle::Encoding;
 
 /// Bundle (PSBT) commands, online side.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  airsign bundle create --wallet savings.json --utxos utxos.json --prev-txs prev-txs.hex \\
+      --to ADDR:AMOUNT --fee-rate 5 -o unsigned.psbt
+  airsign bundle inspect unsigned.psbt
+  airsign bundle finalize signed.psbt")]
 pub enum BundleCmd {
     /// Build an unsigned PSBT from a descriptor (or wallet file), UTXOs and previous transactions.
+    #[command(after_help = "\
+Examples:
+  airsign bundle create --wallet savings.json --utxos utxos.json --prev-txs prev-txs.hex \\
+      --to bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu:50000 --fee-rate 5 -o unsigned.psbt
+  airsign bundle create --wallet savings.json --utxos utxos.json --prev-txs prev-txs.hex \\
+      --send-all bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu --fee-rate 2.5 --qr gif:unsigned.gif
+  airsign bundle create --descriptor 'wpkh([73c5da0a/84h/0h/0h]xpub…/<0;1>/*)' \\
+      --utxos utxos.json --prev-txs prev-txs.hex --to ADDR:0.001btc --fee-rate 5 \\
+      --policy policy.json -o unsigned.psbt")]
     Create(CreateArgs),
     /// The on-ramp for PSBTs from Sparrow, Bitcoin Core, Electrum and other wallets: read one
     /// (binary, base64 or hex; v0 or v2; file, stdin or --scan), check it and print the review,
     /// then write it normalised (-o, PSBT v0 binary by default) and/or show it as QR (--qr) for
     /// the offline signer. Nothing is written when the review finds a problem.
+    #[command(after_help = "\
+Examples:
+  airsign bundle import sparrow.psbt --wallet savings.json -o unsigned.psbt
+  airsign bundle import --scan gif:sparrow.gif --wallet savings.json --qr terminal")]
     Import(ImportArgs),
     /// Review a PSBT: inputs, outputs (change or not, and why), fee, signatures, bundle id.
+    #[command(after_help = "\
+Examples:
+  airsign bundle inspect unsigned.psbt
+  airsign bundle inspect --wallet savings.json --json signed.psbt
+  airsign bundle inspect --scan dir:frames/")]
     Inspect(InspectArgs),
     /// Finalize a signed PSBT, check every input's script, print the bundle id and txid, print the
     /// raw transaction hex on stdout (or write it with --extract -o FILE) and how to broadcast it.
+    #[command(after_help = "\
+Examples:
+  airsign bundle finalize signed.psbt
+  airsign bundle finalize signed.psbt --extract -o tx.hex
+  airsign bundle finalize --scan gif:signed.gif --json")]
     Finalize(FinalizeArgs),
     /// Merge the signatures of PSBTs signed in parallel from the same unsigned bundle (each
     /// cosigner signed its own copy). PSBTs of different transactions are refused (exit 3).
     ///
-    ///   airsign bundle combine alice-signed.psbt carol-signed.psbt -o signed.psbt
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign bundle combine alice-signed.psbt carol-signed.psbt -o signed.psbt
+  airsign bundle combine a.psbt b.psbt c.psbt --encoding base64 -o -"
+    )]
     Combine(CombineArgs),
     /// Send a final transaction to the network through an Esplora server (online side)
     ///
@@ -34,10 +68,14 @@ pub enum BundleCmd {
     /// PSBT (its inputs are checked by the script interpreter first). A PSBT or transaction with
     /// an input still unsigned is refused (exit 2) before anything is sent. The hex is POSTed to
     /// the server's /tx; the txid it answers must be the transaction's own (else exit 4).
-    ///
-    ///   airsign bundle finalize signed.psbt --extract -o tx.hex
-    ///   airsign bundle broadcast tx.hex --esplora https://mempool.space/api
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign bundle finalize signed.psbt --extract -o tx.hex
+  airsign bundle broadcast tx.hex --esplora https://mempool.space/api
+  airsign bundle broadcast final.psbt --esplora http://127.0.0.1:3002 --json"
+    )]
     Broadcast(BroadcastArgs),
 }
 

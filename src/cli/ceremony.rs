@@ -5,6 +5,9 @@ use clap::{Args, Subcommand};
 
 /// `airsign ceremony …`.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "Examples:\n  \
+    airsign ceremony run treasury-spend.json --transcript spend.jsonl\n  \
+    airsign ceremony verify spend.jsonl --checklist treasury-spend.json")]
 pub enum CeremonyCmd {
     /// Run a checklist step by step, recording every step in a hash-chained transcript.
     ///
@@ -67,6 +70,8 @@ pub struct CeremonyVerifyArgs {
 
 /// `airsign airgap …`.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "Examples:\n  \
+    airsign airgap check")]
 pub enum AirgapCmd {
     /// Check that this machine is air-gapped: no network interface up but loopback, no default
     /// route, radios blocked (rfkill), no unencrypted swap, no core dumps, and (with

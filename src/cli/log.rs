@@ -7,6 +7,10 @@ use super::qr::RenderArgs;
 
 /// Audit log commands.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  airsign log verify --seed seed.age seed.age.audit.jsonl
+  airsign log tail seed.age.audit.jsonl --qr")]
 pub enum LogCmd {
     /// Check the audit log's hash chain: nothing edited, removed, inserted or moved.
     ///
@@ -23,7 +27,13 @@ pub enum LogCmd {
     ///
     /// Exit codes: 0 the chain verifies; 4 it does not (the line number and what is wrong, or
     /// an interrupted last write); 1 the file cannot be read.
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign log verify audit.jsonl
+  airsign log verify --seed seed.age seed.age.audit.jsonl --json"
+    )]
     Verify(LogVerifyArgs),
     /// Show the audit log as a table: seq, time, event, bundle id, fee, decision, reason codes.
     ///
@@ -32,7 +42,13 @@ pub enum LogCmd {
     /// the log is escaped (it records untrusted text from PSBTs).
     ///
     ///   airsign log show audit.jsonl
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign log show seed.age.audit.jsonl
+  airsign log show seed.age.audit.jsonl --json"
+    )]
     Show(LogFileArgs),
     /// Print the number of entries and the hash of the last line, to record off the machine.
     ///
@@ -51,7 +67,13 @@ pub enum LogCmd {
     ///   12 entries, tail hash 3f9a… (chain checked; MACs not checked)
     ///   airsign log tail audit.jsonl --qr
     ///   airsign log tail audit.jsonl --qr=png:tail-qr --format bbqr
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign log tail seed.age.audit.jsonl
+  airsign log tail seed.age.audit.jsonl --qr=png:tail-qr --format bbqr"
+    )]
     Tail(LogTailArgs),
     /// List the payments waiting out a policy delay: recorded as pending and not signed since
     /// (neither that transaction nor a rebuild of the same payment), with when each becomes
@@ -60,7 +82,12 @@ pub enum LogCmd {
     ///
     ///   airsign log pending seed.age.audit.jsonl
     ///   LAVA GYRO TUNA ZERO (3f9a01cc)  since 2026-11-24T10:00:00Z  until block 871144  rule 'large' …
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign log pending seed.age.audit.jsonl"
+    )]
     Pending(LogFileArgs),
     /// Online side: compare the log with the chain. Alarms on wallet spends that no signed
     /// entry accounts for; lists signed transactions the chain does not show.
@@ -90,7 +117,13 @@ pub enum LogCmd {
     /// listed, not an error); 3 the alarm: a wallet spend (confirmed, unconfirmed or conflicted)
     /// that this log never signed; 4 the log does not verify; 2 Esplora JSON without --wallet;
     /// 1 the transactions file is unreadable or in none of the forms.
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign log reconcile seed.age.audit.jsonl --txs listtransactions.json
+  airsign log reconcile seed.age.audit.jsonl --txs history.json --wallet treasury.json --json"
+    )]
     Reconcile(LogReconcileArgs),
 }
 

@@ -81,9 +81,17 @@ Exit codes: 0 ok, 1 runtime error, 2 usage, 3 refused (and `address verify`:
 not found), 4 integrity failure, 5 secret unavailable (wrong passphrase, no
 terminal), 130 interrupted.";
 
+const EXAMPLES: &str = "\
+Examples:
+  airsign demo                                                   # the whole round trip
+  airsign seed new --out seed.age                                # offline
+  airsign account export --seed seed.age --script wpkh --json > account.json
+  airsign wallet create --from account.json -o savings.json      # online
+  airsign sign --seed seed.age --scan gif:unsigned.gif --qr terminal";
+
 /// airsign: air-gapped Bitcoin signing.
 #[derive(Debug, Parser)]
-#[command(name = "airsign", version, about = ABOUT, long_about = LONG_ABOUT, propagate_version = true)]
+#[command(name = "airsign", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
     /// Print less on stderr (warnings and progress).
     #[arg(long, short, global = true)]
@@ -142,12 +150,18 @@ pub enum Command {
     /// Run the whole online → offline → online round trip on a regtest test wallet.
     Demo(DemoArgs),
     /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  airsign completions bash > ~/.local/share/bash-completion/completions/airsign\n  airsign completions zsh > ~/.zfunc/_airsign"
+    )]
     Completions {
         /// Shell to generate for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff) to stdout, or write one page per subcommand with --dir.
+    #[command(
+        after_help = "Examples:\n  airsign man | man -l -\n  airsign man --dir ~/.local/share/man/man1"
+    )]
     Man {
         /// Write airsign.1, airsign-bundle-create.1, … (every subcommand) into this folder
         /// (created if missing), e.g. for /usr/local/share/man/man1.

@@ -8,19 +8,40 @@ use super::qr::ScanIn;
 
 /// Spend policy commands.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  airsign policy show --default > policy.json
+  airsign policy check --policy policy.json --wallet savings.json unsigned.psbt")]
 pub enum PolicyCmd {
     /// Print a policy file, or with --default the built-in strict policy as a file to copy and
     /// edit (rules in order, first match decides, none matches → refuse; see docs/policy.md).
+    #[command(after_help = "\
+Examples:
+  airsign policy show --default > policy.json
+  airsign policy show policy.json")]
     Show(PolicyShowArgs),
     /// Print the SHA-256 of the policy's canonical form: `sign --policy` prints it at every use,
     /// so people can compare it with the policy they agreed on.
+    #[command(after_help = "\
+Examples:
+  airsign policy hash policy.json
+  airsign policy hash policy.json --json")]
     Hash(PolicyHashArgs),
     /// Pin a policy to a seed file (offline): `sign` then refuses (exit 4) any other policy for
     /// this seed, so a policy file swapped on disk is caught. Writes SEED.policy-pin, an HMAC of
     /// the policy's hash keyed from the seed.
+    #[command(after_help = "\
+Examples:
+  airsign policy pin --policy policy.json --seed seed.age
+  airsign policy pin --policy new-policy.json --seed seed.age --force")]
     Pin(PolicyPinArgs),
     /// Dry run: which rule would allow this PSBT, or every reason it would be refused (exit 3).
     /// Runs on the online side with the watch-only wallet; the signer checks again.
+    #[command(after_help = "\
+Examples:
+  airsign policy check --policy policy.json --wallet savings.json unsigned.psbt
+  airsign policy check --policy policy.json --wallet savings.json --log audit-copy.jsonl \\
+      --json unsigned.psbt")]
     Check(PolicyCheckArgs),
 }
 

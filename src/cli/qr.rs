@@ -8,12 +8,28 @@ use crate::transport::receive::DEFAULT_CAMERA_TIMEOUT;
 
 /// QR commands: show any file as (animated) QR, or scan frames back into the file.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  airsign qr show unsigned.psbt
+  airsign qr scan --gif signed.gif -o signed.psbt")]
 pub enum QrCmd {
     /// Show a file as QR: UR (default), BBQr or single-frame base64; animated when it does not fit
     /// one frame. Writes to the terminal, PNG frames, an animated GIF, an HTML page or text lines.
+    #[command(after_help = "\
+Examples:
+  airsign qr show unsigned.psbt
+  airsign qr show unsigned.psbt --gif unsigned.gif --fps 8
+  airsign qr show unsigned.psbt --format bbqr --html unsigned.html
+  airsign qr show descriptor.txt --fragment 150 --ec m --png-dir frames/")]
     Show(ShowArgs),
     /// Read QR frames (image files, a folder, an animated GIF, text lines) and reassemble the
     /// payload (UR or BBQr, auto-detected), with a progress bar.
+    #[command(after_help = "\
+Examples:
+  airsign qr scan --gif signed.gif -o signed.psbt
+  airsign qr scan --dir frames/ -o unsigned.psbt
+  airsign qr scan photo1.jpg photo2.jpg -o payload.bin --json
+  airsign qr scan --camera /dev/video0 --timeout 60 -o signed.psbt")]
     Scan(ScanArgs),
 }
 
@@ -62,6 +78,7 @@ impl RenderArgs {
             fps: self.fps,
             module_px: self.module_px,
             extra_parts: self.extra_parts,
+            progress: true,
         }
     }
 }
@@ -74,7 +91,9 @@ pub struct ShowArgs {
     /// Rendering options.
     #[command(flatten)]
     pub render: RenderArgs,
-    /// Animate in this terminal (default when stdout is a terminal); q or Ctrl-C stops.
+    /// Animate in this terminal (default when stdout is a terminal); q or Ctrl-C stops. The
+    /// modules are drawn with explicit black and white even with NO_COLOR set: they are the
+    /// picture a camera reads, not decoration (write --png-dir, --gif or --html instead).
     #[arg(long)]
     pub terminal: bool,
     /// Write one PNG per frame into this folder (frame-0001.png, …).

@@ -9,6 +9,14 @@ use crate::bundle::Encoding;
 
 /// `sign`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  airsign sign --seed seed.age unsigned.psbt -o signed.psbt
+  airsign sign --seed seed.age --policy policy.json --scan gif:unsigned.gif --qr terminal
+  airsign sign --seed seed.age --policy policy.json --approval bob.approval \\
+      unsigned.psbt -o signed.psbt
+  airsign sign --seed seed.age --passphrase-fd 3 --yes --json unsigned.psbt \\
+      -o signed.psbt 3<pass")]
 pub struct SignArgs {
     /// Refuse unless this machine passes `airsign airgap check`.
     #[command(flatten)]
@@ -82,6 +90,10 @@ pub struct SignArgs {
 
 /// `demo`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  airsign demo
+  airsign demo --no-qr --dir demo-files --json")]
 pub struct DemoArgs {
     /// Folder for the demo's files (default: a fresh temporary folder).
     #[arg(long)]

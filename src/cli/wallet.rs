@@ -8,6 +8,11 @@ use crate::wallet::formats::cosigner::MultisigScript;
 
 /// Watch-only wallet commands.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  airsign wallet create --from account.json -o savings.json
+  airsign wallet receive savings.json
+  airsign wallet sync savings.json --esplora https://mempool.space/api")]
 pub enum WalletCmd {
     /// Write a watch-only wallet file: from a descriptor, an account export, or M-of-N cosigners
     ///
@@ -42,7 +47,16 @@ pub enum WalletCmd {
     /// Errors: M/N out of range, or tpub keys without --network: exit 2; a key of the wrong
     /// script type or network, or the same key or seed twice: exit 3; a BSMS key record whose
     /// signature or MAC does not verify: exit 4.
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign wallet create --from account.json -o savings.json
+  airsign wallet create --descriptor 'wpkh([73c5da0a/84h/1h/0h]tpub…/<0;1>/*)' \\
+      --network testnet -o test.json
+  airsign wallet create --name treasury --multisig 2 --cosigner alice.json \\
+      --cosigner bob.bsms --cosigner carol.txt -o treasury.json --export setup/"
+    )]
     Create(WalletCreateArgs),
     /// Read a wallet set up elsewhere into a wallet file
     ///
@@ -57,12 +71,26 @@ pub enum WalletCmd {
     ///   airsign wallet import setup/wallet.bsms --name treasury -o treasury.json
     ///   airsign wallet import setup/coldcard.txt --network testnet -o treasury.json
     ///   airsign wallet import --scan gif:sparrow-export.gif --name vault -o vault.json
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign wallet import setup/wallet.bsms --name treasury -o treasury.json
+  airsign wallet import --scan gif:sparrow-export.gif --name vault -o vault.json"
+    )]
     Import(WalletImportArgs),
     /// List addresses with their index and full derivation path (nothing is recorded).
+    #[command(after_help = "\
+Examples:
+  airsign wallet addresses savings.json
+  airsign wallet addresses savings.json --change --from 20 --count 10 --json")]
     Addresses(WalletAddressesArgs),
     /// Hand out the next unused receive address and record it in the file, so no later run
     /// gives it out again.
+    #[command(after_help = "\
+Examples:
+  airsign wallet receive savings.json
+  airsign wallet receive savings.json --json")]
     Receive(WalletReceiveArgs),
     /// Fetch the wallet's coins and history from an Esplora server (online side)
     ///
@@ -84,7 +112,13 @@ pub enum WalletCmd {
     ///       --prev-txs prev-txs.hex --to ADDR:AMOUNT --fee-rate 5 -o unsigned.psbt
     ///
     /// Machines that never go online keep using snapshot files (bundle create --utxos).
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign wallet sync savings.json --esplora https://mempool.space/api
+  airsign wallet sync savings.json --esplora http://127.0.0.1:3002 --out-dir snapshot/ --json"
+    )]
     Sync(WalletSyncArgs),
     /// Register a multisig or script wallet on this signer (offline)
     ///
@@ -96,7 +130,13 @@ pub enum WalletCmd {
     /// and counts change only when it re-derives there; an edited registration stops it (exit 4).
     ///
     ///   airsign wallet register --seed alice.age treasury.json
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_help = "\
+Examples:
+  airsign wallet register --seed alice.age treasury.json
+  airsign wallet register --seed alice.age --scan gif:treasury.gif --name treasury"
+    )]
     Register(WalletRegisterArgs),
 }
 

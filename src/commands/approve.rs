@@ -58,7 +58,10 @@ pub fn run(a: ApproveArgs) -> Result<(), Error> {
     // signer; the approver reads what leaves, the fee and the bundle id.
     let reviewed = Reviewed::new(psbt, &keys, &ReviewOptions::default());
     let review = reviewed.review();
-    eprint!("{}", review_text(review, None));
+    eprint!(
+        "{}",
+        crate::screen::for_stream(review_text(review, None), true)
+    );
     let path = match &a.path {
         Some(p) => p.parse().map_err(|_| {
             Error::Usage(format!(

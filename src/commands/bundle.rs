@@ -169,7 +169,10 @@ fn create_cmd(a: CreateArgs) -> Result<(), Error> {
             crate::sanitize::escape(&path.display().to_string())
         );
     }
-    eprint!("{}", review_text(&review, None));
+    eprint!(
+        "{}",
+        crate::screen::for_stream(review_text(&review, None), true)
+    );
     eprintln!(
         "{} — carry it to the offline signer; compare the bundle id there: {}",
         a.out
@@ -203,7 +206,7 @@ fn inspect(a: InspectArgs) -> Result<(), Error> {
     }
     println_out(&format!("PSBT version {:?}, {:?}", version, enc))?;
     println_out(&format!("network {net}: {net_source}"))?;
-    println_out(review_text(&review, None).trim_end())
+    println_out(super::paint_stdout(review_text(&review, None)).trim_end())
 }
 
 /// `bundle import`: another wallet's PSBT, checked, reviewed and written the way airsign's
@@ -219,7 +222,10 @@ fn import(a: ImportArgs) -> Result<(), Error> {
     let review = bundle::review::watch_only(&psbt, w.as_ref(), net);
     if !a.json {
         eprintln!("network {net}: {net_source}");
-        eprint!("{}", review_text(&review, None));
+        eprint!(
+            "{}",
+            crate::screen::for_stream(review_text(&review, None), true)
+        );
     }
     // Integrity failures make the PSBT useless to any signer; facts are for the signer's policy.
     if !review.integrity.is_empty() {

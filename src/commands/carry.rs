@@ -86,7 +86,8 @@ pub fn show_outputs(payload: &[u8], kind: Kind, q: &QrOut, overwrite: bool) -> R
         q.qr.iter()
             .map(|s| parse_output(s))
             .collect::<Result<Vec<_>, _>>()?;
-    let opts = q.render.options();
+    let mut opts = q.render.options();
+    opts.progress = !super::quiet();
     let f = frames(payload, kind, classify::caption(payload, kind), &opts)?;
     announce(&f);
     for o in &outputs {

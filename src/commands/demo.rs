@@ -30,7 +30,10 @@ pub fn run(a: DemoArgs) -> Result<(), Error> {
     };
     let mut review = |r: &crate::bundle::Review, v: &crate::policy::Verdict| {
         if !quiet {
-            eprint!("{}", review_text(r, Some(v)));
+            eprint!(
+                "{}",
+                crate::screen::for_stream(review_text(r, Some(v)), true)
+            );
         }
     };
     let d = demo::run(

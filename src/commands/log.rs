@@ -141,7 +141,8 @@ fn tail(a: LogTailArgs) -> Result<(), Error> {
             qr: None,
         });
     };
-    let opts = a.render.options();
+    let mut opts = a.render.options();
+    opts.progress = !super::quiet();
     let f = frames(
         record.as_bytes(),
         Kind::Text,

@@ -27,8 +27,17 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command};
 use crate::Error;
 
+/// `--quiet` for this run, for the helpers shared by many handlers (progress bars).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--quiet` was given.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Seed(cmd) => seed::run(cmd),
         Command::Account(cmd) => account::run(cmd),
@@ -114,6 +123,16 @@ fn write_stdout(b: &[u8]) -> std::io::Result<()> {
     out.write_all(b).and_then(|_| out.flush())
 }
 
+/// `text` for stdout, coloured only when stdout really is a terminal (never while a ceremony
+/// captures it: the checklist and transcript get the plain text) and NO_COLOR allows.
+pub(crate) fn paint_stdout(text: String) -> String {
+    if CAPTURE.with(|c| c.borrow().is_some()) {
+        text
+    } else {
+        crate::screen::for_stream(text, false)
+    }
+}
+
 pub(crate) fn print_bytes(b: &[u8]) -> Result<(), Error> {
     write_stdout(b).map_err(Error::Output)
 }
@@ -131,7 +150,13 @@ pub fn report(e: &Error) {
     // Errors quote untrusted input (file names, frames, PSBT fields): escape every line, so no
     // byte from a hostile source reaches the terminal raw.
     let escape = crate::sanitize::escape;
-    eprintln!("airsign: error: {}", escape(&e.to_string()));
+    // Red only on a terminal and without NO_COLOR (no-color.org).
+    let (red, reset) = if crate::screen::colour_for(true) {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    eprintln!("airsign: {red}error:{reset} {}", escape(&e.to_string()));
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
         eprintln!("  cause: {}", escape(&cause.to_string()));
@@ -142,9 +167,28 @@ pub fn report(e: &Error) {
     }
 }
 
-/// Print one JSON document on stdout.
+/// The version of every `--json` document (docs/json.md): fields are only added within a
+/// version; removing one or changing its meaning bumps it.
+pub const JSON_VERSION: u32 = 1;
+
+/// Print one JSON document on stdout, with `"json_version"` first.
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Error> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Output(std::io::Error::other(e)))?;
+    #[derive(serde::Serialize)]
+    struct Versioned<'a, T> {
+        json_version: u32,
+        #[serde(flatten)]
+        doc: &'a T,
+    }
+    let err = |e| Error::Output(std::io::Error::other(e));
+    let s = match serde_json::to_string_pretty(&Versioned {
+        json_version: JSON_VERSION,
+        doc: v,
+    }) {
+        Ok(s) => s,
+        // Only an object can take the field; the one bare array (`log pending --json`) is
+        // printed as it always was (docs/json.md).
+        Err(_) => serde_json::to_string_pretty(v).map_err(err)?,
+    };
     println_out(&s)
 }
 

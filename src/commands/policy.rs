@@ -138,7 +138,10 @@ fn check(a: PolicyCheckArgs) -> Result<(), Error> {
         })?;
     } else {
         eprintln!("policy {}", file.hash());
-        eprint!("{}", review_text(&review, Some(&verdict)));
+        eprint!(
+            "{}",
+            crate::screen::for_stream(review_text(&review, Some(&verdict)), true)
+        );
     }
     if !verdict.approved() {
         return Err(Refusal {

@@ -59,7 +59,8 @@ fn show(a: ShowArgs) -> Result<(), Error> {
         Some(c) => Some(crate::sanitize::escape(c)),
         None => classify::caption(&payload, kind),
     };
-    let opts = a.render.options();
+    let mut opts = a.render.options();
+    opts.progress = !a.json && !super::quiet();
     let f = frames(&payload, kind, caption, &opts)?;
     if !a.json {
         announce(&f);

@@ -1,11 +1,13 @@
 //! `airsign seed new|import|info`.
 use super::{print_json, println_out, unlock};
-use crate::cli::seed::{SeedImportArgs, SeedInfoArgs, SeedNewArgs, SeedWrite};
+use crate::cli::seed::{
+    SeedImportArgs, SeedInfoArgs, SeedNewArgs, SeedVerifyBackupArgs, SeedWrite,
+};
 use crate::cli::SeedCmd;
 use crate::fsutil::{check_output, read_limited, write_output};
 use crate::secrets::prompt::{self, Source};
 use crate::secrets::seedfile::{self, Protection, SeedInfo};
-use crate::secrets::{entropy, Mnemonic, SecretError};
+use crate::secrets::{backup, entropy, Mnemonic, SecretError};
 use crate::Error;
 
 pub fn run(cmd: SeedCmd) -> Result<(), Error> {
@@ -13,6 +15,7 @@ pub fn run(cmd: SeedCmd) -> Result<(), Error> {
         SeedCmd::New(a) => new(a),
         SeedCmd::Import(a) => import(a),
         SeedCmd::Info(a) => info(a),
+        SeedCmd::VerifyBackup(a) => verify_backup(a),
     }
 }
 
@@ -50,7 +53,12 @@ fn check_target(w: &SeedWrite) -> Result<(), Error> {
 }
 
 fn write_and_report(m: &Mnemonic, w: &SeedWrite, prot: &Protection) -> Result<(), Error> {
-    let (bytes, info) = seedfile::seal(m, w.network, &seedfile::now_rfc3339(), prot)?;
+    // scrypt at age's default work factor takes a second or more: say so, on a terminal only
+    // (every prompt is answered by now, so the spinner cannot draw over one).
+    let spinner = unlock::spinner("encrypting the seed file");
+    let sealed = seedfile::seal(m, w.network, &seedfile::now_rfc3339(), prot);
+    spinner.finish_and_clear();
+    let (bytes, info) = sealed?;
     write_output(&w.out, &bytes, w.force)?;
     report(&info, w.json, Some(&w.out))
 }
@@ -81,11 +89,16 @@ fn new(a: SeedNewArgs) -> Result<(), Error> {
     // and the die rolls. After the words are shown only the backup check remains.
     let prot = protection(&a.write)?;
     let words: usize = if a.words == "12" { 12 } else { 24 };
+    let mut dice_warnings = Vec::new();
     let rolls = if a.dice {
-        Some(prompt::dice(
-            Source::from_fd(a.dice_fd),
-            entropy::min_rolls(words),
-        )?)
+        let rolls = prompt::dice(Source::from_fd(a.dice_fd), entropy::min_rolls(words))?;
+        // Warn, never refuse: the rolls are mixed into the OS entropy, so even a loaded die
+        // cannot make the seed weaker; the warning says the die or the typing needs a look.
+        dice_warnings = entropy::dice_warnings(&rolls);
+        for w in &dice_warnings {
+            eprintln!("airsign: warning: die rolls: {w}");
+        }
+        Some(rolls)
     } else {
         None
     };
@@ -95,6 +108,10 @@ fn new(a: SeedNewArgs) -> Result<(), Error> {
     prompt::show_words_on_tty(&m)?;
     let positions = entropy::backup_positions(words, 3)?;
     prompt::backup_check(&m, &positions, Source::from_fd(a.backup_check_fd))?;
+    // Again, since clearing the words from the screen also cleared the first warning.
+    for w in &dice_warnings {
+        eprintln!("airsign: warning: die rolls: {w}");
+    }
     write_and_report(&m, &a.write, &prot)
 }
 
@@ -131,4 +148,56 @@ fn info(a: SeedInfoArgs) -> Result<(), Error> {
         println_out(&format!("fingerprint with BIP39 passphrase {fp}"))?;
     }
     Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct VerifyOut<'a> {
+    fingerprint: &'a str,
+    words: usize,
+    ok: bool,
+    #[serde(flatten)]
+    check: &'a backup::BackupCheck,
+}
+
+fn verify_backup(a: SeedVerifyBackupArgs) -> Result<(), Error> {
+    let u = unlock::open(&a.unlock)?;
+    let words = u.mnemonic.word_count();
+    let asked = a.positions.resolve(words)?;
+    // Said on stderr before any word is read, so a script answering random:N on --words-fd
+    // knows what to send.
+    eprintln!(
+        "seed {}: asking for {} of {words} words: {}",
+        u.info.fingerprint,
+        asked.len(),
+        join(&asked)
+    );
+    let answers = prompt::backup_words(Source::from_fd(a.words_fd), &asked)?;
+    let check = backup::check(&u.mnemonic, &asked, &answers)?;
+    drop(answers);
+    if a.json {
+        print_json(&VerifyOut {
+            fingerprint: &u.info.fingerprint,
+            words,
+            ok: check.ok(),
+            check: &check,
+        })?;
+    } else if check.ok() {
+        eprintln!(
+            "all {} word(s) asked match the seed file (fingerprint {})",
+            asked.len(),
+            u.info.fingerprint
+        );
+    }
+    if check.ok() {
+        Ok(())
+    } else {
+        Err(SecretError::BackupMismatch { wrong: check.wrong }.into())
+    }
+}
+
+fn join(p: &[usize]) -> String {
+    p.iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -162,7 +162,10 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         &policy,
         &keys,
         &mut |r, verdict| {
-            eprint!("{}", review_text(r.review(), Some(verdict)));
+            eprint!(
+                "{}",
+                crate::screen::for_stream(review_text(r.review(), Some(verdict)), true)
+            );
             shown = true;
             // A rule that requires a person at the terminal is not satisfied by --yes.
             if a.yes && !verdict.require_confirmation {
@@ -204,7 +207,10 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         Decision::Signed { psbt, report } => (psbt.clone(), report.clone()),
         Decision::Refused(_) | Decision::Declined => {
             if !shown {
-                eprint!("{}", review_text(review, Some(&outcome.verdict)));
+                eprint!(
+                    "{}",
+                    crate::screen::for_stream(review_text(review, Some(&outcome.verdict)), true)
+                );
             }
             if a.json {
                 // Scripts get the same review and the reasons on stdout; the exit code says why.

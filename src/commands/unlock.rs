@@ -39,7 +39,24 @@ pub fn open(u: &SeedUnlock) -> Result<Unlocked, Error> {
         crate::fsutil::protect(path, "the age identity file this command reads");
     }
     let bytes = read_limited(&u.seed, MAX_SEED_FILE_BYTES)?;
-    Ok(unlock::open(&bytes, &options(u)?)?)
+    // Every prompt first; then the spinner, which can no longer draw over one.
+    let credentials = unlock::credentials(&options(u)?)?;
+    let spinner = spinner("decrypting the seed file");
+    let opened = unlock::decrypt(&bytes, &credentials);
+    spinner.finish_and_clear();
+    Ok(opened?)
+}
+
+/// A spinner on stderr for a step of about a second with no progress to count (scrypt): only
+/// on a terminal and without --quiet. Start it only once no prompt can follow.
+pub(crate) fn spinner(what: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if super::quiet() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner().with_message(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
 }
 
 /// The BIP39 seed, with the BIP39 passphrase if one was asked for.

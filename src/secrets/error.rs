@@ -38,6 +38,26 @@ pub enum SecretError {
         /// 1-based position asked.
         position: usize,
     },
+    /// `seed verify-backup`: the typed words do not match the seed file at these positions.
+    #[error("the backup does not match the seed file at word{}", list(wrong))]
+    BackupMismatch {
+        /// 1-based positions whose word was wrong (never the words).
+        wrong: Vec<usize>,
+    },
+    /// `seed verify-backup`: the number of words given fits neither the positions asked nor the
+    /// whole mnemonic.
+    #[error("{given} word(s) given; expected {asked} (one per position asked) or {words} (the whole mnemonic)")]
+    BackupWordCount {
+        /// Words given.
+        given: usize,
+        /// Positions asked.
+        asked: usize,
+        /// Words in the mnemonic.
+        words: usize,
+    },
+    /// `--positions` names a position the seed does not have.
+    #[error("{0}")]
+    BadPositions(String),
     /// Dice input was not 1–6 or too short.
     #[error("{0}")]
     BadDice(String),
@@ -70,6 +90,15 @@ pub enum SecretError {
     BadRecipient(String),
 }
 
+/// `3, 7 and 12`.
+fn list(p: &[usize]) -> String {
+    let s: Vec<String> = p.iter().map(|n| n.to_string()).collect();
+    match s.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("s {} and {last}", rest.join(", ")),
+        _ => format!(" {}", s.join("")),
+    }
+}
+
 impl SecretError {
     /// What to do next.
     pub fn hint(&self) -> Option<&'static str> {
@@ -80,6 +109,8 @@ impl SecretError {
             SecretError::NoMatchingIdentity => "pass the identity file that matches a recipient the seed was encrypted to (--identity)",
             SecretError::BackupCheckFailed { .. } => "run `airsign seed new` again; it makes new words, so destroy the paper with these ones (no file holds them)",
             SecretError::PassphraseMismatch | SecretError::EmptyPassphrase => "nothing was written; run the command again and type the same non-empty passphrase twice",
+            SecretError::BackupMismatch { .. } => "look at those positions on the paper (spelling, order, a skipped line) and run the check again; if they still do not match, treat the paper as lost: make a new backup of a new seed (`seed new`) and move the funds while this file still opens",
+            SecretError::BackupWordCount { .. } => "give one word per line or all on one line: as many as the positions asked, in order, or the whole mnemonic",
             SecretError::Corrupt(_) => "restore the seed file from a backup, or re-import the mnemonic",
             _ => return None,
         })

@@ -1,6 +1,7 @@
 //! Secrets: the age-encrypted seed store, passphrase and mnemonic prompts, the secret types and
 //! process hardening. Nothing here prints; nothing here is `Debug`, `Clone` or `Serialize` when it
 //! holds secret bytes.
+pub mod backup;
 pub mod entropy;
 mod error;
 pub mod harden;

@@ -218,6 +218,28 @@ pub fn backup_check(m: &Mnemonic, positions: &[usize], source: Source) -> Result
     Ok(())
 }
 
+/// Read the words of a paper backup for `seed verify-backup`: from the descriptor (one word per
+/// line or all on one line; all of it is read), or on the terminal without echo, one prompt per
+/// position in `asked` (1-based). Nothing is checked here and nothing typed is shown.
+pub fn backup_words(
+    source: Source,
+    asked: &[usize],
+) -> Result<Vec<Zeroizing<String>>, SecretError> {
+    match source {
+        Source::Fd(fd) => {
+            let all = read_fd(fd, "backup words")?;
+            Ok(all
+                .split_whitespace()
+                .map(|w| Zeroizing::new(w.to_owned()))
+                .collect())
+        }
+        Source::Tty => asked
+            .iter()
+            .map(|p| tty_prompt(&format!("Word #{p} (nothing is shown): "), "backup words"))
+            .collect(),
+    }
+}
+
 /// Read die rolls (digits 1–6, anything else but whitespace is an error).
 pub fn dice(source: Source, min_rolls: usize) -> Result<Zeroizing<String>, SecretError> {
     let text = match source {

@@ -30,12 +30,16 @@ pub struct UnlockOptions {
     pub bip39: Bip39Passphrase,
 }
 
-/// Decrypt `seed_file` (its bytes).
+/// Decrypt `seed_file` (its bytes): [`credentials`] then [`decrypt`].
 pub fn open(seed_file: &[u8], o: &UnlockOptions) -> Result<Unlocked, SecretError> {
-    if seed_file.is_empty() {
-        return Err(SecretError::Corrupt("the file is empty".into()));
-    }
-    let unlock = match &o.identities {
+    decrypt(seed_file, &credentials(o)?)
+}
+
+/// What opens the file: the identities given, or the passphrase, asked now (terminal or
+/// descriptor). Split from [`decrypt`] so a caller can show progress during the slow part
+/// without drawing over the prompt.
+pub fn credentials(o: &UnlockOptions) -> Result<Unlock, SecretError> {
+    Ok(match &o.identities {
         Some(ids) => seedfile::parse_identities(ids)?,
         None => Unlock::Passphrase(prompt::passphrase(
             Source::from_fd(o.passphrase_fd),
@@ -43,8 +47,15 @@ pub fn open(seed_file: &[u8], o: &UnlockOptions) -> Result<Unlocked, SecretError
             false,
             false,
         )?),
-    };
-    seedfile::open(seed_file, &unlock)
+    })
+}
+
+/// Decrypt `seed_file` with `unlock` (scrypt at age's work factor: about a second).
+pub fn decrypt(seed_file: &[u8], unlock: &Unlock) -> Result<Unlocked, SecretError> {
+    if seed_file.is_empty() {
+        return Err(SecretError::Corrupt("the file is empty".into()));
+    }
+    seedfile::open(seed_file, unlock)
 }
 
 /// The BIP39 seed of an unlocked file, with the BIP39 passphrase if one was asked for. Whether

@@ -86,6 +86,9 @@ pub struct RenderOptions {
     pub module_px: u32,
     /// UR mixed parts after the pure fragments (default: as many as pure fragments).
     pub extra_parts: Option<u32>,
+    /// Show a progress bar on stderr while encoding and writing frames (only drawn when stderr
+    /// is a terminal). Off by default: a command turns it on unless `--quiet` or `--json`.
+    pub progress: bool,
 }
 
 impl Default for RenderOptions {
@@ -99,6 +102,7 @@ impl Default for RenderOptions {
             fps: DEFAULT_FPS,
             module_px: DEFAULT_MODULE_PX,
             extra_parts: None,
+            progress: false,
         }
     }
 }
@@ -243,10 +247,15 @@ pub fn frames(
             (vec![s.to_owned()], "text".to_owned(), 1)
         }
     };
+    let bar = super::show::progress_bar(r.progress, parts.len(), "encoding QR frames");
     let matrices = parts
         .iter()
-        .map(|p| Matrix::encode(p, level))
+        .map(|p| {
+            bar.inc(1);
+            Matrix::encode(p, level)
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    bar.finish_and_clear();
     let qr_version = matrices.iter().map(|m| m.version).max().unwrap_or(0);
     Ok(Frames {
         parts,

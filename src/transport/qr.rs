@@ -93,8 +93,13 @@ impl Matrix {
     }
 }
 
-/// An animated, looping GIF of the frames.
-pub fn gif(frames: &[Matrix], px: u32, fps: f64) -> Result<Vec<u8>, TransportError> {
+/// An animated, looping GIF of the frames; `tick` is called after each frame is encoded.
+pub fn gif(
+    frames: &[Matrix],
+    px: u32,
+    fps: f64,
+    tick: &dyn Fn(),
+) -> Result<Vec<u8>, TransportError> {
     use image::codecs::gif::{GifEncoder, Repeat};
     use image::{Delay, Frame, RgbaImage};
     let side = frames
@@ -124,6 +129,7 @@ pub fn gif(frames: &[Matrix], px: u32, fps: f64) -> Result<Vec<u8>, TransportErr
             });
             enc.encode_frame(Frame::from_parts(rgba, 0, 0, delay))
                 .map_err(TransportError::ImageCodec)?;
+            tick();
         }
     }
     Ok(out)
@@ -161,8 +167,14 @@ pub fn gif_comment(gif: &[u8], text: &str) -> Vec<u8> {
 
 /// One self-contained page (no network, no external script) that plays the frames full screen
 /// with speed and size controls. `title` is the page title and the caption beside the frame
-/// counter (e.g. `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc)`).
-pub fn html(frames: &[Matrix], fps: f64, title: &str) -> Result<String, TransportError> {
+/// counter (e.g. `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc)`). `tick` is called after each
+/// frame is encoded.
+pub fn html(
+    frames: &[Matrix],
+    fps: f64,
+    title: &str,
+    tick: &dyn Fn(),
+) -> Result<String, TransportError> {
     use base64::Engine as _;
     use bitcoin::base64;
     let mut uris = Vec::with_capacity(frames.len());
@@ -171,6 +183,7 @@ pub fn html(frames: &[Matrix], fps: f64, title: &str) -> Result<String, Transpor
             "\"data:image/png;base64,{}\"",
             base64::engine::general_purpose::STANDARD.encode(m.png(1)?)
         ));
+        tick();
     }
     let title = title.replace(['<', '>', '&', '"'], "");
     Ok(format!(

@@ -164,6 +164,12 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
             }
         }
         for f in files {
+            // A long GIF takes a while to decode before its first frame is read.
+            bar.set_message(format!(
+                "decoding {}",
+                crate::sanitize::escape(&f.display().to_string())
+            ));
+            bar.tick();
             for frame in scan::load_frames(&f)? {
                 for text in scanner.decode(&frame) {
                     if feed(&text, &mut asm) {

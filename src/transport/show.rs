@@ -43,6 +43,27 @@ pub fn parse_output(s: &str) -> Result<Output, TransportError> {
     }
 }
 
+/// Sequences shorter than this render in well under a second: no bar.
+const PROGRESS_MIN_FRAMES: usize = 20;
+
+/// A progress bar on stderr over `len` steps, labelled `what`; hidden unless `show`, the
+/// sequence is long enough to take a moment, and stderr is a terminal (a log or a pipe never
+/// gets the redraws).
+pub fn progress_bar(show: bool, len: usize, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !show || len < PROGRESS_MIN_FRAMES || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
 /// Write the frames to one output; existing files are replaced only with `overwrite`.
 pub fn emit(
     f: &Frames,
@@ -62,24 +83,30 @@ pub fn emit(
                 path: dir.clone(),
                 source,
             })?;
+            let bar = progress_bar(r.progress, f.matrices.len(), "writing PNG frames");
             for (i, m) in f.matrices.iter().enumerate() {
                 write_output(&frame_file(dir, i), &m.png(r.module_px.max(1))?, overwrite)?;
+                bar.inc(1);
             }
+            bar.finish_and_clear();
             Ok(())
         }
         Output::Gif(p) => {
-            let gif = qr::gif(&f.matrices, r.module_px.max(1), r.fps)?;
+            let bar = progress_bar(r.progress, f.matrices.len(), "rendering GIF");
+            let gif = qr::gif(&f.matrices, r.module_px.max(1), r.fps, &|| bar.inc(1))?;
+            bar.finish_and_clear();
             Ok(write_output(
                 p,
                 &qr::gif_comment(&gif, &title(f)),
                 overwrite,
             )?)
         }
-        Output::Html(p) => Ok(write_output(
-            p,
-            qr::html(&f.matrices, r.fps, &title(f))?.as_bytes(),
-            overwrite,
-        )?),
+        Output::Html(p) => {
+            let bar = progress_bar(r.progress, f.matrices.len(), "rendering HTML");
+            let page = qr::html(&f.matrices, r.fps, &title(f), &|| bar.inc(1))?;
+            bar.finish_and_clear();
+            Ok(write_output(p, page.as_bytes(), overwrite)?)
+        }
         Output::Text(p) => {
             let mut s = f.parts.join("\n");
             s.push('\n');
