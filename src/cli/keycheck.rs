@@ -8,24 +8,28 @@ use super::SeedUnlock;
 
 /// Key health check commands (docs/keycheck.md).
 #[derive(Debug, Subcommand)]
+#[command(after_help = "Examples:\n  \
+    airsign keycheck challenge treasury.json -o challenge.json --qr terminal\n  \
+    airsign keycheck answer --seed alice.age challenge.json -o alice.answer.json\n  \
+    airsign keycheck verify treasury.json challenge.json alice.answer.json bob.answer.json")]
 pub enum KeycheckCmd {
     /// Online: a new challenge for a wallet (a fresh 32-byte nonce, the time, the wallet id,
     /// descriptors and cosigner keys), to carry to each key holder.
     #[command(
-        after_help = "Example: airsign keycheck challenge treasury.json -o keycheck-2026-12.json"
+        after_help = "Examples:\n  airsign keycheck challenge treasury.json -o keycheck-2026-12.json"
     )]
     Challenge(ChallengeArgs),
     /// Offline: prove that this seed holds its keys of the challenge's wallet (a BIP322
     /// signature by each key), after a review; recorded in the seed's audit log.
     #[command(
-        after_help = "Example: airsign keycheck answer --seed alice.age keycheck-2026-12.json -o alice.answer.json"
+        after_help = "Examples:\n  airsign keycheck answer --seed alice.age keycheck-2026-12.json -o alice.answer.json"
     )]
     Answer(AnswerArgs),
     /// Online: check answers against the wallet and the challenge; report which cosigners proved
     /// possession now and when each last did (history in WALLET.keychecks.json). Exit 3 if an
     /// answer is refused (with why).
     #[command(
-        after_help = "Example: airsign keycheck verify treasury.json keycheck-2026-12.json alice.answer.json bob.answer.json"
+        after_help = "Examples:\n  airsign keycheck verify treasury.json keycheck-2026-12.json alice.answer.json bob.answer.json"
     )]
     Verify(KeycheckVerifyArgs),
 }

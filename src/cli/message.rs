@@ -8,6 +8,9 @@ use super::SeedUnlock;
 
 /// Message commands.
 #[derive(Debug, Subcommand)]
+#[command(after_help = "Examples:\n  \
+    airsign message sign --seed seed.age --path m/84h/1h/0h/0/0 'I control this address'\n  \
+    airsign message verify ADDRESS SIGNATURE 'I control this address'")]
 pub enum MessageCmd {
     /// Sign a message with a key of the seed (offline side): review the address, path, format
     /// and the whole message, confirm, sign, verify, record in the audit log.
@@ -19,13 +22,13 @@ pub enum MessageCmd {
     /// P2PKH, BIP322 simple otherwise. The signature is printed on stdout (base64), or the
     /// Coldcard armored block with --armor.
     #[command(
-        after_help = "Example: airsign message sign --seed seed.age --path m/84h/0h/0h/0/0 'I own this address'"
+        after_help = "Examples:\n  airsign message sign --seed seed.age --path m/84h/0h/0h/0/0 'I own this address'"
     )]
     Sign(MessageSignArgs),
     /// Verify a message signature (legacy BIP137 with any header 27–42, BIP322 simple or full)
     /// against an address. Exit 0 valid, 3 invalid (with why), 1 unreadable input.
     #[command(
-        after_help = "Example: airsign message verify bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu 'J1ON…=' 'I own this address'"
+        after_help = "Examples:\n  airsign message verify bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu 'J1ON…=' 'I own this address'"
     )]
     Verify(MessageVerifyArgs),
 }
