@@ -45,3 +45,11 @@ fi
 cargo fmt --check
 cargo clippy --locked --all-targets --all-features -- -D warnings
 cargo test --locked
+# Secret memory (tests/secret_memory.rs): a test-only build (feature memory-probe) pauses before
+# exit so the test can read the process's memory through /proc; reading a non-dumpable process
+# needs root (CAP_SYS_PTRACE), so it runs as root only.
+if [ "$(id -u)" = 0 ]; then
+  cargo test --locked --features memory-probe --test secret_memory
+else
+  peer_missing "root for the secret-memory test (cargo test --features memory-probe --test secret_memory)"
+fi
