@@ -29,10 +29,12 @@ if [ ! -d scripts/peers/node_modules/@ngraveio/bc-ur ]; then
 fi
 export AIRSIGN_NODE_PEERS="$PWD/scripts/peers"
 
-# Debian packages: headless Chromium (HTML player test) and tmux (seed new on a real terminal).
+# Debian packages: headless Chromium (HTML player test), tmux (seed new on a real terminal) and
+# GNU time (peak RSS in tests/bad_input_sweep.rs).
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+[ -x /usr/bin/time ] || missing="$missing time"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; } \
