@@ -156,7 +156,10 @@ fn inputs() -> Inputs {
     w("seed-garbage.age", &garbage);
     w("wrong-pw", b"not the passphrase\n");
     w("words-bad", b"abandon abandon abandon not words at all\n");
-    w("png-trunc.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x10\0\0\0\x10\0");
+    w(
+        "png-trunc.png",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x10\0\0\0\x10\0",
+    );
     w("gif-trunc.gif", b"GIF89a\x10\x00");
     // The regression: binary bytes as QR text.
     w("binary.txt", &garbage);
@@ -165,7 +168,10 @@ fn inputs() -> Inputs {
     long.extend(std::iter::repeat_n(b'a', 5000));
     long.push(b'\n');
     w("longline.txt", &long);
-    w("ur-bad.txt", b"ur:crypto-psbt/1-3/lpadaxcfaxhdcxnotbytewords\n");
+    w(
+        "ur-bad.txt",
+        b"ur:crypto-psbt/1-3/lpadaxcfaxhdcxnotbytewords\n",
+    );
     w("bbqr-bad.txt", b"B$ZP0200nonsense\nB$ZP0201moreNONSENSE\n");
     w("checklist-bad.toml", b"this is [not a checklist\n");
     w("desc.txt", b"wpkh(not a key)\n");
@@ -492,5 +498,8 @@ fn qr_scan_of_binary_text_is_an_error_not_a_silently_changed_payload() {
         q(&out)
     ));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&payload).unwrap());
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&payload).unwrap()
+    );
 }

@@ -249,7 +249,10 @@ fn sigkill_at_random_moments_leaves_old_or_new_complete_files() {
             if got == old {
                 t.old += 1;
             } else {
-                assert_eq!(got, new, "the output is neither the old file nor the signed PSBT");
+                assert_eq!(
+                    got, new,
+                    "the output is neither the old file nor the signed PSBT"
+                );
                 decode_psbt(&got);
                 t.new += 1;
             }
@@ -289,7 +292,12 @@ fn sigkill_at_random_moments_leaves_old_or_new_complete_files() {
         let clean = {
             let t0 = Instant::now();
             let o = run(&cmd);
-            assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(
+                o.status.code(),
+                Some(3),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             t0.elapsed()
         };
         let max = clean * 6 / 5;
@@ -359,7 +367,10 @@ fn sigkill_at_random_moments_leaves_old_or_new_complete_files() {
         let t0 = Instant::now();
         let o = run(&cmd);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        assert!(t0.elapsed() < Duration::from_secs(5), "the next run waited for a dead lock");
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the next run waited for a dead lock"
+        );
         assert_eq!(next(&w), before + 1);
         t.done();
     }
@@ -369,7 +380,9 @@ fn sigkill_at_random_moments_leaves_old_or_new_complete_files() {
         let mut t = Tally::new("qr scan -o");
         let dir = d.join("scan");
         std::fs::create_dir(&dir).unwrap();
-        let payload: Vec<u8> = (0..60_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let payload: Vec<u8> = (0..60_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
         let src = d.join("payload.bin");
         std::fs::write(&src, &payload).unwrap();
         let parts = d.join("parts.txt");
@@ -400,7 +413,11 @@ fn sigkill_at_random_moments_leaves_old_or_new_complete_files() {
             if got == old {
                 t.old += 1;
             } else {
-                assert!(got == payload, "the output is neither the old file nor the payload ({} bytes)", got.len());
+                assert!(
+                    got == payload,
+                    "the output is neither the old file nor the payload ({} bytes)",
+                    got.len()
+                );
                 t.new += 1;
             }
         }

@@ -98,8 +98,9 @@ struct Region {
 /// (and bytes) that could not be read.
 fn read_memory(pid: u32) -> (Vec<Region>, usize, u64) {
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem"))
-        .expect("/proc/PID/mem cannot be opened: needs root (CAP_SYS_PTRACE) for a non-dumpable process");
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).expect(
+        "/proc/PID/mem cannot be opened: needs root (CAP_SYS_PTRACE) for a non-dumpable process",
+    );
     let (mut out, mut unreadable, mut unreadable_bytes) = (Vec::new(), 0, 0);
     for line in maps.lines() {
         let mut f = line.split_whitespace();

@@ -77,7 +77,11 @@ fn text_frames(
                 number,
                 format!(
                     "is longer than the {MAX_FRAME_CHARS} characters one QR code can hold{}",
-                    if chars > MAX_FRAME_CHARS { format!(" ({chars})") } else { String::new() }
+                    if chars > MAX_FRAME_CHARS {
+                        format!(" ({chars})")
+                    } else {
+                        String::new()
+                    }
                 ),
             ));
         }
