@@ -35,10 +35,12 @@ if [ ! -d scripts/peers/node_modules/@ngraveio/bc-ur ]; then
 fi
 export AIRSIGN_NODE_PEERS="$PWD/scripts/peers"
 
-# Debian packages: headless Chromium (HTML player test) and tmux (seed new on a real terminal).
+# Debian packages: headless Chromium (HTML player test), tmux (seed new on a real terminal) and
+# GNU time (peak RSS in tests/bad_input_sweep.rs).
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+[ -x /usr/bin/time ] || missing="$missing time"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; } \
@@ -51,6 +53,14 @@ fi
 cargo fmt --check
 cargo clippy --locked --all-targets --all-features -- -D warnings
 cargo test --locked
+# Secret memory (tests/secret_memory.rs): a test-only build (feature memory-probe) pauses before
+# exit so the test can read the process's memory through /proc; reading a non-dumpable process
+# needs root (CAP_SYS_PTRACE), so it runs as root only.
+if [ "$(id -u)" = 0 ]; then
+  cargo test --locked --features memory-probe --test secret_memory
+else
+  peer_missing "root for the secret-memory test (cargo test --features memory-probe --test secret_memory)"
+fi
 
 # Supply chain: licences, banned crates, sources (deny.toml). Advisories need the RustSec database
 # from GitHub, which these machines cannot reach (docs/dependencies.md).

@@ -35,6 +35,8 @@ pub mod fsutil;
 pub mod hex;
 pub mod message;
 pub mod policy;
+#[cfg(feature = "memory-probe")]
+pub mod probe;
 pub mod sanitize;
 pub mod screen;
 pub mod secrets;

@@ -22,7 +22,11 @@ fn main() -> ExitCode {
         }
     }
 
-    match airsign::commands::run(cli) {
+    let result = airsign::commands::run(cli);
+    // Test builds only: stop here, secrets dropped, for tests/secret_memory.rs to read memory.
+    #[cfg(feature = "memory-probe")]
+    airsign::probe::pause_if_asked();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             airsign::commands::report(&e);

@@ -56,6 +56,17 @@ pub enum TransportError {
     /// Encoding or decoding an image failed.
     #[error("cannot encode or decode an image")]
     ImageCodec(#[source] image::ImageError),
+    /// A line of a text source (`--text-file`, `--stdin`) is not a QR text frame: not UTF-8, or
+    /// longer than one QR code holds.
+    #[error("{}: line {line} {problem}", path.display())]
+    BadText {
+        /// The file (or "stdin").
+        path: std::path::PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// Nothing decodable was found.
     #[error("{0}")]
     Incomplete(String),

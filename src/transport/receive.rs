@@ -10,10 +10,86 @@ use serde::Serialize;
 
 use super::assemble::{Assembler, Counters, Payload, Source, Status};
 use super::{scan, TransportError};
-use crate::fsutil::{read_limited, FsError};
+use crate::fsutil::FsError;
 
 /// Most text (part strings) read from a file or stdin.
 const MAX_TEXT: u64 = 256 * 1024 * 1024;
+/// Longest text frame: what one QR code can hold (version 40, alphanumeric mode: 4,296
+/// characters). A longer line was never a QR code.
+pub const MAX_FRAME_CHARS: usize = 4296;
+
+/// Feed the lines of `r` (part strings, one per line; blank lines skipped) to `feed` as they are
+/// read, until it says the payload is complete (returns true then). A text frame is what a QR
+/// code holds: a line that is not UTF-8, or longer than [`MAX_FRAME_CHARS`], is an error, never
+/// "repaired" (a lossy conversion would change the payload without a word).
+fn text_frames(
+    r: impl Read,
+    origin: &Path,
+    feed: &mut dyn FnMut(&str) -> bool,
+) -> Result<bool, TransportError> {
+    use std::io::BufRead;
+    let bad = |line: u64, problem: String| TransportError::BadText {
+        path: origin.to_owned(),
+        line,
+        problem,
+    };
+    let mut r = std::io::BufReader::new(r.take(MAX_TEXT + 1));
+    let (mut number, mut total) = (0u64, 0u64);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        // UTF-8 takes at most 4 bytes a character (+ "\r\n"): read no more than that per line.
+        let limit = (MAX_FRAME_CHARS * 4 + 2) as u64;
+        let n = (&mut r)
+            .take(limit + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| FsError::Io {
+                action: "read",
+                path: origin.to_owned(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(false);
+        }
+        number += 1;
+        total += n as u64;
+        if total > MAX_TEXT {
+            return Err(FsError::TooLarge {
+                path: origin.to_owned(),
+                limit: MAX_TEXT,
+            }
+            .into());
+        }
+        let line = std::str::from_utf8(&buf).map_err(|e| {
+            bad(
+                number,
+                format!(
+                    "is not UTF-8 text (byte {} of the line): a QR text frame is text, and airsign does not guess what binary bytes meant",
+                    e.valid_up_to() + 1
+                ),
+            )
+        })?;
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let chars = line.chars().count();
+        if chars > MAX_FRAME_CHARS || (n as u64 > limit && !buf.ends_with(b"\n")) {
+            return Err(bad(
+                number,
+                format!(
+                    "is longer than the {MAX_FRAME_CHARS} characters one QR code can hold{}",
+                    if chars > MAX_FRAME_CHARS {
+                        format!(" ({chars})")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+        if !line.trim().is_empty() && feed(line) {
+            return Ok(true);
+        }
+    }
+}
 /// Default time a camera scan waits for a complete payload.
 pub const DEFAULT_CAMERA_TIMEOUT: u64 = 300;
 
@@ -131,35 +207,28 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
         asm.payload().is_some()
     };
     'outer: for src in sources {
-        let mut texts: Vec<String> = Vec::new();
         let mut files: Vec<PathBuf> = Vec::new();
         match src {
-            ScanSource::TextFile(p) => texts.extend(
-                String::from_utf8_lossy(&read_limited(p, MAX_TEXT)?)
-                    .lines()
-                    .map(str::to_owned),
-            ),
+            ScanSource::TextFile(p) => {
+                let f = std::fs::File::open(p).map_err(|source| FsError::Io {
+                    action: "read",
+                    path: p.clone(),
+                    source,
+                })?;
+                if text_frames(f, p, &mut |t| feed(t, &mut asm))? {
+                    break 'outer;
+                }
+            }
             ScanSource::Stdin => {
-                let mut s = String::new();
-                std::io::stdin()
-                    .take(MAX_TEXT)
-                    .read_to_string(&mut s)
-                    .map_err(|source| FsError::Io {
-                        action: "read",
-                        path: "stdin".into(),
-                        source,
-                    })?;
-                texts.extend(s.lines().map(str::to_owned));
+                let stdin = std::io::stdin().lock();
+                if text_frames(stdin, Path::new("stdin"), &mut |t| feed(t, &mut asm))? {
+                    break 'outer;
+                }
             }
             ScanSource::Image(p) | ScanSource::Gif(p) => files.push(p.clone()),
             ScanSource::Dir(d) => files.extend(image_files(d)?),
             ScanSource::Camera { device, timeout } => {
                 camera_loop(device, *timeout, &mut scanner, &mut |t| feed(t, &mut asm))?;
-                break 'outer;
-            }
-        }
-        for t in texts.iter().filter(|t| !t.trim().is_empty()) {
-            if feed(t, &mut asm) {
                 break 'outer;
             }
         }

@@ -243,22 +243,29 @@ pub fn update_locked<T>(
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Exclusive use of a wallet file between reading an index and recording it, so two runs at the
-/// same moment never hand out the same address. A lock file beside the wallet (created with
-/// O_EXCL, so no `unsafe` is needed); removed when the lock is dropped.
+/// same moment never hand out the same address: an advisory lock (`flock`) on a lock file beside
+/// the wallet. The kernel releases it when the holder exits, however it exits, so a run killed
+/// while holding it (SIGKILL, power loss) never blocks the next one; the file is removed when the
+/// lock is dropped, and its existence alone means nothing.
 #[derive(Debug)]
 pub struct Lock {
     wallet: std::path::PathBuf,
     file: std::path::PathBuf,
+    /// The open lock file holding the lock; closing it releases the lock.
+    _held: std::fs::File,
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        // Removed while still held (the field closes after this): a waiter that opened the old
+        // file sees it is gone and opens the new one (see `lock`).
         let _ = std::fs::remove_file(&self.file);
     }
 }
 
 /// Take the lock of the wallet file at `path`, waiting up to 10 s for another airsign.
 pub fn lock(path: &Path) -> Result<Lock, Error> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     // A symlinked wallet file is updated where it really lives: replacing the link with a copy
     // would split the wallet in two and hand out its addresses again.
     let path = &std::fs::canonicalize(path).map_err(|e| Error::io("open", path, e))?;
@@ -267,18 +274,30 @@ pub fn lock(path: &Path) -> Result<Lock, Error> {
     let file = std::path::PathBuf::from(name);
     let deadline = std::time::Instant::now() + LOCK_WAIT;
     loop {
-        match std::fs::OpenOptions::new()
+        let held = std::fs::OpenOptions::new()
             .write(true)
-            .create_new(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
             .open(&file)
-        {
-            Ok(_) => {
-                return Ok(Lock {
-                    wallet: path.to_owned(),
-                    file,
-                })
+            .map_err(|e| Error::io("create the lock file", &file, e))?;
+        match held.try_lock() {
+            Ok(()) => {
+                // The holder we waited for removes the file as it lets go: a lock on a file no
+                // longer at the path locks nothing, so check we hold the one that is there.
+                let same = match (held.metadata(), std::fs::metadata(&file)) {
+                    (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+                    _ => false,
+                };
+                if same {
+                    return Ok(Lock {
+                        wallet: path.to_owned(),
+                        file,
+                        _held: held,
+                    });
+                }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(std::fs::TryLockError::WouldBlock) => {
                 if std::time::Instant::now() >= deadline {
                     return Err(WalletError::Locked(crate::sanitize::escape(
                         &path.display().to_string(),
@@ -287,7 +306,9 @@ pub fn lock(path: &Path) -> Result<Lock, Error> {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            Err(e) => return Err(Error::io("create the lock file", &file, e)),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io("lock", &file, e));
+            }
         }
     }
 }

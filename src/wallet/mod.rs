@@ -59,7 +59,7 @@ pub enum WalletError {
         computed: String,
     },
     /// Another airsign holds the wallet file's lock.
-    #[error("{0} is being updated by another airsign (its lock file {0}.lock exists)")]
+    #[error("{0} is being updated by another airsign (it holds the lock on {0}.lock)")]
     Locked(String),
     /// Refusing to replace an existing wallet file.
     #[error("{0} already exists; it may hold indexes already handed out")]
@@ -138,7 +138,7 @@ impl WalletError {
             WalletError::RepeatedSigner(_) => Some("do not use this wallet: ask each cosigner for their own key again and build it with one key per person (airsign wallet create --multisig refuses a seed given twice)"),
             WalletError::RegistrationClash(_) => Some("compare the wallet ids with the other signers; if the new wallet is meant, register it with --replace (or under another --name when creating it)"),
             WalletError::NotACosigner { .. } => Some("check that this is the right seed file and BIP39 passphrase for this wallet (compare fingerprints with `airsign seed info`)"),
-            WalletError::Locked(_) => Some("wait for the other airsign to finish; if none is running (it was killed), remove the .lock file"),
+            WalletError::Locked(_) => Some("wait for the other airsign to finish (a killed one releases the lock by itself)"),
             WalletError::WalletIdMismatch { .. } => Some("create the wallet file again from the descriptor (airsign wallet create), then compare its id with the other machines"),
             WalletError::WrongNetwork(_) => Some("give the network the keys are for with --network (xpub is mainnet; tpub is testnet, signet or regtest)"),
             WalletError::BadAddress { .. } => Some("check the address was copied whole and is for the seed's network"),
