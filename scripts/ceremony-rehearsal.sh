@@ -41,7 +41,7 @@ ceremony() {
   "$airsign" ceremony run "$repo/fixtures/ceremonies/$name.json" --dir "$dir" \
     --transcript "$dir/$name.transcript.jsonl" --airgap-root "$offline" \
     --answers-fd 3 --passphrase-fd 4 --json 3<"$dir/answers" 4<"$out/pass" >"$dir/$name.outcome.json"
-  "$airsign" ceremony verify "$dir/$name.transcript.jsonl" \
+  "$airsign" ceremony verify "$dir/$name.transcript.jsonl" --rehearsal \
     --checklist "$repo/fixtures/ceremonies/$name.json"
 }
 
@@ -72,8 +72,8 @@ A="$(key alice)"; B="$(key bob)"; C="$(peer key "$out/carol.words" 2)"
   --descriptor "wsh(sortedmulti(2,$A/<0;1>/*,$B/<0;1>/*,$C/<0;1>/*))" -o "$tre/coordinator.json" >/dev/null
 "$airsign" qr show "$tre/coordinator.json" --text >"$tre/wallet.frames"
 rm -f "$tre/treasury.json" "$tre"/alice.age.wallets.json
-# room, key-in-setup, compare
-ceremony treasury-setup "$tre" $'yes\nyes\nyes\n'
+# room, key-in-setup, the register command's own question, compare
+ceremony treasury-setup "$tre" $'yes\nyes\nyes\nyes\n'
 
 step "treasury spend: the coordinator's bundle, alice signs under the agreed policy"
 cp "$repo/fixtures/ceremonies/policy.json" "$tre/policy.json"

@@ -212,7 +212,8 @@ impl Error {
             // a "no" (3); an unreadable signature, address or block is malformed input (1).
             Error::Message(
                 crate::message::MessageError::Invalid(_)
-                | crate::message::MessageError::KeyMismatch,
+                | crate::message::MessageError::KeyMismatch
+                | crate::message::MessageError::Reserved,
             ) => EXIT_REFUSED,
             Error::Message(_) => EXIT_RUNTIME,
             Error::Keycheck(e) if e.is_refusal() => EXIT_REFUSED,

@@ -28,8 +28,11 @@ pub fn escape_bytes(b: &[u8]) -> String {
 }
 
 fn is_bidi_or_invisible(c: char) -> bool {
+    // U+2028/U+2029 (line and paragraph separators) break a line where the reader sees none
+    // (adversarial pass 6, F11); U+061C is Arabic's bidi mark; U+00AD a soft hyphen.
     matches!(c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+        '\u{00AD}' | '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -42,5 +45,10 @@ mod tests {
         assert_eq!(escape("pay\u{202E}evil"), "pay\\u{202e}evil");
         assert_eq!(escape("bc1qok"), "bc1qok");
         assert_eq!(escape_bytes(b"a\xffb\n"), "a\\x{ff}b\\u{a}");
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_are_escaped() {
+        assert_eq!(escape("a\u{2028}b\u{2029}c"), "a\\u{2028}b\\u{2029}c");
     }
 }

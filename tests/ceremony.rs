@@ -33,6 +33,7 @@ fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `ceremony verify --rehearsal` (the rehearsals read a recorded air-gap layout).
 fn verify(transcript: &Path, checklist: Option<&str>) -> Output {
     let with = checklist
         .map(|c| {
@@ -43,7 +44,7 @@ fn verify(transcript: &Path, checklist: Option<&str>) -> Output {
         })
         .unwrap_or_default();
     sh(&format!(
-        "{} ceremony verify {} {with} --json",
+        "{} ceremony verify --rehearsal {} {with} --json",
         q(&bin()),
         q(transcript)
     ))
@@ -215,6 +216,77 @@ fn every_shipped_checklist_runs_end_to_end_and_a_swapped_policy_stops_at_its_ste
     );
 
     tampering_is_caught(&tre.join("treasury-spend.transcript.jsonl"));
+
+    // Adversarial pass 6, F8: without --rehearsal, a rehearsal is not accepted as a ceremony,
+    // and the transcript says a script answered.
+    let t = tre.join("treasury-spend.transcript.jsonl");
+    let o = sh(&format!("{} ceremony verify {} --json", q(&bin()), q(&t)));
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(err(&o).contains("rehearsal"), "{}", err(&o));
+    let v = json(&verify(&t, None));
+    assert_eq!(
+        (v["answers"].as_str(), v["passphrase"].as_str()),
+        (Some("fd"), Some("fd"))
+    );
+
+    a_hostile_wallet_stops_the_set_up_before_it_is_registered(dir.path(), &python);
+}
+
+/// Adversarial pass 6, F5: expectations are checked after a step acts, so the set-up checks the
+/// wallet id in a read-only step before `wallet register`: a coordinator's 1-of-2 named
+/// "treasury" stops the ceremony at `wallet-id`, and nothing is registered.
+fn a_hostile_wallet_stops_the_set_up_before_it_is_registered(out: &Path, python: &str) {
+    let d = out.join("hostile-setup");
+    std::fs::create_dir_all(&d).unwrap();
+    let pass = out.join("pass");
+    let o = sh(&format!(
+        "{} seed import --network regtest --mnemonic-fd 3 --passphrase-fd 4 -o {} 3<{} 4<{}",
+        q(&bin()),
+        q(&d.join("alice.age")),
+        q(&out.join("alice.words")),
+        q(&pass)
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    let key = |words: &str| {
+        let o = Command::new(python)
+            .arg(repo("scripts/treasury_peer.py"))
+            .args(["key", &out.join(words).display().to_string(), "2"])
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap().trim().to_owned()
+    };
+    let desc = format!(
+        "wsh(sortedmulti(1,{}/<0;1>/*,{}/<0;1>/*))",
+        key("bob.words"),
+        key("carol.words")
+    );
+    let o = sh(&format!(
+        "cd {} && {} wallet create --name treasury --network regtest --descriptor {} -o evil.json && {} qr show evil.json --text > wallet.frames",
+        q(&d),
+        q(&bin()),
+        common::shq(&desc),
+        q(&bin())
+    ));
+    assert!(o.status.success(), "{}", err(&o));
+    std::fs::write(d.join("answers"), "yes\nyes\nyes\nyes\n").unwrap();
+    let o = sh(&format!(
+        "cd {} && {} ceremony run {} --transcript t.jsonl --airgap-root {} --answers-fd 3 --passphrase-fd 4 3<answers 4<{}",
+        q(&d),
+        q(&bin()),
+        q(&repo("fixtures/ceremonies/treasury-setup.json")),
+        q(&repo("fixtures/airgap/offline-laptop")),
+        q(&pass)
+    ));
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(
+        err(&o).contains("stopped at step \"wallet-id\""),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        !d.join("alice.age.wallets.json").exists(),
+        "nothing registered"
+    );
 }
 
 /// The fingerprints the keycheck report says proved possession now.

@@ -167,27 +167,36 @@ fn default_route(root: &Path) -> Check {
     let mut found = Vec::new();
     let v4 = read(root, "proc/net/route");
     if let Some(text) = &v4 {
-        // Iface Destination Gateway Flags …: destination 00000000 is the default route.
+        // Iface Destination Gateway Flags …: destination 00000000 is the default route; any
+        // route through a gateway (RTF_GATEWAY, 0x2) reaches past the link too, e.g. the
+        // 0.0.0.0/1 + 128.0.0.0/1 pair VPNs install instead of a default route.
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() > 2 && f[1] == "00000000" {
-                found.push(format!("IPv4 default route via {}", f[0]));
+            let gateway = f
+                .get(3)
+                .and_then(|x| u32::from_str_radix(x, 16).ok())
+                .is_some_and(|fl| fl & 0x2 != 0);
+            if f.len() > 3 && f[0] != "lo" && (f[1] == "00000000" || gateway) {
+                found.push(format!("IPv4 route to {} via {}", f[1], f[0]));
             }
         }
     }
     let v6 = read(root, "proc/net/ipv6_route");
     if let Some(text) = &v6 {
-        // dest prefixlen src srclen next metric refcnt use flags iface; ::/0 not on lo.
+        // dest prefixlen src srclen next metric refcnt use flags iface: ::/0, or any route
+        // through a gateway (RTF_GATEWAY, 0x2; e.g. ::/1 + 8000::/1), not on lo.
         for line in text.lines() {
             let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() >= 10
-                && f[0].chars().all(|c| c == '0')
-                && f[1] == "00"
-                && f[9] != "lo"
-                // RTF_REJECT (0x200): the kernel's "unreachable" placeholder, not a route.
-                && u32::from_str_radix(f[8], 16).is_ok_and(|fl| fl & 0x200 == 0)
-            {
-                found.push(format!("IPv6 default route via {}", f[9]));
+            if f.len() < 10 || f[9] == "lo" {
+                continue;
+            }
+            let Ok(flags) = u32::from_str_radix(f[8], 16) else {
+                continue;
+            };
+            // RTF_REJECT (0x200): the kernel's "unreachable" placeholder, not a route.
+            let default = f[0].chars().all(|c| c == '0') && f[1] == "00";
+            if flags & 0x200 == 0 && (default || flags & 0x2 != 0) {
+                found.push(format!("IPv6 route to {}/{} via {}", f[0], f[1], f[9]));
             }
         }
     }
@@ -445,6 +454,22 @@ mod tests {
         assert!(!r.passed());
         assert!(r.failed().contains(&"network-interfaces"));
         assert!(r.failed().contains(&"default-route"));
+    }
+
+    /// Adversarial pass 6, F13: the two half-routes a VPN installs instead of a default route.
+    #[test]
+    fn split_default_routes_through_a_gateway_fail() {
+        let d = layout(&[(
+            "proc/net/ipv6_route",
+            "00000000000000000000000000000000 01 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n\
+             80000000000000000000000000000000 01 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n",
+        )]);
+        assert_eq!(default_route(d.path()).status, Status::Fail);
+        let d = layout(&[(
+            "proc/net/route",
+            &format!("{ROUTE_HDR}tun0\t00000080\t0100000A\t0003\t0\t0\t0\t00000080\n"),
+        )]);
+        assert_eq!(default_route(d.path()).status, Status::Fail);
     }
 
     #[test]

@@ -280,6 +280,10 @@ impl Checklist {
                     _ => {}
                 }
             }
+            if matches!(s.kind(), Kind::Run | Kind::Show | Kind::Scan) {
+                let argv = super::runner::argv_of(s).map_err(bad)?;
+                super::confine::check_template(&argv).map_err(bad)?;
+            }
             for name in s.capture.keys() {
                 if !valid_var(name) {
                     return Err(bad(format!(

@@ -276,6 +276,16 @@ impl Challenge {
                 reason: "the nonce is not 32 bytes of hex".into(),
             });
         }
+        // The time goes into the signed statement: only the exact form airsign writes, so no
+        // other line can ride along in it (adversarial pass 6, F9).
+        let canonical = crate::time::parse_rfc3339(&self.created).map(crate::time::rfc3339);
+        if canonical.as_deref() != Some(self.created.as_str()) {
+            return Err(KeycheckError::Format {
+                what: "the challenge".into(),
+                kind: "challenge",
+                reason: "its time is not an RFC 3339 UTC time as airsign writes it".into(),
+            });
+        }
         Ok(w)
     }
 

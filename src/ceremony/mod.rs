@@ -4,6 +4,7 @@
 //! shells out to itself.
 pub mod airgap;
 pub mod checklist;
+pub mod confine;
 pub mod digest;
 pub mod keycheck;
 pub mod runner;
@@ -36,6 +37,9 @@ pub enum CeremonyError {
     /// A transcript that verifies, of a ceremony that stopped at a step.
     #[error("the transcript verifies, but the ceremony stopped at step {0:?}")]
     TranscriptStopped(String),
+    /// A completed transcript of a rehearsal (air gap read from a recorded layout).
+    #[error("the transcript is of a rehearsal: the air gap was read from {0}, not the machine")]
+    Rehearsal(String),
     /// A transcript without its end line: interrupted, or cut at the tail.
     #[error("the transcript has no end line: the ceremony was interrupted, or lines were cut from the end")]
     Incomplete,
@@ -49,7 +53,8 @@ impl CeremonyError {
         match self {
             CeremonyError::NotAirgapped(_)
             | CeremonyError::Stopped { .. }
-            | CeremonyError::TranscriptStopped(_) => EXIT_REFUSED,
+            | CeremonyError::TranscriptStopped(_)
+            | CeremonyError::Rehearsal(_) => EXIT_REFUSED,
             CeremonyError::Transcript(e) if e.is_integrity() => EXIT_INTEGRITY,
             CeremonyError::Incomplete => EXIT_INTEGRITY,
             CeremonyError::Transcript(_) | CeremonyError::Checklist(_) => EXIT_RUNTIME,
@@ -62,6 +67,7 @@ impl CeremonyError {
             CeremonyError::NotAirgapped(_) => "run `airsign airgap check` for the details; take every network interface down, block radios (rfkill block all), turn off unencrypted swap".into(),
             CeremonyError::Stopped { .. } => "the transcript records every step up to this one; fix the cause and run the checklist again with a new transcript".into(),
             CeremonyError::TranscriptStopped(_) => "the ceremony did not complete; `--json` lists each step's result".into(),
+            CeremonyError::Rehearsal(_) => "add --rehearsal if a rehearsal is what you are checking".into(),
             CeremonyError::Incomplete | CeremonyError::Transcript(TranscriptError::Broken { .. }) => "do not trust this transcript; compare its tail hash with the one written down at the ceremony".into(),
             _ => return None,
         })

@@ -56,6 +56,10 @@ pub struct StartInfo {
     pub binary_sha256: String,
     /// Where the air-gap state is read from.
     pub airgap_root: String,
+    /// `terminal` or `fd`: where the operator's answers come from.
+    pub answers: String,
+    /// `terminal` or `fd`: where the seed passphrase comes from.
+    pub passphrase: String,
 }
 
 /// The outcome of one step before it is written down.
@@ -106,6 +110,8 @@ pub fn run(
         airsign: env!("CARGO_PKG_VERSION").into(),
         binary_sha256: info.binary_sha256,
         airgap_root: info.airgap_root,
+        answers: info.answers,
+        passphrase: info.passphrase,
     })?;
     let mut vars = BTreeMap::new();
     let mut passed = 0u64;
@@ -224,7 +230,7 @@ fn run_step(step: &Step, vars: &mut BTreeMap<String, String>, host: &mut dyn Hos
 }
 
 /// The command line of a run, show or scan step, before substitution.
-fn argv_of(step: &Step) -> Result<Vec<String>, String> {
+pub(crate) fn argv_of(step: &Step) -> Result<Vec<String>, String> {
     if let Some(argv) = &step.run {
         return Ok(argv.clone());
     }
@@ -250,7 +256,10 @@ fn argv_of(step: &Step) -> Result<Vec<String>, String> {
         if let Some(f) = &show.format {
             argv.extend([s("--format"), f.clone()]);
         }
-        argv.push(s("--json"));
+        // The terminal player draws on stdout, where --json would go.
+        if argv.get(3).map(String::as_str) != Some("--terminal") {
+            argv.push(s("--json"));
+        }
         return Ok(argv);
     }
     let scan = step.scan.as_ref().ok_or("a step without an action")?;
@@ -271,17 +280,26 @@ fn command_step(
     vars: &mut BTreeMap<String, String>,
     host: &mut dyn Host,
 ) -> StepResult {
-    let argv = match argv_of(step).and_then(|a| {
-        a.iter()
-            .map(|x| substitute(x, vars))
-            .collect::<Result<Vec<_>, _>>()
-    }) {
+    let template = match argv_of(step) {
+        Ok(t) => t,
+        Err(e) => return StepResult::new(Vec::new()).fail(e),
+    };
+    let argv = match template
+        .iter()
+        .map(|x| substitute(x, vars))
+        .collect::<Result<Vec<_>, _>>()
+    {
         Ok(a) => a,
         Err(e) => return StepResult::new(Vec::new()).fail(e),
     };
     let mut action = vec!["airsign".to_owned()];
     action.extend(argv.iter().cloned());
     let mut r = StepResult::new(action);
+    // A checklist may come from a compromised machine: nothing runs outside its confines.
+    if let Err(e) = super::confine::check_run(&template, &argv) {
+        r.exit = crate::error::EXIT_REFUSED;
+        return r.fail(e);
+    }
     let named = named_files(&argv);
     let before: BTreeMap<String, String> = named
         .iter()

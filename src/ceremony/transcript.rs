@@ -53,6 +53,10 @@ pub enum Record {
         binary_sha256: String,
         /// Where the air-gap state was read from: `/`, or a recorded layout (a rehearsal).
         airgap_root: String,
+        /// Where the operator's answers came from: `terminal`, or `fd` (a script answered).
+        answers: String,
+        /// Where the seed passphrase came from: `terminal`, or `fd`.
+        passphrase: String,
     },
     /// One step, after it ran.
     Step {
@@ -231,6 +235,13 @@ pub struct Verified {
     pub checklist_sha256: String,
     /// Where the air-gap state was read from (`/` unless rehearsed on a recorded layout).
     pub airgap_root: String,
+    /// Where the answers came from (`terminal` or `fd`: a script answered for the operator).
+    pub answers: String,
+    /// Where the seed passphrase came from (`terminal` or `fd`).
+    pub passphrase: String,
+    /// Each step as recorded: (id, kind, result, expected exit, observed exit).
+    #[serde(skip)]
+    pub records: Vec<StepSummary>,
     /// `completed`, `stopped`, or `incomplete` (no end line: interrupted, or the tail was cut).
     pub outcome: String,
     /// The step it stopped at, if it stopped.
@@ -245,6 +256,15 @@ pub struct Verified {
     pub started: String,
     /// Time of the last line.
     pub finished: String,
+}
+
+/// What [`verify`] keeps of each step line, to compare with the checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepSummary {
+    /// The step's id.
+    pub id: String,
+    /// Its kind as recorded.
+    pub kind: String,
 }
 
 /// Read and check a whole transcript: every line canonical, `seq` and `prev` chained, a start
@@ -320,6 +340,8 @@ pub fn verify(path: &Path, checklist_sha256: Option<&str>) -> Result<Verified, T
                     checklist,
                     checklist_sha256: sha,
                     airgap_root,
+                    answers,
+                    passphrase,
                     ..
                 },
                 None,
@@ -342,6 +364,9 @@ pub fn verify(path: &Path, checklist_sha256: Option<&str>) -> Result<Verified, T
                     checklist: checklist.clone(),
                     checklist_sha256: sha.clone(),
                     airgap_root: airgap_root.clone(),
+                    answers: answers.clone(),
+                    passphrase: passphrase.clone(),
+                    records: Vec::new(),
                     outcome: "incomplete".into(),
                     stopped_at: None,
                     steps: Vec::new(),
@@ -355,13 +380,39 @@ pub fn verify(path: &Path, checklist_sha256: Option<&str>) -> Result<Verified, T
                 return Err(broken(number, "a second start line".into()))
             }
             (_, None) => return Err(broken(number, "the first line is not a start line".into())),
-            (Record::Step { id, result, .. }, Some(v)) => {
+            (
+                Record::Step {
+                    id,
+                    kind,
+                    result,
+                    expected,
+                    observed,
+                    started,
+                    ..
+                },
+                Some(v),
+            ) => {
                 if v.steps.iter().any(|(s, r)| r == "failed" || s == id) {
                     return Err(broken(
                         number,
                         "a step after a failed step, or a step recorded twice".into(),
                     ));
                 }
+                // A passed step whose recorded exit code is not the one expected, or a clock
+                // that runs backwards, is a line someone wrote, not one the runner did.
+                if result == "passed" && expected.get("exit") != observed.get("exit") {
+                    return Err(broken(
+                        number,
+                        "a passed step whose exit code is not the expected one".into(),
+                    ));
+                }
+                if started.as_str() < v.finished.as_str() || line.time.as_str() < started.as_str() {
+                    return Err(broken(number, "its times run backwards".into()));
+                }
+                v.records.push(StepSummary {
+                    id: id.clone(),
+                    kind: kind.clone(),
+                });
                 if result == "passed" {
                     passed += 1;
                 } else if result != "failed" {
@@ -419,6 +470,8 @@ mod tests {
             airsign: "0".into(),
             binary_sha256: String::new(),
             airgap_root: "/".into(),
+            answers: "terminal".into(),
+            passphrase: "terminal".into(),
         }
     }
 
@@ -426,7 +479,7 @@ mod tests {
         Record::Step {
             id: "a".into(),
             kind: "confirm".into(),
-            started: "t".into(),
+            started: crate::time::now_rfc3339(),
             action: vec!["hello".into()],
             inputs: vec![],
             outputs: vec![],

@@ -63,6 +63,10 @@ pub struct CeremonyVerifyArgs {
     /// The checklist it must be a transcript of.
     #[arg(long, value_name = "FILE")]
     pub checklist: Option<PathBuf>,
+    /// Accept a rehearsal: a ceremony whose air gap was read from a recorded layout (without
+    /// this, such a transcript exits 3).
+    #[arg(long)]
+    pub rehearsal: bool,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -217,6 +217,24 @@ fn ceremony_run(a: CeremonyRunArgs) -> Result<(), Error> {
         let time = crate::time::now_rfc3339().replace(':', "");
         PathBuf::from(format!("{stem}-{time}.transcript.jsonl"))
     });
+    // The transcript is never one of airsign's own records (a transcript named like the seed's
+    // audit log would stop the next signing).
+    let name = transcript_path.display().to_string();
+    if [
+        ".audit.jsonl",
+        ".wallets.json",
+        ".policy-pin",
+        ".keychecks.json",
+        ".age",
+    ]
+    .iter()
+    .any(|s| name.ends_with(s))
+    {
+        return Err(Error::Usage(format!(
+            "{}: choose a transcript name that is not one of airsign's own records",
+            escape(&name)
+        )));
+    }
     let airgap_root = a
         .airgap_root
         .as_ref()
@@ -248,6 +266,18 @@ fn ceremony_run(a: CeremonyRunArgs) -> Result<(), Error> {
             .as_ref()
             .map(|r| r.display().to_string())
             .unwrap_or_else(|| "/".into()),
+        answers: if a.answers_fd.is_some() {
+            "fd"
+        } else {
+            "terminal"
+        }
+        .into(),
+        passphrase: if a.passphrase_fd.is_some() {
+            "fd"
+        } else {
+            "terminal"
+        }
+        .into(),
     };
     let mut host = CommandHost { airgap_root };
     super::unlock::CEREMONY_PASSPHRASE_FD.with(|c| c.set(a.passphrase_fd));
@@ -309,22 +339,31 @@ fn verify(a: CeremonyVerifyArgs) -> Result<(), Error> {
             })?),
             None => None,
         };
-    // The checklist's steps, when given, must be what the transcript ran, in order.
+    // The checklist's steps, when given, must be what the transcript ran, in order, each of its
+    // kind.
     let steps = match &a.checklist {
         Some(c) => Some(
             Checklist::parse(&read_limited(c, checklist::MAX_BYTES)?)
                 .map_err(CeremonyError::from)?
                 .steps
                 .into_iter()
-                .map(|s| s.id)
+                .map(|s| (s.id.clone(), s.kind().as_str().to_owned()))
                 .collect::<Vec<_>>(),
         ),
         None => None,
     };
     let v = transcript::verify(&a.transcript, want.as_deref()).map_err(CeremonyError::from)?;
     if let Some(ids) = &steps {
-        let ran: Vec<&String> = v.steps.iter().map(|(id, _)| id).collect();
-        let expected: Vec<&String> = ids.iter().take(ran.len()).collect();
+        let ran: Vec<(&str, &str)> = v
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), r.kind.as_str()))
+            .collect();
+        let expected: Vec<(&str, &str)> = ids
+            .iter()
+            .take(ran.len())
+            .map(|(i, k)| (i.as_str(), k.as_str()))
+            .collect();
         if ran != expected || (v.outcome == "completed" && ran.len() != ids.len()) {
             return Err(
                 CeremonyError::Transcript(crate::ceremony::TranscriptError::Broken {
@@ -349,10 +388,23 @@ fn verify(a: CeremonyVerifyArgs) -> Result<(), Error> {
         );
         if v.airgap_root != "/" {
             eprintln!(
-                "note: a rehearsal: the air gap was read from the recorded layout {}",
+                "REHEARSAL: the air gap was read from the recorded layout {}, not the machine",
                 escape(&v.airgap_root)
             );
         }
+        eprintln!(
+            "answers from the {}, seed passphrase from the {}",
+            if v.answers == "fd" {
+                "script (--answers-fd): no person typed them"
+            } else {
+                "terminal"
+            },
+            if v.passphrase == "fd" {
+                "script (--passphrase-fd)"
+            } else {
+                "terminal"
+            }
+        );
         for (id, result) in &v.steps {
             eprintln!("  {result:<6} {}", escape(id));
         }
@@ -360,6 +412,11 @@ fn verify(a: CeremonyVerifyArgs) -> Result<(), Error> {
             "tail hash {} — compare it with the one written down at the ceremony",
             v.tail_hash
         );
+    }
+    // A rehearsal on a recorded air-gap layout is not a ceremony on an air-gapped machine:
+    // only an auditor who knows it was a rehearsal accepts it (--rehearsal).
+    if v.airgap_root != "/" && !a.rehearsal && v.outcome == "completed" {
+        return Err(CeremonyError::Rehearsal(v.airgap_root.clone()).into());
     }
     match v.outcome.as_str() {
         "completed" => {

@@ -141,6 +141,9 @@ fn sign(a: MessageSignArgs) -> Result<(), Error> {
         check_output(out, a.force)?;
     }
     let (message, request_path) = read_message(&a)?;
+    if crate::message::is_reserved(&message) {
+        return Err(MessageError::Reserved.into());
+    }
     if request_path.is_none() && a.path.is_none() && a.address.is_none() {
         return Err(Error::Usage(
             "name the key: --path m/84h/0h/0h/0/0 or --address ADDRESS".into(),

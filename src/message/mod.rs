@@ -143,6 +143,24 @@ pub fn verify_message(
     })
 }
 
+/// The text airsign's own signed statements begin with (approvals: `airsign approval v1`, key
+/// checks: `airsign keycheck v1`). `message sign` refuses any message that begins with it, so a
+/// message signature can never stand in for an approval of a transaction the approver never
+/// reviewed (adversarial pass 6, F4).
+pub const RESERVED_PREFIX: &str = "airsign ";
+
+/// Whether `message` begins (after leading whitespace, any case) with [`RESERVED_PREFIX`].
+pub fn is_reserved(message: &[u8]) -> bool {
+    let start = message
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(message.len());
+    let rest = &message[start..];
+    let rest = rest.strip_prefix("\u{feff}".as_bytes()).unwrap_or(rest);
+    rest.len() >= RESERVED_PREFIX.len()
+        && rest[..RESERVED_PREFIX.len()].eq_ignore_ascii_case(RESERVED_PREFIX.as_bytes())
+}
+
 /// Why a message signature could not be made or does not verify. Never a panic, whatever the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MessageError {
@@ -179,6 +197,9 @@ pub enum MessageError {
     /// A `signmessage` QR request that cannot be read.
     #[error("not a signmessage request: {0}")]
     Request(&'static str),
+    /// The message begins like one of airsign's own signed statements (an approval, a key check).
+    #[error("refused: the message begins with \"airsign \", as airsign's approvals and key checks do; a message signature must never pass for one (use `airsign approve` to approve a transaction)")]
+    Reserved,
     /// Signing with a key that is not the address's key.
     #[error("the key does not belong to this address")]
     KeyMismatch,
