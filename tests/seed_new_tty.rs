@@ -126,12 +126,18 @@ fn run_with(
         tmux(&["send-keys", "-t", &session, "pw", "Enter"]);
     }
     let mut screen = wait_for(&session, "Press Enter");
-    // The grid may still be drawing when the prompt shows: read until two captures agree.
+    // The grid may still be drawing when the prompt shows (or be redrawn after a clear): read
+    // until two captures agree and every numbered word is on screen. A slow machine once gave
+    // a half-drawn grid, wrong answers and a failed backup check.
+    let numbered = |s: &str| {
+        let tokens: Vec<&str> = s.split_whitespace().collect();
+        (1..=12).all(|n| tokens.contains(&format!("{n}.").as_str()))
+    };
     let t = Instant::now();
     loop {
-        sleep(Duration::from_millis(100));
+        sleep(Duration::from_millis(150));
         let again = tmux(&["capture-pane", "-p", "-t", &session]);
-        if again == screen || t.elapsed() > Duration::from_secs(5) {
+        if (again == screen && numbered(&again)) || t.elapsed() > Duration::from_secs(15) {
             break;
         }
         screen = again;
