@@ -45,19 +45,26 @@ ceremony() {
     --checklist "$repo/fixtures/ceremonies/$name.json"
 }
 
+# bundle DIR WALLET: the online side funds WALLET's first two addresses (a fixture transaction)
+# and shows an unsigned bundle paying a stranger as QR text frames in DIR/bundle.frames.
+bundle() {
+  local dir="$1" wallet="$1/$2" addrs
+  addrs="$("$airsign" wallet addresses "$wallet" --count 2 --json \
+    | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))')"
+  # shellcheck disable=SC2086
+  peer fund "$dir" $addrs
+  "$airsign" bundle create --wallet "$wallet" --utxos "$dir/utxos.json" \
+    --prev-txs "$dir/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
+    --fee-rate 2 -o "$dir/online-unsigned.psbt" --force --qr "text:$dir/bundle.frames"
+}
+
 step "cold signing: the holder's seed, and the online side's bundle as QR text frames"
 cold="$out/cold"; mkdir -p "$cold"
 seed single "$cold/seed.age"
 "$airsign" account export --seed "$cold/seed.age" --passphrase-fd 4 --script wpkh --json \
   4<"$out/pass" >"$cold/account.json"
 "$airsign" wallet create --from "$cold/account.json" --force -o "$cold/wallet.json" >/dev/null
-addrs="$("$airsign" wallet addresses "$cold/wallet.json" --count 2 --json \
-  | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))')"
-# shellcheck disable=SC2086
-peer fund "$cold" $addrs
-"$airsign" bundle create --wallet "$cold/wallet.json" --utxos "$cold/utxos.json" \
-  --prev-txs "$cold/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
-  --fee-rate 2 -o "$cold/online-unsigned.psbt" --force --qr "text:$cold/bundle.frames"
+bundle "$cold" wallet.json
 rm -f "$cold/unsigned.psbt" "$cold/signed.psbt" "$cold/signed.html"
 # room, compare-bundle, the sign command's own question, handed-back
 ceremony cold-signing "$cold" $'yes\nyes\nyes\nyes\n'
@@ -77,13 +84,7 @@ ceremony treasury-setup "$tre" $'yes\nyes\nyes\nyes\n'
 
 step "treasury spend: the coordinator's bundle, alice signs under the agreed policy"
 cp "$repo/fixtures/ceremonies/policy.json" "$tre/policy.json"
-addrs="$("$airsign" wallet addresses "$tre/coordinator.json" --count 2 --json \
-  | "$python" -c 'import json,sys; print(" ".join(a["address"] for a in json.load(sys.stdin)["addresses"]))')"
-# shellcheck disable=SC2086
-peer fund "$tre" $addrs
-"$airsign" bundle create --wallet "$tre/coordinator.json" --utxos "$tre/utxos.json" \
-  --prev-txs "$tre/prev.hex" --to bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080:400000 \
-  --fee-rate 2 -o "$tre/online-unsigned.psbt" --force --qr "text:$tre/bundle.frames"
+bundle "$tre" coordinator.json
 rm -f "$tre/unsigned.psbt" "$tre/signed.psbt" "$tre/signed.html"
 # room, compare-bundle, the sign command's own question (the policy requires a person), handed-back
 ceremony treasury-spend "$tre" $'yes\nyes\nyes\nyes\n'

@@ -10,20 +10,7 @@ use std::process::{Command, Output};
 
 use common::{bin, q, sh};
 
-fn python() -> Option<String> {
-    match std::env::var("AIRSIGN_PYTHON") {
-        Ok(v) => Some(v),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "AIRSIGN_PYTHON is not set: embit is required in CI (scripts/test.sh installs it)"
-            )
-        }
-        Err(_) => {
-            eprintln!("AIRSIGN_PYTHON not set; run scripts/test.sh (skipping outside CI)");
-            None
-        }
-    }
-}
+use common::python;
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)

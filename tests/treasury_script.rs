@@ -10,20 +10,7 @@ use std::process::Command;
 use bitcoin::consensus::encode::deserialize_hex;
 use bitcoin::{Transaction, TxOut};
 
-fn python() -> Option<String> {
-    match std::env::var("AIRSIGN_PYTHON") {
-        Ok(v) => Some(v),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "AIRSIGN_PYTHON is not set: embit is required in CI (scripts/test.sh installs it)"
-            )
-        }
-        Err(_) => {
-            eprintln!("AIRSIGN_PYTHON not set; run scripts/test.sh to install embit (skipping outside CI)");
-            None
-        }
-    }
-}
+use common::python;
 
 fn read_tx(path: &std::path::Path) -> Transaction {
     deserialize_hex(std::fs::read_to_string(path).unwrap().trim()).unwrap()

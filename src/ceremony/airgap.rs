@@ -400,20 +400,7 @@ fn binary_hash(b: &BinaryCheck) -> Check {
 
 /// Hex SHA-256 of the running executable.
 pub fn own_sha256() -> Option<String> {
-    use bitcoin::hashes::{sha256, Hash, HashEngine};
-    use std::io::Read;
-    let exe = std::env::current_exe().ok()?;
-    let mut f = std::fs::File::open(exe).ok()?;
-    let mut engine = sha256::Hash::engine();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        engine.input(&buf[..n]);
-    }
-    Some(sha256::Hash::from_engine(engine).to_string())
+    super::runner::file_sha256(&std::env::current_exe().ok()?)
 }
 
 #[cfg(test)]

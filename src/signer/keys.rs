@@ -319,22 +319,7 @@ impl KeyChain {
         script: crate::wallet::ScriptType,
         message: &[u8],
     ) -> Result<(bitcoin::Address, String), SignError> {
-        use crate::bundle::KeySource;
-        let key = self.signing_key(path)?;
-        let pk = key.0.public_key(&self.secp);
-        let spk = crate::wallet::ownership::single_sig_script(
-            &Secp256k1::verification_only(),
-            script,
-            &pk,
-        )
-        .ok_or(SignError::Message(
-            "only single-sig addresses sign messages".into(),
-        ))?;
-        let address = bitcoin::Address::from_script(&spk, self.network())
-            .map_err(|e| SignError::Message(e.to_string()))?;
-        let sig = crate::message::sign_simple(&spk, &key.0, message)
-            .map_err(|e| SignError::Message(e.to_string()))?;
-        Ok((address, sig))
+        self.sign_message_as(path, script, crate::message::Format::Simple, message)
     }
 }
 
