@@ -55,3 +55,19 @@ fn every_fuzz_target_survives_its_regressions_and_seed_fixtures() {
     }
     assert!(runs > 100, "the seed inputs were found ({runs} runs)");
 }
+
+/// Found by the wallet_parse target in its first 10 seconds: a set-up file or `--cosigner`
+/// text starting "ur" and a two-byte character panicked (a string sliced at byte 3) in every
+/// reader that looked for a `ur:` prefix. A hostile set-up file crashed `wallet import` and
+/// `wallet register` on the signer.
+#[test]
+fn a_ur_prefix_split_inside_a_character_is_an_error_not_a_panic() {
+    let text = "ur\u{19d}rypto-output/x";
+    assert!(airsign::wallet::formats::import::read(text.as_bytes(), &[]).is_err());
+    for script in [
+        airsign::wallet::formats::cosigner::MultisigScript::Wsh,
+        airsign::wallet::formats::cosigner::MultisigScript::ShWsh,
+    ] {
+        assert!(airsign::wallet::formats::cosigner::parse(text, &[], script).is_err());
+    }
+}

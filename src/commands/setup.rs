@@ -34,7 +34,11 @@ pub fn read_tokens(files: &[std::path::PathBuf]) -> Result<Vec<Token>, Error> {
 /// file it names.
 fn cosigner_text(arg: &str) -> Result<String, Error> {
     let t = arg.trim();
-    if t.starts_with('[') || (t.len() >= 3 && t[..3].eq_ignore_ascii_case("ur:")) {
+    if t.starts_with('[')
+        || t.as_bytes()
+            .get(..3)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"ur:"))
+    {
         return Ok(t.to_owned());
     }
     let bytes = read_limited(Path::new(arg), MAX_WALLET_FILE_BYTES)?;

@@ -183,7 +183,10 @@ fn parse_depth(
     if t.starts_with('[') {
         return key_origin(t, "key origin");
     }
-    if t.len() >= 3 && t[..3].eq_ignore_ascii_case("ur:") {
+    if t.as_bytes()
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"ur:"))
+    {
         let (ur_type, data) = assemble_ur(t)?;
         return match ur_type.as_str() {
             "crypto-account" => {

@@ -245,7 +245,11 @@ fn read_depth(bytes: &[u8], tokens: &[Token], depth: u8) -> Result<Imported, Wal
     if t.starts_with('{') {
         return json(t);
     }
-    if (t.len() >= 3 && t[..3].eq_ignore_ascii_case("ur:")) || t.starts_with("B$") {
+    if t.as_bytes()
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"ur:"))
+        || t.starts_with("B$")
+    {
         return ur_text(t, tokens, depth);
     }
     if bsms::is_record(t) || bsms::looks_encrypted(t) {
