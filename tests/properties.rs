@@ -4,9 +4,7 @@
 //! them for a longer run. See docs/hardening.md, "Property tests".
 mod common;
 
-use std::collections::HashMap;
-
-use airsign::bundle::{self, create, utxo::Utxo, Encoding, Version};
+use airsign::bundle::{self, create, Encoding, Version};
 use airsign::policy::{file::Destinations, Action, Limits, Policy, PolicySet};
 use airsign::signer::KeyChain;
 use airsign::transport::assemble::Assembler;
@@ -16,7 +14,7 @@ use airsign::wallet::{ScriptType, WatchOnly};
 use bitcoin::bip32::Xpriv;
 use bitcoin::psbt::PsbtSighashType;
 use bitcoin::sighash::{EcdsaSighashType, TapSighashType};
-use bitcoin::{Address, Amount, Network, Psbt, ScriptBuf};
+use bitcoin::{Address, Amount, Network, Psbt};
 use proptest::prelude::*;
 use proptest::sample::subsequence;
 
@@ -178,41 +176,19 @@ fn stranger(n: u32) -> Address {
 
 /// An honest bundle of `w` paying each of `pays` to a distinct stranger, from `funds`.
 fn bundle(w: &WatchOnly, funds: &[u64], pays: &[u64], rate: f64, salt: u32) -> create::Created {
-    let outs: Vec<(ScriptBuf, u64)> = funds
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (w.address(false, i as u32).unwrap().script_pubkey(), *v))
-        .collect();
-    let fund = airsign::wallet::fixture::funding_tx(&outs, salt);
-    let utxos: Vec<Utxo> = (0..funds.len() as u32)
-        .map(|vout| Utxo {
-            outpoint: bitcoin::OutPoint {
-                txid: fund.compute_txid(),
-                vout,
-            },
-            claimed_sats: None,
-        })
-        .collect();
-    let prev: HashMap<_, _> = [(fund.compute_txid(), fund)].into();
     let recipients: Vec<(Address, Amount)> = pays
         .iter()
         .enumerate()
         .map(|(i, v)| (stranger(i as u32), Amount::from_sat(*v)))
         .collect();
-    create::create(&create::Request {
-        wallet: w,
-        utxos: &utxos,
-        prev_txs: &prev,
-        recipients: &recipients,
-        send_all: None,
-        fee_rate: rate,
-        change_index: None,
-        height: None,
-        locktime: None,
-        sequence: None,
-        entropy: [salt as u8, (salt >> 8) as u8],
-    })
-    .unwrap()
+    common::created_from(
+        w,
+        funds,
+        &recipients,
+        rate,
+        salt,
+        [salt as u8, (salt >> 8) as u8],
+    )
 }
 
 fn script_type() -> impl Strategy<Value = ScriptType> {

@@ -122,6 +122,26 @@ pub fn bundle_from(
     rate: f64,
     salt: u32,
 ) -> bitcoin::Psbt {
+    created_from(
+        w,
+        funds,
+        &[(payee(), bitcoin::Amount::from_sat(pay))],
+        rate,
+        salt,
+        [0, 1],
+    )
+    .psbt
+}
+
+/// [`bundle_from`] with any recipients and the coin selection's `entropy`.
+pub fn created_from(
+    w: &airsign::wallet::WatchOnly,
+    funds: &[u64],
+    recipients: &[(bitcoin::Address, bitcoin::Amount)],
+    rate: f64,
+    salt: u32,
+    entropy: [u8; 2],
+) -> airsign::bundle::create::Created {
     use airsign::bundle::{create, utxo::Utxo};
     let outs: Vec<(bitcoin::ScriptBuf, u64)> = funds
         .iter()
@@ -143,17 +163,16 @@ pub fn bundle_from(
         wallet: w,
         utxos: &utxos,
         prev_txs: &prev,
-        recipients: &[(payee(), bitcoin::Amount::from_sat(pay))],
+        recipients,
         send_all: None,
         fee_rate: rate,
         change_index: None,
         height: None,
         locktime: None,
         sequence: None,
-        entropy: [0, 1],
+        entropy,
     })
     .unwrap()
-    .psbt
 }
 
 /// The Python with embit that scripts/test.sh installs (`AIRSIGN_PYTHON`). Under CI=true a
