@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::audit::reconcile::ReconcileError;
 use crate::audit::AuditError;
 use crate::bundle::BundleError;
+use crate::ceremony::CeremonyError;
 use crate::esplora::EsploraError;
 use crate::fsutil::FsError;
 use crate::policy::Refusal;
@@ -206,7 +207,17 @@ impl Error {
             Error::Fs(FsError::Exists { .. } | FsError::BinaryToTerminal) => EXIT_USAGE,
             Error::Fs(FsError::NotRegular { .. } | FsError::Protected { .. }) => EXIT_REFUSED,
             Error::Fs(_) | Error::Io { .. } | Error::Output(_) => EXIT_RUNTIME,
-            Error::Ceremony(e) => e.exit_code(),
+            // A failed check or step is a "no" (3); a transcript that does not verify or was
+            // cut is an integrity failure (4); an unreadable checklist or transcript is 1.
+            Error::Ceremony(
+                CeremonyError::NotAirgapped(_)
+                | CeremonyError::Stopped { .. }
+                | CeremonyError::TranscriptStopped(_)
+                | CeremonyError::Rehearsal(_),
+            ) => EXIT_REFUSED,
+            Error::Ceremony(CeremonyError::Transcript(e)) if e.is_integrity() => EXIT_INTEGRITY,
+            Error::Ceremony(CeremonyError::Incomplete) => EXIT_INTEGRITY,
+            Error::Ceremony(_) => EXIT_RUNTIME,
             Error::Usage(_) => EXIT_USAGE,
             // A signature that is well-formed but does not prove the message for the address:
             // a "no" (3); an unreadable signature, address or block is malformed input (1).

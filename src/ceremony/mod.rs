@@ -46,21 +46,6 @@ pub enum CeremonyError {
 }
 
 impl CeremonyError {
-    /// Exit code (DESIGN.md §5): a failed check or step is a "no" (3); a transcript that does
-    /// not verify or was cut is an integrity failure (4).
-    pub fn exit_code(&self) -> u8 {
-        use crate::error::{EXIT_INTEGRITY, EXIT_REFUSED, EXIT_RUNTIME};
-        match self {
-            CeremonyError::NotAirgapped(_)
-            | CeremonyError::Stopped { .. }
-            | CeremonyError::TranscriptStopped(_)
-            | CeremonyError::Rehearsal(_) => EXIT_REFUSED,
-            CeremonyError::Transcript(e) if e.is_integrity() => EXIT_INTEGRITY,
-            CeremonyError::Incomplete => EXIT_INTEGRITY,
-            CeremonyError::Transcript(_) | CeremonyError::Checklist(_) => EXIT_RUNTIME,
-        }
-    }
-
     /// What to do next.
     pub fn hint(&self) -> Option<String> {
         Some(match self {

@@ -190,7 +190,7 @@ fn run_step(step: &Step, vars: &mut BTreeMap<String, String>, host: &mut dyn Hos
             if yes {
                 r
             } else {
-                r.exit = crate::error::EXIT_REFUSED;
+                r.exit = crate::Error::from(crate::session::declined()).exit_code();
                 r.fail("the operator did not confirm")
             }
         }
@@ -218,11 +218,10 @@ fn run_step(step: &Step, vars: &mut BTreeMap<String, String>, host: &mut dyn Hos
             if report.passed() {
                 r
             } else {
-                r.exit = crate::error::EXIT_REFUSED;
-                r.fail(format!(
-                    "not air-gapped: {} failed",
-                    report.failed().join(", ")
-                ))
+                let failed: Vec<String> = report.failed().iter().map(|f| f.to_string()).collect();
+                r.exit = crate::Error::from(super::CeremonyError::NotAirgapped(failed.clone()))
+                    .exit_code();
+                r.fail(format!("not air-gapped: {} failed", failed.join(", ")))
             }
         }
         Kind::Run | Kind::Show | Kind::Scan => command_step(step, vars, host),
@@ -297,7 +296,11 @@ fn command_step(
     let mut r = StepResult::new(action);
     // A checklist may come from a compromised machine: nothing runs outside its confines.
     if let Err(e) = super::confine::check_run(&template, &argv) {
-        r.exit = crate::error::EXIT_REFUSED;
+        r.exit = crate::Error::from(super::CeremonyError::Stopped {
+            step: step.id.clone(),
+            problem: e.clone(),
+        })
+        .exit_code();
         return r.fail(e);
     }
     let named = named_files(&argv);
