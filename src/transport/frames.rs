@@ -248,13 +248,7 @@ pub fn frames(
         }
     };
     let bar = super::show::progress_bar(r.progress, parts.len(), "encoding QR frames");
-    let matrices = parts
-        .iter()
-        .map(|p| {
-            bar.inc(1);
-            Matrix::encode(p, level)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let matrices = encode_all(&parts, level, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let qr_version = matrices.iter().map(|m| m.version).max().unwrap_or(0);
     Ok(Frames {
@@ -265,5 +259,40 @@ pub fn frames(
         caption,
         matrices,
         endless,
+    })
+}
+
+/// Encode every part as a QR matrix, on all cores when there are enough parts to pay for the
+/// threads (choosing each code's mask is most of `qr show`'s time for a long sequence). The
+/// order of the result is the order of `parts`.
+fn encode_all(
+    parts: &[String],
+    level: EcLevel,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Matrix>, TransportError> {
+    let one = |p: &String| {
+        let m = Matrix::encode(p, level);
+        tick();
+        m
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || parts.len() < 16 {
+        return parts.iter().map(one).collect();
+    }
+    let chunk = parts.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = parts
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(one).collect::<Result<Vec<_>, _>>()))
+            .collect();
+        let mut all = Vec::with_capacity(parts.len());
+        for w in workers {
+            all.extend(
+                w.join().map_err(|_| {
+                    TransportError::Render("a QR encoding thread panicked".into())
+                })??,
+            );
+        }
+        Ok(all)
     })
 }

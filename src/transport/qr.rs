@@ -94,45 +94,93 @@ impl Matrix {
 }
 
 /// An animated, looping GIF of the frames; `tick` is called after each frame is encoded.
+///
+/// Written with the `gif` crate directly: a two-colour global palette and one byte per pixel,
+/// so no colour quantisation per frame (`image`'s RGBA encoder quantised every frame; figures in
+/// docs/benchmarks.md).
 pub fn gif(
     frames: &[Matrix],
     px: u32,
     fps: f64,
-    tick: &dyn Fn(),
+    tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<u8>, TransportError> {
-    use image::codecs::gif::{GifEncoder, Repeat};
-    use image::{Delay, Frame, RgbaImage};
     let side = frames
         .iter()
-        .map(|m| (m.size + 2 * QUIET) as u32 * px)
+        .map(|m| (m.size + 2 * QUIET) as u64 * u64::from(px))
         .max()
         .unwrap_or(0);
-    let mut out = Vec::new();
-    {
-        let mut enc = GifEncoder::new_with_speed(&mut out, 10);
-        enc.set_repeat(Repeat::Infinite)
-            .map_err(TransportError::ImageCodec)?;
-        let delay = Delay::from_numer_denom_ms((1000.0 / fps.max(0.1)) as u32, 1);
-        for m in frames {
-            let img = m.image(px);
-            // Centre smaller codes on a white canvas so every frame has the same size.
-            let off = (side - img.width()) / 2;
-            let rgba = RgbaImage::from_fn(side, side, |x, y| {
-                let inside =
-                    x >= off && y >= off && x - off < img.width() && y - off < img.height();
-                let v = if inside {
-                    img.get_pixel(x - off, y - off).0[0]
-                } else {
-                    255
-                };
-                image::Rgba([v, v, v, 255])
-            });
-            enc.encode_frame(Frame::from_parts(rgba, 0, 0, delay))
-                .map_err(TransportError::ImageCodec)?;
-            tick();
+    let side = u16::try_from(side).ok().filter(|&s| s > 0).ok_or_else(|| {
+        TransportError::Render(format!(
+            "a GIF frame of {side}×{side} pixels is outside what GIF allows (1–65,535); \
+                 lower --module-px"
+        ))
+    })?;
+    let gif_err = |e: ::gif::EncodingError| TransportError::Render(format!("GIF: {e}"));
+    // GIF delays are in hundredths of a second.
+    let delay = (100.0 / fps.max(0.1)).round().clamp(1.0, 65_535.0) as u16;
+    // Drawing and LZW-compressing a frame is most of the time: done on all cores, in order.
+    let compress = |chunk: &[Matrix]| {
+        let n = usize::from(side);
+        let mut pixels = vec![1u8; n * n];
+        chunk
+            .iter()
+            .map(|m| {
+                draw_indexed(m, px as usize, n, &mut pixels);
+                let mut frame = ::gif::Frame::from_indexed_pixels(side, side, pixels.clone(), None);
+                frame.delay = delay;
+                frame.make_lzw_pre_encoded();
+                tick();
+                frame
+            })
+            .collect::<Vec<_>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let compressed: Vec<::gif::Frame<'static>> = if threads < 2 || frames.len() < 8 {
+        compress(frames)
+    } else {
+        let chunk = frames.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let workers: Vec<_> = frames
+                .chunks(chunk)
+                .map(|c| s.spawn(move || compress(c)))
+                .collect();
+            let mut all = Vec::with_capacity(frames.len());
+            for w in workers {
+                all.extend(w.join().map_err(|_| {
+                    TransportError::Render("a GIF encoding thread panicked".into())
+                })?);
+            }
+            Ok::<_, TransportError>(all)
+        })?
+    };
+    // Index 0 is black, 1 white.
+    let mut enc =
+        ::gif::Encoder::new(Vec::new(), side, side, &[0, 0, 0, 255, 255, 255]).map_err(gif_err)?;
+    enc.set_repeat(::gif::Repeat::Infinite).map_err(gif_err)?;
+    for frame in &compressed {
+        enc.write_lzw_pre_encoded_frame(frame).map_err(gif_err)?;
+    }
+    enc.into_inner().map_err(gif_err)
+}
+
+/// Draw `m` centred on an `n`×`n` canvas of palette indices (0 dark, 1 light), `px` pixels per
+/// module: one pass per module row, copying the row's pixels down `px` lines.
+fn draw_indexed(m: &Matrix, px: usize, n: usize, pixels: &mut [u8]) {
+    pixels.fill(1);
+    let off = (n - (m.size + 2 * QUIET) * px) / 2 + QUIET * px;
+    for my in 0..m.size {
+        let top = off + my * px;
+        let row = &mut pixels[top * n..(top + 1) * n];
+        for mx in 0..m.size {
+            if m.dark[my * m.size + mx] {
+                let x = off + mx * px;
+                row[x..x + px].fill(0);
+            }
+        }
+        for dy in 1..px {
+            pixels.copy_within(top * n..(top + 1) * n, (top + dy) * n);
         }
     }
-    Ok(out)
 }
 
 /// Add a GIF comment extension (`text`, printable ASCII only) after the header, so the file
@@ -214,4 +262,66 @@ show();start();
         fps = fps.round().clamp(1.0, 15.0),
         frames = uris.join(",")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every frame of the GIF, decoded by `image` (an independent reader of what we wrote), is the
+    /// codes' modules at `px` pixels each, centred, black on white.
+    #[test]
+    fn gif_frames_are_the_modules_centred() {
+        use image::AnimationDecoder;
+        // Two sizes, so centring is tested; more frames than cores, so the frames are compressed
+        // on several threads and must still come out in order.
+        let mut frames = vec![
+            Matrix::encode("UR:BYTES/1-3/LPADAXCFAXHLCY", EcLevel::L).unwrap(),
+            Matrix::encode(&"X".repeat(300), EcLevel::L).unwrap(),
+        ];
+        for i in 0..18 {
+            frames.push(Matrix::encode(&format!("FRAME {i}"), EcLevel::L).unwrap());
+        }
+        assert!(frames[0].size < frames[1].size);
+        let ticks = std::sync::atomic::AtomicUsize::new(0);
+        let bytes = gif(&frames, 3, 8.0, &|| {
+            ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(ticks.into_inner(), 20);
+        let dec = image::codecs::gif::GifDecoder::new(Cursor::new(bytes)).unwrap();
+        let got: Vec<image::Frame> = dec.into_frames().collect::<Result<_, _>>().unwrap();
+        assert_eq!(got.len(), 20);
+        let side = (frames[1].size + 2 * QUIET) as u32 * 3;
+        for (m, f) in frames.iter().zip(&got) {
+            assert_eq!(
+                f.delay().numer_denom_ms(),
+                (130, 1),
+                "8 fps rounds to 13/100 s"
+            );
+            let img = f.buffer();
+            assert_eq!(img.dimensions(), (side, side));
+            let off = (side - m.size as u32 * 3) / 2;
+            for y in 0..side {
+                for x in 0..side {
+                    let inside = x >= off
+                        && y >= off
+                        && x < off + m.size as u32 * 3
+                        && y < off + m.size as u32 * 3;
+                    let dark =
+                        inside && m.is_dark(((x - off) / 3) as isize, ((y - off) / 3) as isize);
+                    let want = if dark { 0 } else { 255 };
+                    assert_eq!(img.get_pixel(x, y).0, [want, want, want, 255], "({x},{y})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_gif_larger_than_the_format_allows_is_an_error() {
+        let m = Matrix::encode("A", EcLevel::L).unwrap();
+        let e = gif(&[m], 5000, 5.0, &|| {}).unwrap_err();
+        assert!(e.to_string().contains("--module-px"), "{e}");
+        assert!(gif(&[], 6, 5.0, &|| {}).is_err());
+    }
 }
