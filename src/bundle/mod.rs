@@ -22,7 +22,7 @@ use bitcoin::Network;
 
 /// What a review needs to know about "our" keys: the signer's seed, or a watch-only xpub.
 /// Only public keys come out of it.
-pub trait KeySource {
+pub trait KeySource: Sync {
     /// Master fingerprint.
     fn fingerprint(&self) -> Fingerprint;
     /// Network the keys are for.
