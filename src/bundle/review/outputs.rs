@@ -5,7 +5,7 @@
 //! the signer can defend without state. Anything else paying our key is money no wallet will see
 //! (Coldcard's "troublesome change"), reported as the fact `own-key-off-branch`.
 use bitcoin::bip32::{ChildNumber, DerivationPath};
-use bitcoin::secp256k1::{PublicKey, Secp256k1};
+use bitcoin::secp256k1::PublicKey;
 use bitcoin::{Psbt, Script, ScriptBuf};
 
 use super::inputs::{address_of, derive};
@@ -63,7 +63,7 @@ fn kind_script_type(kind: &SpendKind) -> Option<ScriptType> {
 
 /// The script a single key has for `script`'s type.
 fn single_sig_spk(script: ScriptType, pk: &PublicKey) -> Option<ScriptBuf> {
-    single_sig_script(&Secp256k1::verification_only(), script, pk)
+    single_sig_script(crate::wallet::keys::verification(), script, pk)
 }
 
 /// Accounts our signed inputs spend from, with their script type.
