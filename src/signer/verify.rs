@@ -178,7 +178,8 @@ fn verify_one(psbt: &Psbt, m: &MadeSignature, sighash: Option<[u8; 32]>) -> Resu
     if compact[0] >= 0x80 {
         return Err(fail(i, "signature R is not low (grinding failed)"));
     }
-    let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(&m.pubkey.serialize())
+    // Uncompressed: k256 then checks the point is on the curve instead of taking a square root.
+    let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(&m.pubkey.serialize_uncompressed())
         .map_err(|_| fail(i, "invalid public key"))?;
     let ks = k256::ecdsa::Signature::from_slice(&compact)
         .map_err(|_| fail(i, "malformed ECDSA signature"))?;
