@@ -5,8 +5,10 @@
 # OUTDIR/sign.json with one row per (inputs, tool) plus the raw per-input floor (libsecp256k1
 # low-R sign + k256 verify, one thread, same run).
 #
-#   usage: scripts/bench_sign.sh OUTDIR        (PY=python with embit and bdkpython, RUNS=N)
+#   usage: scripts/bench_sign.sh OUTDIR        (PY=python with embit and bdkpython, RUNS=N,
+#          BASELINE=another airsign binary to time beside this one, e.g. a build of main)
 #
+# airsign-1cpu is the same binary pinned to one CPU (taskset), i.e. without worker threads.
 # Seed decryption: airsign's seed file is made here with the cheapest scrypt work factor the seed
 # format allows (--kdf-work-factor 1: N = 2, microseconds), so there is nothing left to subtract;
 # `airsign seed info` on the same file is timed too and printed as the start-up + unlock floor.
@@ -76,10 +78,14 @@ now() { date +%s%N; }
 run() {
   local tool=$1 n=$2 i=$3 in="$out/wpkh-$2.psbt" o="$work/$1-$2-$3.out" t0 t1
   case $tool in
-    airsign)
+    airsign | airsign-1cpu | baseline)
+      local b=$bin pin=""
+      [ "$tool" = baseline ] && b=$BASELINE
+      # One CPU in the affinity mask: available_parallelism() says 1, so no worker threads.
+      [ "$tool" = airsign-1cpu ] && pin="taskset -c 0"
       rm -f "$work/audit.log"
       t0=$(now)
-      "$bin" sign --seed "$work/seed.age" --passphrase-fd 4 --yes --log "$work/audit.log" \
+      $pin "$b" sign --seed "$work/seed.age" --passphrase-fd 4 --yes --log "$work/audit.log" \
         "$in" -o "$o" 4<"$work/pass" >/dev/null 2>"$work/err"
       t1=$(now) ;;
     seed-info)
@@ -97,7 +103,7 @@ run() {
         signtransaction - <"$work/in.b64" >"$o" 2>"$work/err"
       t1=$(now) ;;
   esac
-  echo "scale=4; ($t1 - $t0) / 1000000000" | bc
+  printf '%.4f\n' "$(echo "scale=6; ($t1 - $t0) / 1000000000" | bc)"
 }
 
 # check TOOL N OUT: every input signed (electrum finalizes a complete transaction: raw hex).
@@ -127,8 +133,12 @@ else:
   [ "$got" = "$n/$n" ] || { echo "bench_sign.sh: $tool signed $got inputs of $n" >&2; exit 1; }
 }
 
-tools="airsign embit bdkpython seed-info"
-[ $have_electrum = 1 ] && tools="airsign embit bdkpython electrum seed-info"
+tools="airsign"
+command -v taskset >/dev/null 2>&1 && tools="$tools airsign-1cpu"
+[ -n "${BASELINE:-}" ] && tools="$tools baseline"
+tools="$tools embit bdkpython"
+[ $have_electrum = 1 ] && tools="$tools electrum"
+tools="$tools seed-info"
 floor_us=$("$helper" floor 1000)
 declare -A times
 for n in 100 1000; do
@@ -146,16 +156,16 @@ median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR 
 {
   echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS whole-process runs"
   echo "# floor: libsecp256k1 low-R sign + k256 verify = $floor_us us per input (one thread)"
-  printf '%-7s %-10s %9s %14s %16s\n' inputs tool seconds "tool/airsign" "per input vs floor"
+  printf '%-7s %-12s %9s %14s %20s\n' inputs tool seconds "tool/airsign" "s per input / floor"
 } >"$out/sign.txt"
 rows=""
 for n in 100 1000; do
   a=$(echo "${times[airsign-$n]}" | median)
   for tool in $tools; do
     s=$(echo "${times[$tool-$n]}" | median)
-    ratio=$(echo "scale=2; $s / $a" | bc)
-    per=$(echo "scale=2; $s * 1000000 / $n / $floor_us" | bc)
-    printf '%-7s %-10s %9s %14s %16s\n' "$n" "$tool" "$s" "$ratio" "$per" >>"$out/sign.txt"
+    ratio=$(printf '%.2f' "$(echo "scale=4; $s / $a" | bc)")
+    per=$(printf '%.2f' "$(echo "scale=4; $s * 1000000 / $n / $floor_us" | bc)")
+    printf '%-7s %-12s %9s %14s %20s\n' "$n" "$tool" "$s" "$ratio" "$per" >>"$out/sign.txt"
     rows="$rows{\"inputs\":$n,\"type\":\"p2wpkh\",\"tool\":\"$tool\",\"seconds\":$s,\"runs\":[$(echo ${times[$tool-$n]} | tr ' ' ',')]},"
   done
 done
