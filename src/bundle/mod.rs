@@ -21,7 +21,7 @@ use bitcoin::secp256k1::PublicKey;
 use bitcoin::Network;
 
 /// What a review needs to know about "our" keys: the signer's seed, or a watch-only xpub.
-/// Only public keys come out of it.
+/// Only public keys come out of it. `Sync`: the review derives keys on several threads.
 pub trait KeySource: Sync {
     /// Master fingerprint.
     fn fingerprint(&self) -> Fingerprint;
