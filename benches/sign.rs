@@ -1,85 +1,25 @@
 //! Signing large PSBTs end to end: parse → review → policy → sign → verify-after-sign (k256) →
 //! serialise, for 1,000 P2WPKH and 1,000 P2TR inputs, beside libsecp256k1's raw per-signature
-//! cost. Run: `cargo bench --bench sign`. Figures go to docs/benchmarks.md.
-use std::collections::HashMap;
+//! cost and libsecp256k1 signing + k256 verifying (the floor issue 12 compares against). Run:
+//! `cargo bench --bench sign`. Figures go to docs/benchmarks.md.
 use std::hint::black_box;
 
-use airsign::bundle::{self, create, utxo::Utxo, Encoding, KeySource, Reviewed, Version};
+use airsign::bundle::{self, Reviewed};
 use airsign::policy::PolicySet;
-use airsign::secrets::Mnemonic;
 use airsign::session;
 use airsign::signer::{KeyChain, SignOptions};
-use airsign::wallet::fixture::{funding_tx, TEST_MNEMONIC};
-use airsign::wallet::{account, ScriptType, WatchOnly};
+use airsign::wallet::ScriptType;
 use bitcoin::secp256k1::{Keypair, Message, Secp256k1, SecretKey};
-use bitcoin::{Network, OutPoint};
 use criterion::{criterion_group, criterion_main, Criterion};
+
+#[path = "common/psbt.rs"]
+mod psbt;
+use psbt::{big_psbt_n, keys};
 
 const N: usize = 1000;
 
-fn keys() -> KeyChain {
-    KeyChain::from_seed(
-        &Mnemonic::parse(TEST_MNEMONIC)
-            .unwrap()
-            .to_seed("", Network::Regtest),
-    )
-    .unwrap()
-}
-
-/// A 1,000-input PSBT sweeping 1,000 one-output funding transactions (so each input carries a
-/// small non_witness_utxo, as real wallets' UTXOs do).
 fn big_psbt(script: ScriptType) -> Vec<u8> {
     big_psbt_n(script, N)
-}
-
-fn big_psbt_n(script: ScriptType, n_inputs: usize) -> Vec<u8> {
-    let k = keys();
-    let path = script.account_path(Network::Regtest, 0);
-    let e = account::export(
-        k.fingerprint(),
-        &path,
-        &k.xpub_at(&path).unwrap(),
-        script,
-        0,
-        Network::Regtest,
-    )
-    .unwrap();
-    let w = WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), Network::Regtest).unwrap();
-    let mut prev = HashMap::new();
-    let mut utxos = Vec::new();
-    for i in 0..n_inputs {
-        let tx = funding_tx(
-            &[(
-                w.address(false, i as u32).unwrap().script_pubkey(),
-                10_000 + i as u64,
-            )],
-            i as u32,
-        );
-        utxos.push(Utxo {
-            outpoint: OutPoint {
-                txid: tx.compute_txid(),
-                vout: 0,
-            },
-            claimed_sats: None,
-        });
-        prev.insert(tx.compute_txid(), tx);
-    }
-    let to = w.address(true, 5).unwrap();
-    let c = create::create(&create::Request {
-        wallet: &w,
-        utxos: &utxos,
-        prev_txs: &prev,
-        recipients: &[],
-        send_all: Some(&to),
-        fee_rate: 1.0,
-        change_index: None,
-        height: None,
-        locktime: None,
-        sequence: None,
-        entropy: [0, 0],
-    })
-    .unwrap();
-    bundle::encode(&c.psbt, Version::V0, Encoding::Binary).unwrap()
 }
 
 fn sign_end_to_end(bytes: &[u8], keys: &KeyChain) -> Vec<u8> {
@@ -164,6 +104,26 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let s = secp.sign_ecdsa_low_r(black_box(&msg), &sk);
             secp.verify_ecdsa(&msg, &s, &pk).unwrap();
+        })
+    });
+    // The floor issue 12 measures against: libsecp256k1 signs, k256 verifies (what airsign does
+    // per input, without parsing, review, derivation, sighashes or serialising).
+    let k256_pk = k256::ecdsa::VerifyingKey::from_sec1_bytes(&pk.serialize()).unwrap();
+    g.bench_function("ecdsa_low_r_sign_k256_verify", |b| {
+        b.iter(|| {
+            use k256::ecdsa::signature::hazmat::PrehashVerifier;
+            let s = secp.sign_ecdsa_low_r(black_box(&msg), &sk);
+            let ks = k256::ecdsa::Signature::from_slice(&s.serialize_compact()).unwrap();
+            k256_pk.verify_prehash(&[9u8; 32], &ks).unwrap();
+        })
+    });
+    let k256_x =
+        k256::schnorr::VerifyingKey::from_bytes(&kp.x_only_public_key().0.serialize()).unwrap();
+    g.bench_function("schnorr_sign_k256_verify", |b| {
+        b.iter(|| {
+            let s = secp.sign_schnorr_no_aux_rand(black_box(&msg), &kp);
+            let ks = k256::schnorr::Signature::try_from(&s.serialize()[..]).unwrap();
+            k256_x.verify_raw(&[9u8; 32], &ks).unwrap();
         })
     });
     g.bench_function("schnorr_sign_verify", |b| {

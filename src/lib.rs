@@ -34,6 +34,7 @@ pub mod esplora;
 pub mod fsutil;
 pub mod hex;
 pub mod message;
+pub mod parallel;
 pub mod policy;
 #[cfg(feature = "memory-probe")]
 pub mod probe;

@@ -277,9 +277,19 @@ fn no_secret_survives_in_memory_after_sign_and_seed_info() {
     )
     .unwrap();
     let mut paths = Vec::new();
-    for (script, name) in [(ScriptType::Wpkh, "wpkh"), (ScriptType::Tr, "tr")] {
+    // "wpkh-many": 64 inputs, enough for review and signing to run on worker threads
+    // (src/parallel.rs), whose stacks must not keep keys either.
+    let many = [10_000; 64];
+    for (script, name, funds, pay) in [
+        (ScriptType::Wpkh, "wpkh", &[120_000, 80_000][..], 30_000),
+        (ScriptType::Tr, "tr", &[120_000, 80_000][..], 30_000),
+        (ScriptType::Wpkh, "wpkh-many", &many[..], 625_000),
+    ] {
         let w = common::wallet_of(&keys, script);
-        let psbt = common::bundle_from(&w, &[120_000, 80_000], 30_000, 2.0, 7);
+        let psbt = common::bundle_from(&w, funds, pay, 2.0, 7);
+        if name == "wpkh-many" {
+            assert_eq!(psbt.inputs.len(), many.len(), "every input spent");
+        }
         for i in &psbt.inputs {
             paths.extend(i.bip32_derivation.values().map(|(_, p)| p.clone()));
             paths.extend(i.tap_key_origins.values().map(|(_, (_, p))| p.clone()));
@@ -308,7 +318,7 @@ fn no_secret_survives_in_memory_after_sign_and_seed_info() {
     .unwrap();
 
     let control = seed.display().to_string().into_bytes();
-    for name in ["wpkh", "tr"] {
+    for name in ["wpkh", "tr", "wpkh-many"] {
         let out = dir.join(format!("{name}-signed.psbt"));
         let (child, pid) = start(
             dir,

@@ -21,8 +21,8 @@ use bitcoin::secp256k1::PublicKey;
 use bitcoin::Network;
 
 /// What a review needs to know about "our" keys: the signer's seed, or a watch-only xpub.
-/// Only public keys come out of it.
-pub trait KeySource {
+/// Only public keys come out of it. `Sync`: the review derives keys on several threads.
+pub trait KeySource: Sync {
     /// Master fingerprint.
     fn fingerprint(&self) -> Fingerprint;
     /// Network the keys are for.

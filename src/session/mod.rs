@@ -227,4 +227,121 @@ mod tests {
             Err(signer::SignError::ReviewMismatch)
         ));
     }
+
+    /// A PSBT of `n` inputs of `script`, each spending its own funding transaction, swept to
+    /// our change (as `benches/sign.rs` builds them).
+    fn many_inputs(script: crate::wallet::ScriptType, n: usize) -> Psbt {
+        use crate::bundle::{create, utxo::Utxo, KeySource};
+        use crate::wallet::{account, fixture::funding_tx, WatchOnly};
+        let k = keys();
+        let net = bitcoin::Network::Regtest;
+        let path = script.account_path(net, 0);
+        let e = account::export(
+            k.fingerprint(),
+            &path,
+            &k.xpub_at(&path).unwrap(),
+            script,
+            0,
+            net,
+        )
+        .unwrap();
+        let w = WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), net).unwrap();
+        let mut prev = std::collections::HashMap::new();
+        let mut utxos = Vec::new();
+        for i in 0..n as u32 {
+            let spk = w.address(false, i).unwrap().script_pubkey();
+            let tx = funding_tx(&[(spk, 10_000 + u64::from(i))], i);
+            utxos.push(Utxo {
+                outpoint: bitcoin::OutPoint {
+                    txid: tx.compute_txid(),
+                    vout: 0,
+                },
+                claimed_sats: None,
+            });
+            prev.insert(tx.compute_txid(), tx);
+        }
+        let to = w.address(true, 5).unwrap();
+        create::create(&create::Request {
+            wallet: &w,
+            utxos: &utxos,
+            prev_txs: &prev,
+            recipients: &[],
+            send_all: Some(&to),
+            fee_rate: 1.0,
+            change_index: None,
+            height: None,
+            locktime: None,
+            sequence: None,
+            entropy: [0, 0],
+        })
+        .unwrap()
+        .psbt
+    }
+
+    /// Review and sign `psbt` on `threads` threads; the review as JSON and the signed bytes.
+    fn sign_on(psbt: &Psbt, k: &KeyChain, threads: usize) -> (String, Vec<u8>) {
+        let policy = PolicySet::default();
+        let r = Reviewed::new_on(psbt.clone(), k, &policy.review_options(), Some(threads));
+        assert!(policy.evaluate(r.review()).approved());
+        let mut out = r.psbt().clone();
+        let opts = SignOptions {
+            deterministic: true,
+            ..SignOptions::default()
+        };
+        signer::sign::sign_psbt_on(&mut out, &r, k, opts, Some(threads)).unwrap();
+        (serde_json::to_string(r.review()).unwrap(), out.serialize())
+    }
+
+    #[test]
+    fn the_thread_count_changes_no_byte_of_the_review_or_the_signed_psbt() {
+        use crate::wallet::ScriptType;
+        let k = keys();
+        // Legacy (P2PKH: whole-transaction sighashes made by the workers), nested and native
+        // segwit v0 and taproot key path (midstate sighashes made before the threads start).
+        for script in [
+            ScriptType::Pkh,
+            ScriptType::ShWpkh,
+            ScriptType::Wpkh,
+            ScriptType::Tr,
+        ] {
+            let psbt = many_inputs(script, 70);
+            let (review_1, signed_1) = sign_on(&psbt, &k, 1);
+            for threads in [2, 4] {
+                let (review_n, signed_n) = sign_on(&psbt, &k, threads);
+                assert_eq!(review_n, review_1, "{script}: review on {threads} threads");
+                assert!(
+                    signed_n == signed_1,
+                    "{script}: signed bytes on {threads} threads"
+                );
+            }
+            let signed = Psbt::deserialize(&signed_1).unwrap();
+            assert!(signed
+                .inputs
+                .iter()
+                .all(|i| !i.partial_sigs.is_empty() || i.tap_key_sig.is_some()));
+        }
+    }
+
+    #[test]
+    fn a_failure_on_one_input_among_threads_fails_the_whole_sign_and_changes_nothing() {
+        // Reviewed with one seed, signed with the same seed under another BIP39 passphrase:
+        // every signature is by a key the review did not derive, and verify-after-sign on
+        // four threads must refuse the whole PSBT, naming the first input.
+        let k = keys();
+        let other = {
+            let m = Mnemonic::parse(TEST_MNEMONIC).unwrap();
+            KeyChain::from_seed(&m.to_seed("other", bitcoin::Network::Regtest)).unwrap()
+        };
+        let psbt = many_inputs(crate::wallet::ScriptType::Wpkh, 70);
+        let r = Reviewed::new_on(psbt, &k, &ReviewOptions::default(), Some(4));
+        let mut out = r.psbt().clone();
+        let before = out.serialize();
+        let e = signer::sign::sign_psbt_on(&mut out, &r, &other, SignOptions::default(), Some(4))
+            .unwrap_err();
+        assert!(
+            matches!(e, signer::SignError::VerifyFailed { input: 0, .. }),
+            "{e}"
+        );
+        assert!(out.serialize() == before);
+    }
 }

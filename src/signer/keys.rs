@@ -3,8 +3,8 @@
 use bitcoin::bip32::{ChainCode, ChildNumber, DerivationPath, Fingerprint, Xpriv, Xpub};
 use bitcoin::secp256k1::{All, PublicKey, Secp256k1, SecretKey};
 use bitcoin::Network;
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::SignError;
 use crate::bundle::KeySource;
@@ -35,8 +35,9 @@ pub struct KeyChain {
     network: Network,
     secp: Secp256k1<All>,
     /// Parent keys of recently used paths (e.g. `m/84'/0'/0'/0`), so a 1,000-input PSBT costs one
-    /// child step per input instead of five. Erased on drop like the master.
-    parents: RefCell<HashMap<DerivationPath, KeyPair>>,
+    /// child step per input instead of five. Erased on drop like the master. A lock rather than a
+    /// `RefCell`: review and signing derive on every core, readers in parallel.
+    parents: RwLock<HashMap<DerivationPath, KeyPair>>,
     /// Wallets registered for this seed (`wallet register`), MAC-checked when loaded.
     registered: Vec<crate::wallet::registry::Registered>,
 }
@@ -59,7 +60,7 @@ impl KeyChain {
             fingerprint,
             network,
             secp,
-            parents: RefCell::new(HashMap::new()),
+            parents: RwLock::new(HashMap::new()),
             registered: Vec::new(),
         }
     }
@@ -73,26 +74,40 @@ impl KeyChain {
         path: &DerivationPath,
         f: impl FnOnce(&KeyPair, ChildNumber) -> T,
     ) -> Result<Option<T>, SignError> {
-        let steps: Vec<_> = path.into_iter().copied().collect();
+        let steps: &[ChildNumber] = path.as_ref();
         let Some((last, head)) = steps.split_last() else {
             return Ok(None);
         };
         let head = DerivationPath::from(head);
-        if let Some(p) = self.parents.borrow().get(&head) {
-            return Ok(Some(f(p, *last)));
+        {
+            let cache = self.read_parents();
+            if let Some(p) = cache.get(&head) {
+                return Ok(Some(f(p, *last)));
+            }
         }
         let mut xprv = self
             .master
             .derive_priv(&self.secp, &head)
             .map_err(SignError::Derivation)?;
         let xpub = Xpub::from_priv(&self.secp, &xprv);
-        let mut cache = self.parents.borrow_mut();
-        if cache.len() >= 64 {
+        let mut cache = self.write_parents();
+        if cache.len() >= 64 && !cache.contains_key(&head) {
             erase_all(&mut cache);
         }
+        // Another thread may have cached the same parent meanwhile: the first entry stays.
         let entry = cache.entry(head).or_insert((xprv, xpub));
         erase(&mut xprv);
         Ok(Some(f(entry, *last)))
+    }
+
+    /// The parent cache for reading. A panic elsewhere while it was held cannot leave it half
+    /// written (entries are inserted whole), so a poisoned lock is still read.
+    fn read_parents(&self) -> RwLockReadGuard<'_, HashMap<DerivationPath, KeyPair>> {
+        self.parents.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_parents(&self) -> RwLockWriteGuard<'_, HashMap<DerivationPath, KeyPair>> {
+        self.parents.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The secp256k1 context (shared so signing does not rebuild tables).
@@ -111,23 +126,41 @@ impl KeyChain {
 
     /// The private key at `path`, erased when the returned value is dropped.
     pub(crate) fn signing_key(&self, path: &DerivationPath) -> Result<SigningKey, SignError> {
-        let child = |xprv: &Xpriv| -> Result<SigningKey, SignError> {
-            let mut k = *xprv;
-            let key = SigningKey(k.private_key);
-            erase(&mut k);
-            Ok(key)
-        };
-        match self.with_parent(path, |(parent, _), last| {
+        match self.with_parent(path, |parent, last| self.child_key(parent, last))? {
+            Some(key) => key,
+            None => Ok(SigningKey(self.master.private_key)),
+        }
+    }
+
+    /// BIP32 CKDpriv for the last step from a cached parent, without `Xpriv::derive_priv`'s two
+    /// scalar multiplications (it recomputes the parent's public key for the HMAC and again for
+    /// the child's parent fingerprint, which a signing key does not need): the parent's public
+    /// key is cached beside it. What signs is checked anyway: verify-after-sign checks every
+    /// signature against the public key the review derived on its own (`Xpub::ckd_pub`).
+    fn child_key(
+        &self,
+        (parent, xpub): &KeyPair,
+        last: ChildNumber,
+    ) -> Result<SigningKey, SignError> {
+        use bitcoin::hashes::{sha512, Hash, HashEngine, Hmac, HmacEngine};
+        if last.is_hardened() {
             let mut x = parent
                 .derive_priv(&self.secp, &[last])
                 .map_err(SignError::Derivation)?;
-            let key = child(&x);
+            let key = SigningKey(x.private_key);
             erase(&mut x);
-            key
-        })? {
-            Some(key) => key,
-            None => child(&self.master),
+            return Ok(key);
         }
+        let mut engine = HmacEngine::<sha512::Hash>::new(&parent.chain_code[..]);
+        engine.input(&xpub.public_key.serialize());
+        engine.input(&u32::from(last).to_be_bytes());
+        let mut i =
+            zeroize::Zeroizing::new(Hmac::<sha512::Hash>::from_engine(engine).to_byte_array());
+        let tweak = SecretKey::from_slice(&i[..32])
+            .and_then(|t| t.add_tweak(&parent.private_key.into()))
+            .map_err(|e| SignError::Derivation(bitcoin::bip32::Error::Secp256k1(e)));
+        zeroize::Zeroize::zeroize(&mut *i);
+        tweak.map(SigningKey)
     }
 }
 
@@ -214,25 +247,10 @@ impl KeyChain {
 impl Drop for KeyChain {
     fn drop(&mut self) {
         erase(&mut self.master);
-        erase_all(self.parents.get_mut());
-        scrub_stack();
+        erase_all(self.parents.get_mut().unwrap_or_else(|e| e.into_inner()));
+        // The key chain is dropped in a frame no deeper than the one that signed with it.
+        crate::parallel::scrub_stack();
     }
-}
-
-/// How much stack [`scrub_stack`] overwrites: the deepest signing call chain measured by
-/// tests/secret_memory.rs left key copies about 20 KiB below the command's frame.
-const SCRUB_STACK_BYTES: usize = 128 * 1024;
-
-/// Overwrite the stack below the caller with zeros. Key derivation and signing in rust-bitcoin
-/// and libsecp256k1 copy keys into their own stack frames (an `Xpriv` is `Copy`), which nothing
-/// erases: tests/secret_memory.rs found the signing key and its parent there after signing. The
-/// key chain is dropped in a frame no deeper than the one that signed with it, so zeroing the
-/// stack below the drop covers those frames. Volatile writes (`zeroize`) are not optimised away.
-#[inline(never)]
-fn scrub_stack() {
-    let mut area = [0u8; SCRUB_STACK_BYTES];
-    zeroize::Zeroize::zeroize(&mut area[..]);
-    std::hint::black_box(&area);
 }
 
 /// Erase one extended private key in place.
@@ -371,5 +389,35 @@ impl KeyChain {
     ) -> Result<String, SignError> {
         let key = self.signing_key(path)?;
         Ok(crate::message::legacy::sign(key.secret(), message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn signing_keys_are_bip32s_whatever_the_last_step() {
+        let m = crate::secrets::Mnemonic::parse(crate::wallet::fixture::TEST_MNEMONIC).unwrap();
+        let seed = m.to_seed("", Network::Regtest);
+        let k = KeyChain::from_seed(&seed).unwrap();
+        let master = Xpriv::new_master(Network::Regtest, &seed.expose_secret()[..]).unwrap();
+        for p in [
+            "m/84'/1'/0'/0/0",
+            "m/84'/1'/0'/1/999",
+            "m/86'/1'/0'/0/7",
+            "m/0'/1'",
+            "m/5",
+            "m",
+        ] {
+            let path = DerivationPath::from_str(p).unwrap();
+            let want = master.derive_priv(&k.secp, &path).unwrap().private_key;
+            assert_eq!(k.signing_key(&path).unwrap().secret(), &want, "{p}");
+            // Twice: the second comes from the cached parent.
+            assert_eq!(k.signing_key(&path).unwrap().secret(), &want, "{p}");
+            let public = PublicKey::from_secret_key(&k.secp, &want);
+            assert_eq!(k.public_key(&path), Some(public), "{p}");
+        }
     }
 }

@@ -102,6 +102,24 @@ fn tap_type(psbt: &Psbt, i: usize) -> TapSighashType {
         .unwrap_or(TapSighashType::Default)
 }
 
+/// One signature to make: the spend the review found, and its sighash when the transaction's
+/// midstates give it (segwit v0 and taproot, computed once per transaction before any thread
+/// starts). Legacy sighashes (`None`) hash the whole transaction per input — quadratic by the
+/// algorithm, nothing to share — so the worker that signs computes them.
+struct Job<'a> {
+    input: usize,
+    spend: &'a crate::bundle::review::Spend,
+    prev: &'a TxOut,
+    sighash: Option<[u8; 32]>,
+}
+
+/// A signature made by a worker, not yet in the PSBT.
+enum Made {
+    Ecdsa(ecdsa::Signature),
+    TapKey(taproot::Signature),
+    TapScript(taproot::Signature),
+}
+
 /// Sign every input of `psbt` that the review proved ours, then verify every signature with
 /// `k256`. `psbt` must be the reviewed PSBT byte for byte (anything else is an integrity
 /// failure). On any error `psbt` is left unchanged. Only the session calls this.
@@ -111,17 +129,29 @@ pub(crate) fn sign_psbt(
     keys: &KeyChain,
     opts: SignOptions,
 ) -> Result<SignReport, SignError> {
+    sign_psbt_on(psbt, reviewed, keys, opts, None)
+}
+
+/// [`sign_psbt`] on at most `threads` threads (every core when `None`; small PSBTs use one).
+/// The signatures are made in parallel and put into the PSBT in input order afterwards, so the
+/// bytes out do not depend on the thread count; an error on any input fails the whole sign and
+/// the first one in input order is reported.
+pub(crate) fn sign_psbt_on(
+    psbt: &mut Psbt,
+    reviewed: &Reviewed,
+    keys: &KeyChain,
+    opts: SignOptions,
+    threads: Option<usize>,
+) -> Result<SignReport, SignError> {
     if !reviewed.describes(psbt) {
         return Err(SignError::ReviewMismatch);
     }
     let review = reviewed.review();
-    let secp = keys.secp();
-    let mut signed = psbt.clone();
-    let tx = signed.unsigned_tx.clone();
-    let mut cache = SighashCache::new(&tx);
+    let tx = &psbt.unsigned_tx;
+    let mut cache = SighashCache::new(tx);
     let prevouts: Option<Vec<TxOut>> = review.inputs.iter().map(|i| i.prevout.clone()).collect();
-    let mut made = Vec::new();
 
+    let mut jobs = Vec::new();
     for inp in review.ours() {
         let i = inp.index;
         let err = |reason: String| SignError::Sighash { input: i, reason };
@@ -133,78 +163,149 @@ pub(crate) fn sign_psbt(
             if opts.only_paths.is_some_and(|p| !p.contains(&spend.path)) {
                 continue;
             }
-            let key = keys.signing_key(&spend.path)?;
-            let sighash = if let SpendKind::TrScript { leaf, .. } = &spend.kind {
-                let all = prevouts.as_ref().ok_or_else(|| {
+            let all = || {
+                prevouts.as_ref().ok_or_else(|| {
                     err("taproot signing needs every input's previous output".into())
-                })?;
-                let ty = tap_type(&signed, i);
-                let sighash = cache
-                    .taproot_script_spend_signature_hash(i, &Prevouts::All(all), *leaf, ty)
-                    .map_err(|e| err(e.to_string()))?
-                    .to_byte_array();
-                let msg = Message::from_digest(sighash);
-                // Script path: the untweaked key (the tweak is the output key's, not ours).
-                let keypair = Keypair::from_secret_key(secp, key.secret());
-                let sig = if opts.deterministic {
-                    secp.sign_schnorr_no_aux_rand(&msg, &keypair)
-                } else {
-                    secp.sign_schnorr(&msg, &keypair)
-                };
-                signed.inputs[i].tap_script_sigs.insert(
-                    (spend.pubkey.x_only_public_key().0, *leaf),
-                    taproot::Signature {
-                        signature: sig,
-                        sighash_type: ty,
-                    },
-                );
-                sighash
-            } else if let SpendKind::TrKey(root) = &spend.kind {
-                let all = prevouts.as_ref().ok_or_else(|| {
-                    err("taproot signing needs every input's previous output".into())
-                })?;
-                let ty = tap_type(&signed, i);
-                let sighash = cache
-                    .taproot_key_spend_signature_hash(i, &Prevouts::All(all), ty)
-                    .map_err(|e| err(e.to_string()))?
-                    .to_byte_array();
-                let msg = Message::from_digest(sighash);
-                let keypair = Keypair::from_secret_key(secp, key.secret())
-                    .tap_tweak(secp, *root)
-                    .to_keypair();
-                let sig = if opts.deterministic {
-                    secp.sign_schnorr_no_aux_rand(&msg, &keypair)
-                } else {
-                    secp.sign_schnorr(&msg, &keypair)
-                };
-                signed.inputs[i].tap_key_sig = Some(taproot::Signature {
-                    signature: sig,
-                    sighash_type: ty,
-                });
-                sighash
-            } else {
-                let ty = ecdsa_type(&signed, i);
-                let sighash = ecdsa_sighash(&mut cache, i, &spend.kind, &spend.pubkey, prev, ty)
-                    .map_err(err)?;
-                let sig = secp.sign_ecdsa_low_r(&Message::from_digest(sighash), key.secret());
-                signed.inputs[i].partial_sigs.insert(
-                    bitcoin::PublicKey::new(spend.pubkey),
-                    ecdsa::Signature {
-                        signature: sig,
-                        sighash_type: ty,
-                    },
-                );
-                sighash
+                })
             };
-            made.push(MadeSignature {
+            let sighash = match &spend.kind {
+                SpendKind::TrScript { leaf, .. } => Some(
+                    cache
+                        .taproot_script_spend_signature_hash(
+                            i,
+                            &Prevouts::All(all()?),
+                            *leaf,
+                            tap_type(psbt, i),
+                        )
+                        .map_err(|e| err(e.to_string()))?
+                        .to_byte_array(),
+                ),
+                SpendKind::TrKey(_) => Some(
+                    cache
+                        .taproot_key_spend_signature_hash(
+                            i,
+                            &Prevouts::All(all()?),
+                            tap_type(psbt, i),
+                        )
+                        .map_err(|e| err(e.to_string()))?
+                        .to_byte_array(),
+                ),
+                SpendKind::Pkh | SpendKind::Sh(_) => None,
+                kind => Some(
+                    ecdsa_sighash(
+                        &mut cache,
+                        i,
+                        kind,
+                        &spend.pubkey,
+                        prev,
+                        ecdsa_type(psbt, i),
+                    )
+                    .map_err(err)?,
+                ),
+            };
+            jobs.push(Job {
                 input: i,
-                kind: spend.kind.clone(),
-                pubkey: spend.pubkey,
+                spend,
+                prev,
                 sighash,
             });
         }
     }
-    verify::verify_signatures(&signed, &made)?;
+
+    let threads = crate::parallel::threads_for(jobs.len(), threads);
+    let results = crate::parallel::map(&jobs, threads, |job| sign_one(psbt, job, keys, opts));
+
+    let mut signed = psbt.clone();
+    let mut made = Vec::with_capacity(jobs.len());
+    for (job, result) in jobs.iter().zip(results) {
+        let (sig, sighash) = result?;
+        let i = job.input;
+        match sig {
+            Made::Ecdsa(sig) => {
+                signed.inputs[i]
+                    .partial_sigs
+                    .insert(bitcoin::PublicKey::new(job.spend.pubkey), sig);
+            }
+            Made::TapKey(sig) => signed.inputs[i].tap_key_sig = Some(sig),
+            Made::TapScript(sig) => {
+                if let SpendKind::TrScript { leaf, .. } = &job.spend.kind {
+                    signed.inputs[i]
+                        .tap_script_sigs
+                        .insert((job.spend.pubkey.x_only_public_key().0, *leaf), sig);
+                }
+            }
+        }
+        made.push(MadeSignature {
+            input: i,
+            kind: job.spend.kind.clone(),
+            pubkey: job.spend.pubkey,
+            sighash,
+        });
+    }
+    verify::verify_signatures_on(&signed, &made, Some(threads))?;
     *psbt = signed;
     Ok(SignReport { signatures: made })
+}
+
+/// Make one signature (on any thread): the key is derived here and erased when this returns.
+fn sign_one(
+    psbt: &Psbt,
+    job: &Job,
+    keys: &KeyChain,
+    opts: SignOptions,
+) -> Result<(Made, [u8; 32]), SignError> {
+    let i = job.input;
+    let secp = keys.secp();
+    let key = keys.signing_key(&job.spend.path)?;
+    let schnorr = |msg: &Message, keypair: &Keypair| {
+        if opts.deterministic {
+            secp.sign_schnorr_no_aux_rand(msg, keypair)
+        } else {
+            secp.sign_schnorr(msg, keypair)
+        }
+    };
+    match (&job.spend.kind, job.sighash) {
+        (SpendKind::TrScript { .. }, Some(sighash)) => {
+            // Script path: the untweaked key (the tweak is the output key's, not ours).
+            let keypair = Keypair::from_secret_key(secp, key.secret());
+            let signature = schnorr(&Message::from_digest(sighash), &keypair);
+            let sig = taproot::Signature {
+                signature,
+                sighash_type: tap_type(psbt, i),
+            };
+            Ok((Made::TapScript(sig), sighash))
+        }
+        (SpendKind::TrKey(root), Some(sighash)) => {
+            let keypair = Keypair::from_secret_key(secp, key.secret())
+                .tap_tweak(secp, *root)
+                .to_keypair();
+            let signature = schnorr(&Message::from_digest(sighash), &keypair);
+            let sig = taproot::Signature {
+                signature,
+                sighash_type: tap_type(psbt, i),
+            };
+            Ok((Made::TapKey(sig), sighash))
+        }
+        (kind, sighash) => {
+            let ty = ecdsa_type(psbt, i);
+            let sighash = match sighash {
+                Some(h) => h,
+                None => ecdsa_sighash(
+                    &mut SighashCache::new(&psbt.unsigned_tx),
+                    i,
+                    kind,
+                    &job.spend.pubkey,
+                    job.prev,
+                    ty,
+                )
+                .map_err(|reason| SignError::Sighash { input: i, reason })?,
+            };
+            let signature = secp.sign_ecdsa_low_r(&Message::from_digest(sighash), key.secret());
+            let sig = ecdsa::Signature {
+                signature,
+                sighash_type: ty,
+            };
+            Ok((Made::Ecdsa(sig), sighash))
+        }
+    }
 }

@@ -9,6 +9,17 @@ use miniscript::ForEachKey;
 use super::WatchOnly;
 use crate::bundle::KeySource;
 
+/// One verification-only secp256k1 context for the whole process. Making one is not free: with
+/// `rand-std`, libsecp256k1 blinds every new context (a scalar multiplication and an HMAC-SHA256
+/// RNG), which the review once paid per input — about a fifth of signing a 1,000-input PSBT.
+/// Verification and public derivation hold no secret, so sharing one context across threads
+/// is sound (`Secp256k1` is `Sync`; its methods take `&self`).
+pub fn verification() -> &'static Secp256k1<bitcoin::secp256k1::VerifyOnly> {
+    static CTX: std::sync::OnceLock<Secp256k1<bitcoin::secp256k1::VerifyOnly>> =
+        std::sync::OnceLock::new();
+    CTX.get_or_init(Secp256k1::verification_only)
+}
+
 /// A watch-only key source: the descriptor's account xpub with its origin.
 pub struct XpubSource {
     fingerprint: Fingerprint,
@@ -66,7 +77,7 @@ impl KeySource for XpubSource {
         }
         let rest = DerivationPath::from(&full[origin.len()..]);
         self.xpub
-            .derive_pub(&Secp256k1::verification_only(), &rest)
+            .derive_pub(verification(), &rest)
             .ok()
             .map(|x| x.public_key)
     }

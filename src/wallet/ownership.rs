@@ -93,7 +93,7 @@ pub fn find(
     account: u32,
     gap: u32,
 ) -> Result<Option<Found>, WalletError> {
-    let secp = Secp256k1::verification_only();
+    let secp = super::keys::verification();
     let mut branches = Vec::with_capacity(scripts.len() * 2);
     for &t in scripts {
         if t.is_multisig() || account >= 1 << 31 {
@@ -113,7 +113,7 @@ pub fn find(
             let pk = keys.public_key(&path).ok_or_else(|| {
                 WalletError::Derivation(format!("the key source cannot derive m/{path}"))
             })?;
-            if single_sig_script(&secp, *t, &pk).as_ref() == Some(target) {
+            if single_sig_script(secp, *t, &pk).as_ref() == Some(target) {
                 return Ok(Some(Found {
                     script: *t,
                     path: format!("m/{path}"),

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use bitcoin::bip32::DerivationPath;
 use bitcoin::psbt::Input;
-use bitcoin::secp256k1::{PublicKey, Secp256k1};
+use bitcoin::secp256k1::PublicKey;
 use bitcoin::sighash::{EcdsaSighashType, TapSighashType};
 use bitcoin::{Address, CompressedPublicKey, Network, Psbt, Script, ScriptBuf, TxOut};
 
@@ -175,7 +175,7 @@ fn our_spends(
     found: &mut Findings,
 ) -> Vec<Spend> {
     let ours = keys.fingerprint();
-    let secp = Secp256k1::verification_only();
+    let secp = crate::wallet::keys::verification();
     let what = format!("input {i}");
     let mut spends = Vec::new();
     for (pk, (fp, path)) in &input.bip32_derivation {
@@ -226,8 +226,7 @@ fn our_spends(
             continue;
         }
         let root = input.tap_merkle_root;
-        if input.tap_internal_key == Some(*xonly)
-            && *spk == ScriptBuf::new_p2tr(&secp, *xonly, root)
+        if input.tap_internal_key == Some(*xonly) && *spk == ScriptBuf::new_p2tr(secp, *xonly, root)
         {
             let kind = SpendKind::TrKey(root);
             let wallet = super::wallets::check_spend(keys, &kind, path, spk).unwrap_or_else(
@@ -279,7 +278,7 @@ fn tap_script_spends(
     let Ok(output_key) = bitcoin::XOnlyPublicKey::from_slice(&spk.as_bytes()[2..34]) else {
         return;
     };
-    let secp = Secp256k1::verification_only();
+    let secp = crate::wallet::keys::verification();
     let needle = xonly.serialize();
     for leaf in leaves {
         let found_leaf = input
@@ -294,7 +293,7 @@ fn tap_script_spends(
             .instructions()
             .flatten()
             .any(|ins| ins.push_bytes().is_some_and(|b| b.as_bytes() == needle));
-        if !cb.verify_taproot_commitment(&secp, output_key, script) {
+        if !cb.verify_taproot_commitment(secp, output_key, script) {
             found.integrity("tap-script-mismatch", format!("input {i}: a leaf script is not committed to by the output key (its control block does not verify)"));
             continue;
         }

@@ -10,6 +10,7 @@ mod inputs;
 mod network;
 mod outputs;
 pub mod payment;
+mod prederive;
 mod reviewed;
 mod timelocks;
 mod totals;
@@ -339,6 +340,19 @@ impl Findings {
 /// Build the review of `psbt` as seen by the keys in `keys`. Prefer [`Reviewed::new`], which
 /// keeps the PSBT with its review for signing.
 pub fn review(psbt: &Psbt, keys: &dyn KeySource, opts: &ReviewOptions) -> Review {
+    review_on(psbt, keys, opts, None)
+}
+
+/// [`review`] deriving our keys on at most `threads` threads (every core when `None`; small
+/// PSBTs use one). The review itself is one pass in input order: the same on any thread count.
+pub(crate) fn review_on(
+    psbt: &Psbt,
+    keys: &dyn KeySource,
+    opts: &ReviewOptions,
+    threads: Option<usize>,
+) -> Review {
+    let derived = prederive::Prederived::new(psbt, keys, threads);
+    let keys: &dyn KeySource = &derived;
     let network = keys.network();
     let tx = &psbt.unsigned_tx;
     let txid = tx.compute_txid();

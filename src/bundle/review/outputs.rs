@@ -5,7 +5,7 @@
 //! the signer can defend without state. Anything else paying our key is money no wallet will see
 //! (Coldcard's "troublesome change"), reported as the fact `own-key-off-branch`.
 use bitcoin::bip32::{ChildNumber, DerivationPath};
-use bitcoin::secp256k1::{PublicKey, Secp256k1};
+use bitcoin::secp256k1::PublicKey;
 use bitcoin::{Psbt, Script, ScriptBuf};
 
 use super::inputs::{address_of, derive};
@@ -63,7 +63,7 @@ fn kind_script_type(kind: &SpendKind) -> Option<ScriptType> {
 
 /// The script a single key has for `script`'s type.
 fn single_sig_spk(script: ScriptType, pk: &PublicKey) -> Option<ScriptBuf> {
-    single_sig_script(&Secp256k1::verification_only(), script, pk)
+    single_sig_script(crate::wallet::keys::verification(), script, pk)
 }
 
 /// Accounts our signed inputs spend from, with their script type.
@@ -173,6 +173,12 @@ pub(super) fn review_outputs(
     let network = keys.network();
     let ours = keys.fingerprint();
     let accounts = spent_accounts(inputs);
+    // Once, not per output: a PSBT with many inputs and many outputs on a registered wallet's
+    // paths would otherwise cost outputs × inputs.
+    let spent_wallets: std::collections::BTreeSet<&str> = inputs
+        .iter()
+        .filter_map(|i| i.wallet.as_ref().map(|w| w.name.as_str()))
+        .collect();
     let tx = &psbt.unsigned_tx;
     let mut out = Vec::with_capacity(tx.output.len());
     for (o_idx, (txout, output)) in tx.output.iter().zip(&psbt.outputs).enumerate() {
@@ -209,9 +215,15 @@ pub(super) fn review_outputs(
         }
         if !spk.is_op_return() {
             let wallet_claims: Vec<_> = claims.iter().chain(&leaf_claims).cloned().collect();
-            if let Some((k, n)) =
-                registered_claim(keys, inputs, &wallet_claims, spk, opts, &what, found)
-            {
+            if let Some((k, n)) = registered_claim(
+                keys,
+                &spent_wallets,
+                &wallet_claims,
+                spk,
+                opts,
+                &what,
+                found,
+            ) {
                 kind = k;
                 note = n;
                 claims.clear();
@@ -319,7 +331,7 @@ fn oddities(tx: &bitcoin::Transaction, found: &mut Findings) {
 /// keys were swapped does not); `None` when no claim is on a registered wallet's path.
 fn registered_claim(
     keys: &dyn KeySource,
-    inputs: &[InputReview],
+    spent_wallets: &std::collections::BTreeSet<&str>,
     claims: &[(PublicKey, DerivationPath)],
     spk: &Script,
     opts: &ReviewOptions,
@@ -347,10 +359,7 @@ fn registered_claim(
             found.fact("own-key-off-branch", format!("{what}: {n}"));
             return Some((OutputKind::OwnKeyOffBranch { path: shown }, Some(n)));
         }
-        let spent = inputs
-            .iter()
-            .any(|i| i.wallet.as_ref().is_some_and(|w| w.name == c.wallet.name));
-        if !spent {
+        if !spent_wallets.contains(c.wallet.name.as_str()) {
             let n = format!("pays registered wallet '{name}' at {shown}, which this transaction does not spend from: treated as an external payment");
             found.fact("own-key-other-account", format!("{what}: {n}"));
             return Some((OutputKind::External, Some(n)));

@@ -3,7 +3,7 @@
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::Psbt;
 
-use super::{review, Review, ReviewOptions};
+use super::{review_on, Review, ReviewOptions};
 use crate::bundle::KeySource;
 
 /// A PSBT and the review of exactly that PSBT.
@@ -17,7 +17,17 @@ pub struct Reviewed {
 impl Reviewed {
     /// Review `psbt` with `keys`, keeping the PSBT.
     pub fn new(psbt: Psbt, keys: &dyn KeySource, opts: &ReviewOptions) -> Self {
-        let review = review(&psbt, keys, opts);
+        Self::new_on(psbt, keys, opts, None)
+    }
+
+    /// [`Reviewed::new`] deriving keys on at most `threads` threads (tests compare thread counts).
+    pub(crate) fn new_on(
+        psbt: Psbt,
+        keys: &dyn KeySource,
+        opts: &ReviewOptions,
+        threads: Option<usize>,
+    ) -> Self {
+        let review = review_on(&psbt, keys, opts, threads);
         let psbt_sha256 = sha256::Hash::hash(&psbt.serialize());
         Reviewed {
             psbt,
