@@ -6,10 +6,11 @@ usage:
       Rewrite fixtures/robustness/ (run from the repository root; it calls target/debug/airsign,
       or $AIRSIGN, to make the frames, so build first). One distortion at a time, mild to harsh,
       plus a few combined camera-like frames; tests/robustness.rs asserts how many are read.
-  .venv/bin/python scripts/make_robustness_set.py --camera OUT [--count N] [--sizes 640x480,...]
+  .venv/bin/python scripts/make_robustness_set.py --camera OUT [--clean] [--count N] [--sizes 640x480,...]
       Write N combined camera-like frames per size to OUT/<size>/ and OUT/manifest.json: random
       (seeded) rotation, perspective up to 25 %, Gaussian or motion blur, noise, low contrast, a
-      lighting gradient, glare, moire, JPEG quality 30. Used by scripts/bench_decode.sh.
+      lighting gradient, glare, moire, JPEG quality 30 (with --clean: straight codes on a screen,
+      PNG). Used by scripts/bench_decode.sh.
 
 The codes are UR parts of 100, 200 and 400 bytes (QR versions 8, 11 and 16, EC level L), rendered
 by `airsign qr show`. scripts/peer_zxing.py gives zxing-cpp's rate on the same files.
@@ -212,7 +213,21 @@ def codes(seed):
     return out
 
 
-def camera_set(out, count, sizes, seed=2026):
+def plain_frame(code, w, h, rnd):
+    """The code straight on the screen, 4-8 pixels per module, screen contrast, a faint
+    gradient: what a steady camera sees."""
+    modules = code.width / 5
+    m = min(rnd.uniform(4.0, 8.0), 0.85 * min(w, h) / modules)
+    side = int(m * modules)
+    c = np.where(np.asarray(code.resize((side, side), Image.NEAREST)) < 128, 40.0, 200.0)
+    a = np.full((h, w), 120.0)
+    ox, oy = rnd.randrange(0, w - side + 1), rnd.randrange(0, h - side + 1)
+    a[oy:oy + side, ox:ox + side] = c
+    a *= 0.9 + 0.1 * np.mgrid[0:h, 0:w][1] / w
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)), {"module_px": round(m, 1)}
+
+
+def camera_set(out, count, sizes, seed=2026, plain=False):
     rnd = random.Random(seed)
     cs = codes(seed)
     manifest = []
@@ -221,10 +236,10 @@ def camera_set(out, count, sizes, seed=2026):
         os.makedirs(d, exist_ok=True)
         for i in range(count):
             code, text = cs[i % len(cs)]
-            img, desc = camera_frame(code, w, h, rnd)
-            fname = f"{w}x{h}/camera-{i + 1:03d}.jpg"
+            img, desc = (plain_frame if plain else camera_frame)(code, w, h, rnd)
+            fname = f"{w}x{h}/{'clean' if plain else 'camera'}-{i + 1:03d}.{'png' if plain else 'jpg'}"
             img.save(os.path.join(out, fname), quality=95)
-            manifest.append({"file": fname, "distortion": "camera", "resolution": f"{w}x{h}",
+            manifest.append({"file": fname, "distortion": "clean" if plain else "camera", "resolution": f"{w}x{h}",
                              "what": desc, "text": text})
     return manifest
 
@@ -276,10 +291,11 @@ def main():
     p.add_argument("--camera", metavar="OUT", help="write a combined camera-like set to OUT")
     p.add_argument("--count", type=int, default=24, help="frames per size (camera set)")
     p.add_argument("--sizes", default="640x480,1280x720,1920x1080")
+    p.add_argument("--clean", action="store_true", help="with --camera: straight codes, no distortion")
     args = p.parse_args()
     if args.camera:
         sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
-        m = camera_set(args.camera, args.count, sizes)
+        m = camera_set(args.camera, args.count, sizes, plain=args.clean)
         with open(os.path.join(args.camera, "manifest.json"), "w") as f:
             json.dump({"source": "scripts/make_robustness_set.py --camera", "frames": m}, f, indent=1)
         return

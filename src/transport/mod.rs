@@ -13,6 +13,7 @@ pub mod finder;
 pub mod fountain;
 pub mod frames;
 pub mod perspective;
+pub mod pipeline;
 pub mod qr;
 pub mod receive;
 pub mod scan;

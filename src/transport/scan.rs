@@ -346,8 +346,12 @@ impl Scanner {
 
     /// Decode one frame of a sequence.
     pub fn decode(&mut self, img: &DynamicImage) -> Vec<String> {
-        let gray = grey_of(img);
-        let g = as_grey(&gray);
+        self.decode_grey(&grey_of(img))
+    }
+
+    /// Decode one grey frame of a sequence (frames wider than 2560 are not halved here).
+    pub fn decode_grey(&mut self, gray: &GrayImage) -> Vec<String> {
+        let g = as_grey(gray);
         if let Some(loc) = self.last {
             if let Some(text) = perspective::sample_and_decode(g.px, g.w, g.h, None, &loc) {
                 self.sampled_hits += 1;
@@ -363,7 +367,15 @@ impl Scanner {
         if !found.is_empty() {
             return found.into_iter().map(|r| r.text).collect();
         }
-        retries(&gray)
+        retries(gray)
+    }
+
+    /// The next frames come scaled by `s` (a caller that halves frames whose modules are large):
+    /// move the last code's place with them.
+    pub fn rescale(&mut self, s: f64) {
+        if let Some(l) = &mut self.last {
+            l.map = l.map.scaled(s);
+        }
     }
 
     /// Search the last code's box grown by a quarter of its size on each side.
