@@ -252,6 +252,64 @@ fn as_group(t: [Finder; 3]) -> Option<(f64, [Finder; 3])> {
     best
 }
 
+/// The group with each finder's module size measured along the code's own axes (towards the
+/// other finders): runs along a row or column of a rotated code are 1/cos θ too long, which
+/// would make the code look smaller than it is and put the timing line off its row.
+pub fn refine(b: &Bitmap, g: &[Finder; 3]) -> [Finder; 3] {
+    let [tl, tr, bl] = *g;
+    let along = |f: &Finder, to: &Finder| module_along(b, f, (to.x - f.x, to.y - f.y));
+    let mut out = *g;
+    let tl_m: Vec<f64> = [along(&tl, &tr), along(&tl, &bl)]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !tl_m.is_empty() {
+        out[0].module = tl_m.iter().sum::<f64>() / tl_m.len() as f64;
+    }
+    if let Some(m) = along(&tr, &tl) {
+        out[1].module = m;
+    }
+    if let Some(m) = along(&bl, &tl) {
+        out[2].module = m;
+    }
+    out
+}
+
+/// A finder's module size along direction `d` through its centre, from its 1:1:3:1:1 runs
+/// sampled every half pixel.
+fn module_along(b: &Bitmap, f: &Finder, d: (f64, f64)) -> Option<f64> {
+    let len = d.0.hypot(d.1);
+    if !(len.is_finite() && len >= 1.0 && f.module.is_finite()) {
+        return None;
+    }
+    let (ux, uy) = (d.0 / len * 0.5, d.1 / len * 0.5);
+    let limit = (f.module * 2.0 * 8.0) as i64 + 4;
+    // From the centre outwards: centre run, light ring, dark ring (half-pixel steps).
+    let runs = |sign: f64| -> Option<[usize; 3]> {
+        let mut r = [0usize; 3];
+        let mut state = 0usize;
+        for i in 0..limit {
+            let (x, y) = (f.x + sign * ux * i as f64, f.y + sign * uy * i as f64);
+            let dark = b.is_dark(x.floor() as i64, y.floor() as i64);
+            let want_dark = state != 1;
+            if dark != want_dark {
+                state += 1;
+                if state == 3 {
+                    return Some(r);
+                }
+            }
+            r[state] += 1;
+        }
+        None
+    };
+    let (fwd, back) = (runs(1.0)?, runs(-1.0)?);
+    let c = [back[2], back[1], fwd[0] + back[0], fwd[1], fwd[2]];
+    if !ratio_ok(&c, 0.75) {
+        return None;
+    }
+    Some(module_of(&c) / 2.0)
+}
+
 /// Code sizes (modules per side) to try for a group, most likely first: from the timing
 /// patterns (alternating modules between the finders, counted along row and column 6), then
 /// from the finders' distance over their module size (blur fattens finders, so this one runs

@@ -43,6 +43,7 @@ fn read_finders(g: Grey, bits: &Bitmap) -> Vec<Read> {
     let mut out: Vec<Read> = Vec::new();
     let mut used: Vec<(f64, f64)> = Vec::new();
     for group in finder::groups(&finder::find_finders(bits)) {
+        let group = finder::refine(bits, &group);
         if group.iter().any(|f| used.contains(&(f.x, f.y))) {
             continue;
         }
