@@ -433,6 +433,32 @@ mod tests {
         g
     }
 
+    /// Frames come from a camera pointed at a screen nobody vouches for: any size reads as
+    /// nothing rather than panicking, through both the one-frame and the sequence paths.
+    #[test]
+    fn frames_of_any_shape_read_as_nothing_without_panicking() {
+        let mut s = 7u32;
+        let mut scanner = Scanner::new();
+        for (w, h) in [
+            (0, 0),
+            (1, 1),
+            (1, 3000),
+            (3000, 1),
+            (20, 20),
+            (21, 21),
+            (64, 48),
+            (2600, 30),
+        ] {
+            let img = GrayImage::from_fn(w, h, |_, _| {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                Luma([(s >> 24) as u8])
+            });
+            let d = DynamicImage::ImageLuma8(img);
+            assert!(decode_frame(&d).is_empty(), "{w}x{h}");
+            assert!(scanner.decode(&d).is_empty(), "{w}x{h}");
+        }
+    }
+
     #[test]
     fn a_gif_claiming_a_huge_screen_is_refused_at_once() {
         let dir = tempfile::tempdir().unwrap();
