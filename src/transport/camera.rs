@@ -1,6 +1,6 @@
 //! Live frames from a V4L2 webcam (feature `camera`, Linux). Only capture lives here: each frame
-//! becomes a grey image and goes through the same [`super::scan::Scanner`] and assembler that the
-//! file tests exercise.
+//! becomes a grey image and goes through [`super::pipeline`] (a decoding worker running the same
+//! [`super::scan::Scanner`]) and the assembler, which tests drive from image files.
 use std::path::Path;
 
 use image::{DynamicImage, GrayImage};

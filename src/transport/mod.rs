@@ -3,13 +3,17 @@
 //! text). Works on bytes: this module never knows what a PSBT means.
 pub mod assemble;
 pub mod bbqr;
+pub mod binarize;
 pub mod bytewords;
 #[cfg(feature = "camera")]
 pub mod camera;
 pub mod cbor;
 pub mod decoder;
+pub mod finder;
 pub mod fountain;
 pub mod frames;
+pub mod perspective;
+pub mod pipeline;
 pub mod qr;
 pub mod receive;
 pub mod scan;

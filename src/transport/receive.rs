@@ -182,7 +182,7 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
     };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} [{bar:30}] {pos}/{len} fragments  {msg}",
+            "{spinner} [{bar:30}] {pos} of {len} fragments solved  {msg}  {prefix}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
@@ -228,7 +228,13 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
             ScanSource::Image(p) | ScanSource::Gif(p) => files.push(p.clone()),
             ScanSource::Dir(d) => files.extend(image_files(d)?),
             ScanSource::Camera { device, timeout } => {
-                camera_loop(device, *timeout, &mut scanner, &mut |t| feed(t, &mut asm))?;
+                let mut shown = |s: &super::pipeline::Stats| {
+                    bar.set_prefix(format!(
+                        "camera: {} decoded, {} stale dropped, {} repeats skipped",
+                        s.decoded, s.dropped_stale, s.skipped_identical
+                    ));
+                };
+                camera_loop(device, *timeout, &mut |t| feed(t, &mut asm), &mut shown)?;
                 break 'outer;
             }
         }
@@ -264,23 +270,21 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
     })
 }
 
-/// Live scanning: frames from the webcam through the same scanner and assembler.
+/// Live scanning: frames from the webcam through the decoding pipeline (a worker thread that
+/// always takes the newest frame) and the same assembler.
 #[cfg(feature = "camera")]
 fn camera_loop(
     dev: &Path,
     timeout: u64,
-    scanner: &mut scan::Scanner,
     feed: &mut dyn FnMut(&str) -> bool,
+    progress: &mut dyn FnMut(&super::pipeline::Stats),
 ) -> Result<(), TransportError> {
     let mut cam = super::camera::Camera::open(dev)?;
     let deadline = std::time::Instant::now() + Duration::from_secs(timeout);
-    while std::time::Instant::now() < deadline {
-        let frame = cam.frame()?;
-        for text in scanner.decode(&frame) {
-            if feed(&text) {
-                return Ok(());
-            }
-        }
+    let next = || (std::time::Instant::now() < deadline).then(|| cam.frame().map(|f| f.to_luma8()));
+    let (_, done) = super::pipeline::run(next, super::pipeline::Mode::Live, feed, progress)?;
+    if done {
+        return Ok(());
     }
     Err(TransportError::Incomplete(format!(
         "no complete payload within {timeout} s"
@@ -291,8 +295,8 @@ fn camera_loop(
 fn camera_loop(
     _: &Path,
     _: u64,
-    _: &mut scan::Scanner,
     _: &mut dyn FnMut(&str) -> bool,
+    _: &mut dyn FnMut(&super::pipeline::Stats),
 ) -> Result<(), TransportError> {
     Err(TransportError::BadOption("this airsign was built without camera support: rebuild with `cargo build --release --features camera`".into()))
 }

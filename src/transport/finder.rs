@@ -1,0 +1,605 @@
+//! Finding QR codes in a binarised frame, as zxing does: finder patterns (the three 7×7 squares,
+//! 1:1:3:1:1 along any line through their centre) found row by row and confirmed across, grouped
+//! in threes that make a right angle, the code's size from their distance, and its fourth corner
+//! from the alignment pattern near where the other three put it. The alignment pattern is what
+//! fits perspective: three points only fix an affine map.
+//!
+//! Tolerances are loose (a run may be half a module off) because blur, noise and a tilted
+//! camera bend every ratio; a wrong guess costs one failed Reed–Solomon check, never a wrong text.
+use super::binarize::Bitmap;
+use super::perspective::{Homography, Located};
+
+/// A finder pattern's centre, its module size in pixels and how many scan lines confirmed it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finder {
+    /// Centre, pixels.
+    pub x: f64,
+    /// Centre, pixels.
+    pub y: f64,
+    /// Pixels per module.
+    pub module: f64,
+    /// Scan lines that found it.
+    pub count: u32,
+}
+
+/// Most finder candidates kept (the best confirmed); more is a screenful of noise.
+const MAX_FINDERS: usize = 12;
+/// Most groups of three tried per frame.
+const MAX_GROUPS: usize = 10;
+
+/// Whether five runs look like 1:1:3:1:1 with each run within `tol` of a module.
+fn ratio_ok(c: &[usize; 5], tol: f64) -> bool {
+    let total: usize = c.iter().sum();
+    if total < 7 || c.contains(&0) {
+        return false;
+    }
+    let m = total as f64 / 7.0;
+    let v = m * tol;
+    (m - c[0] as f64).abs() < v
+        && (m - c[1] as f64).abs() < v
+        && (3.0 * m - c[2] as f64).abs() < 3.0 * v
+        && (m - c[3] as f64).abs() < v
+        && (m - c[4] as f64).abs() < v
+}
+
+/// Runs along the line through (cx, cy) with step (dx, dy), both ways; the centre offset (in
+/// steps from (cx, cy)) of the middle run and the total, if they look like a finder.
+fn cross_check(
+    b: &Bitmap,
+    (cx, cy): (i64, i64),
+    (dx, dy): (i64, i64),
+    max_run: usize,
+    tol: f64,
+) -> Option<(f64, usize, f64)> {
+    let mut c = [0usize; 5];
+    let at = |i: i64| b.is_dark(cx + i * dx, cy + i * dy);
+    let inside = |i: i64| {
+        let (x, y) = (cx + i * dx, cy + i * dy);
+        x >= 0 && y >= 0 && (x as usize) < b.width && (y as usize) < b.height
+    };
+    if !at(0) {
+        return None;
+    }
+    // Backwards: centre, light ring, dark ring.
+    let mut i = 0i64;
+    while inside(i) && at(i) {
+        c[2] += 1;
+        i -= 1;
+    }
+    while inside(i) && !at(i) && c[1] <= max_run {
+        c[1] += 1;
+        i -= 1;
+    }
+    while inside(i) && at(i) && c[0] <= max_run {
+        c[0] += 1;
+        i -= 1;
+    }
+    // Forwards.
+    let mut i = 1i64;
+    while inside(i) && at(i) {
+        c[2] += 1;
+        i += 1;
+    }
+    while inside(i) && !at(i) && c[3] <= max_run {
+        c[3] += 1;
+        i += 1;
+    }
+    while inside(i) && at(i) && c[4] <= max_run {
+        c[4] += 1;
+        i += 1;
+    }
+    if !ratio_ok(&c, tol) {
+        return None;
+    }
+    let end = i as f64;
+    Some((
+        end - c[4] as f64 - c[3] as f64 - c[2] as f64 / 2.0,
+        c.iter().sum(),
+        module_of(&c),
+    ))
+}
+
+/// Pixels per module from five runs. Blur and the threshold widen dark runs by as much as they
+/// narrow light ones, so each dark-then-light pair outside the centre is two modules exactly,
+/// while the total (7 modules plus the widening) overestimates.
+fn module_of(c: &[usize; 5]) -> f64 {
+    (c[0] + c[1] + c[3] + c[4]) as f64 / 4.0
+}
+
+/// A candidate seen on a row at `x_end` (one past its last run): confirm it down its column and
+/// again along its row, and return the refined centre and module size.
+fn confirm(b: &Bitmap, c: &[usize; 5], y: usize, x_end: usize) -> Option<Finder> {
+    let total: usize = c.iter().sum();
+    let cx = x_end as f64 - c[4] as f64 - c[3] as f64 - c[2] as f64 / 2.0;
+    let (ox, oy) = (cx as i64, y as i64);
+    let (dy, vtotal, vm) = cross_check(b, (ox, oy), (0, 1), c[2] * 2, 0.6)?;
+    // A tilted or rotated code is not square in pixels, but not by more than about half.
+    if vtotal * 2 < total || vtotal > total * 2 {
+        return None;
+    }
+    let y = oy as f64 + dy;
+    let (dx, _, hm) = cross_check(b, (ox, y as i64), (1, 0), c[2] * 2, 0.6)?;
+    let x = ox as f64 + dx;
+    // And along a diagonal: rejects text and stripes that pass both straight checks.
+    let (_, dtotal, _) = cross_check(b, (x as i64, y as i64), (1, 1), c[2] * 2, 0.75)?;
+    if dtotal * 3 < total || dtotal > total * 2 {
+        return None;
+    }
+    Some(Finder {
+        x: x + 0.5,
+        y: y + 0.5,
+        module: (hm + vm) / 2.0,
+        count: 1,
+    })
+}
+
+/// Every finder pattern in `b`, best confirmed first (at most [`MAX_FINDERS`]).
+pub fn find_finders(b: &Bitmap) -> Vec<Finder> {
+    let mut found: Vec<Finder> = Vec::new();
+    let step = (b.height / 360).max(1);
+    let mut y = 0;
+    while y < b.height {
+        let row = &b.dark[y * b.width..(y + 1) * b.width];
+        let mut c = [0usize; 5];
+        let mut state = 0usize;
+        let check = |c: &[usize; 5], x: usize, found: &mut Vec<Finder>| {
+            if ratio_ok(c, 0.5) {
+                if let Some(f) = confirm(b, c, y, x) {
+                    merge(found, f);
+                }
+            }
+        };
+        for (x, &dark) in row.iter().enumerate() {
+            if dark {
+                if state & 1 == 1 {
+                    state += 1;
+                }
+                c[state] += 1;
+            } else if state & 1 == 1 {
+                c[state] += 1;
+            } else if state == 4 {
+                check(&c, x, &mut found);
+                c = [c[2], c[3], c[4], 1, 0];
+                state = 3;
+            } else {
+                state += 1;
+                c[state] += 1;
+            }
+        }
+        if state == 4 {
+            check(&c, b.width, &mut found);
+        }
+        y += step;
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.count));
+    found.truncate(MAX_FINDERS);
+    found
+}
+
+/// Add `f` to `found`, averaging it into an earlier sighting of the same pattern.
+fn merge(found: &mut Vec<Finder>, f: Finder) {
+    for g in found.iter_mut() {
+        let near = (g.x - f.x).abs() <= g.module.max(f.module)
+            && (g.y - f.y).abs() <= g.module.max(f.module);
+        if near && (g.module - f.module).abs() <= 1.0 + 0.4 * g.module {
+            let n = f64::from(g.count);
+            g.x = (g.x * n + f.x) / (n + 1.0);
+            g.y = (g.y * n + f.y) / (n + 1.0);
+            g.module = (g.module * n + f.module) / (n + 1.0);
+            g.count += 1;
+            return;
+        }
+    }
+    if found.len() < 4096 {
+        found.push(f);
+    }
+}
+
+/// Groups of three finders that could be one code's (top-left, top-right, bottom-left), most
+/// square first.
+pub fn groups(finders: &[Finder]) -> Vec<[Finder; 3]> {
+    let mut out: Vec<(f64, [Finder; 3])> = Vec::new();
+    let n = finders.len();
+    for i in 0..n {
+        for j in i + 1..n {
+            for k in j + 1..n {
+                let t = [finders[i], finders[j], finders[k]];
+                if let Some(g) = as_group(t) {
+                    out.push(g);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.into_iter().take(MAX_GROUPS).map(|(_, g)| g).collect()
+}
+
+/// The three as (top-left, top-right, bottom-left) with a badness score, if they make a
+/// plausible right angle.
+fn as_group(t: [Finder; 3]) -> Option<(f64, [Finder; 3])> {
+    let (lo, hi) = t.iter().fold((f64::MAX, 0f64), |(l, h), f| {
+        (l.min(f.module), h.max(f.module))
+    });
+    if hi > lo * 2.2 {
+        return None;
+    }
+    let mut best: Option<(f64, [Finder; 3])> = None;
+    for corner in 0..3 {
+        let (b, a, c) = (t[corner], t[(corner + 1) % 3], t[(corner + 2) % 3]);
+        let (ax, ay) = (a.x - b.x, a.y - b.y);
+        let (cx, cy) = (c.x - b.x, c.y - b.y);
+        let (la, lc) = (ax.hypot(ay), cx.hypot(cy));
+        if la < 1.0 || lc < 1.0 {
+            continue;
+        }
+        let cos = (ax * cx + ay * cy) / (la * lc);
+        let ratio = la.max(lc) / la.min(lc);
+        // Legs at least a version 1 code apart (14 modules between centres).
+        if cos.abs() > 0.5 || ratio > 1.8 || la / ((a.module + b.module) / 2.0) < 10.0 {
+            continue;
+        }
+        let score = cos.abs() + (ratio - 1.0) + (hi / lo - 1.0) * 0.5;
+        // Clockwise: top-right, then bottom-left (y grows downwards).
+        let g = if ax * cy - ay * cx > 0.0 {
+            [b, a, c]
+        } else {
+            [b, c, a]
+        };
+        if best.as_ref().is_none_or(|(s, _)| score < *s) {
+            best = Some((score, g));
+        }
+    }
+    best
+}
+
+/// The group with each finder's module size measured along the code's own axes (towards the
+/// other finders): runs along a row or column of a rotated code are 1/cos θ too long, which
+/// would make the code look smaller than it is and put the timing line off its row.
+pub fn refine(b: &Bitmap, g: &[Finder; 3]) -> [Finder; 3] {
+    let [tl, tr, bl] = *g;
+    let along = |f: &Finder, to: &Finder| module_along(b, f, (to.x - f.x, to.y - f.y));
+    let mut out = *g;
+    let tl_m: Vec<f64> = [along(&tl, &tr), along(&tl, &bl)]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !tl_m.is_empty() {
+        out[0].module = tl_m.iter().sum::<f64>() / tl_m.len() as f64;
+    }
+    if let Some(m) = along(&tr, &tl) {
+        out[1].module = m;
+    }
+    if let Some(m) = along(&bl, &tl) {
+        out[2].module = m;
+    }
+    out
+}
+
+/// A finder's module size along direction `d` through its centre, from its 1:1:3:1:1 runs
+/// sampled every half pixel.
+fn module_along(b: &Bitmap, f: &Finder, d: (f64, f64)) -> Option<f64> {
+    let len = d.0.hypot(d.1);
+    if !(len.is_finite() && len >= 1.0 && f.module.is_finite()) {
+        return None;
+    }
+    let (ux, uy) = (d.0 / len * 0.5, d.1 / len * 0.5);
+    let limit = (f.module * 2.0 * 8.0) as i64 + 4;
+    // From the centre outwards: centre run, light ring, dark ring (half-pixel steps).
+    let runs = |sign: f64| -> Option<[usize; 3]> {
+        let mut r = [0usize; 3];
+        let mut state = 0usize;
+        for i in 0..limit {
+            let (x, y) = (f.x + sign * ux * i as f64, f.y + sign * uy * i as f64);
+            let dark = b.is_dark(x.floor() as i64, y.floor() as i64);
+            let want_dark = state != 1;
+            if dark != want_dark {
+                state += 1;
+                if state == 3 {
+                    return Some(r);
+                }
+            }
+            r[state] += 1;
+        }
+        None
+    };
+    let (fwd, back) = (runs(1.0)?, runs(-1.0)?);
+    let c = [back[2], back[1], fwd[0] + back[0], fwd[1], fwd[2]];
+    if !ratio_ok(&c, 0.75) {
+        return None;
+    }
+    Some(module_of(&c) / 2.0)
+}
+
+/// Code sizes (modules per side) to try for a group, most likely first: from the timing
+/// patterns (alternating modules between the finders, counted along row and column 6), then
+/// from the finders' distance over their module size (blur fattens finders, so this one runs
+/// a few percent small).
+pub fn sizes(b: &Bitmap, g: &[Finder; 3]) -> Vec<usize> {
+    let [tl, tr, bl] = g;
+    let d1 = (tr.x - tl.x).hypot(tr.y - tl.y) / ((tl.module + tr.module) / 2.0);
+    let d2 = (bl.x - tl.x).hypot(bl.y - tl.y) / ((tl.module + bl.module) / 2.0);
+    let est = (d1 + d2) / 2.0 + 7.0;
+    if !est.is_finite() || !(17.0..=190.0).contains(&est) {
+        return Vec::new();
+    }
+    let nearest = |v: f64| {
+        let mut all: Vec<usize> = (0..40usize).map(|k| 21 + 4 * k).collect();
+        all.sort_by(|a, b| (*a as f64 - v).abs().total_cmp(&(*b as f64 - v).abs()));
+        all
+    };
+    let mut out = Vec::new();
+    // Row 6 runs from the top-left finder towards the top-right one, three modules below
+    // their centres; column 6 likewise towards the bottom-left one.
+    let h = timing_count(b, tl, tr, bl);
+    let v = timing_count(b, tl, bl, tr);
+    for t in [h, v].into_iter().flatten() {
+        let n = nearest(t as f64 + 13.0)[0];
+        if !out.contains(&n) && (n as f64 - est).abs() < est * 0.25 {
+            out.push(n);
+        }
+    }
+    for n in nearest(est).into_iter().take(3) {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out.truncate(4);
+    out
+}
+
+/// Transitions along the timing pattern from finder `a` towards finder `b` (the third finder,
+/// `c`, says which side of the line the pattern lies on): a code of n modules has n − 13.
+fn timing_count(bits: &Bitmap, a: &Finder, b: &Finder, c: &Finder) -> Option<usize> {
+    let (dx, dy) = (c.x - a.x, c.y - a.y);
+    let len = dx.hypot(dy);
+    if len < 1.0 {
+        return None;
+    }
+    let (nx, ny) = (dx / len, dy / len);
+    let p0 = (a.x + nx * 3.0 * a.module, a.y + ny * 3.0 * a.module);
+    let p1 = (b.x + nx * 3.0 * b.module, b.y + ny * 3.0 * b.module);
+    let steps = ((p1.0 - p0.0).hypot(p1.1 - p0.1) * 2.0) as usize;
+    if !(8..=20_000).contains(&steps) {
+        return None;
+    }
+    let module = (a.module + b.module) / 2.0;
+    let min_run = (module * 0.35 * 2.0).max(1.0) as usize;
+    let mut counts = Vec::new();
+    // Three parallel lines a quarter of a module apart; the median count wins.
+    for off in [-0.25, 0.0, 0.25] {
+        let (ox, oy) = (nx * off * module, ny * off * module);
+        let mut runs: Vec<(bool, usize)> = Vec::new();
+        for i in 0..=steps {
+            let t = i as f64 / steps as f64;
+            let x = p0.0 + (p1.0 - p0.0) * t + ox;
+            let y = p0.1 + (p1.1 - p0.1) * t + oy;
+            let d = bits.is_dark(x as i64, y as i64);
+            match runs.last_mut() {
+                Some((c, n)) if *c == d => *n += 1,
+                _ => runs.push((d, 1)),
+            }
+        }
+        // Runs shorter than a third of a module are noise: fold them into their neighbours.
+        let mut clean: Vec<(bool, usize)> = Vec::new();
+        for (d, n) in runs {
+            match clean.last_mut() {
+                Some((c, m)) if *c == d => *m += n,
+                Some((_, m)) if n < min_run => *m += n,
+                _ => clean.push((d, n)),
+            }
+        }
+        counts.push(clean.len().saturating_sub(1));
+    }
+    counts.sort_unstable();
+    Some(counts[1])
+}
+
+/// Ways to map a group onto a code of `size` modules: through the alignment pattern found near
+/// where the three finders put it (versions 2 and up), and as a parallelogram.
+pub fn locations(b: &Bitmap, g: &[Finder; 3], size: usize) -> Vec<Located> {
+    let [tl, tr, bl] = g;
+    let n = size as f64;
+    let from3 = [(3.5, 3.5), (n - 3.5, 3.5), (3.5, n - 3.5)];
+    let to3 = [(tl.x, tl.y), (tr.x, tr.y), (bl.x, bl.y)];
+    let br = (tr.x - tl.x + bl.x, tr.y - tl.y + bl.y);
+    let mut out = Vec::new();
+    if size > 21 {
+        // The bottom-right alignment pattern's centre is 3 modules in from the far finders'.
+        let k = 1.0 - 3.0 / (n - 7.0);
+        let est = (tl.x + k * (br.0 - tl.x), tl.y + k * (br.1 - tl.y));
+        let module = (tl.module + tr.module + bl.module) / 3.0;
+        if let Some(a) = find_alignment(b, est, module) {
+            let from = [from3[0], from3[1], (n - 6.5, n - 6.5), from3[2]];
+            let to = [to3[0], to3[1], a, to3[2]];
+            if let Some(map) = Homography::quad_to_quad(&from, &to) {
+                out.push(Located { map, size });
+            }
+        }
+    }
+    let from = [from3[0], from3[1], (n - 3.5, n - 3.5), from3[2]];
+    let to = [to3[0], to3[1], br, to3[2]];
+    if let Some(map) = Homography::quad_to_quad(&from, &to) {
+        out.push(Located { map, size });
+    }
+    out
+}
+
+/// The alignment pattern (dark centre module, light ring, dark ring) nearest `est`, searching
+/// out to 4, then 8, then 16 modules.
+fn find_alignment(b: &Bitmap, est: (f64, f64), module: f64) -> Option<(f64, f64)> {
+    if !(module.is_finite() && est.0.is_finite() && est.1.is_finite()) || module < 0.5 {
+        return None;
+    }
+    for reach in [4.0, 8.0, 16.0] {
+        let r = reach * module;
+        let x0 = (est.0 - r).max(0.0) as usize;
+        let x1 = ((est.0 + r) as usize).min(b.width);
+        let y0 = (est.1 - r).max(0.0) as usize;
+        let y1 = ((est.1 + r) as usize).min(b.height);
+        let mut best: Option<(f64, (f64, f64))> = None;
+        let max_run = (module * 2.0).ceil() as usize + 1;
+        for y in y0..y1 {
+            let row = &b.dark[y * b.width..(y + 1) * b.width];
+            // Runs light, dark, light, each about a module.
+            let mut x = x0;
+            while x < x1 {
+                if !row[x] {
+                    x += 1;
+                    continue;
+                }
+                let start = x;
+                while x < x1 && row[x] {
+                    x += 1;
+                }
+                let len = x - start;
+                if len as f64 > module * 1.6 || (len as f64) < module * 0.4 {
+                    continue;
+                }
+                let cx = (start + x) as f64 / 2.0;
+                if let Some(p) = alignment_at(b, (cx, y as f64), module, max_run) {
+                    // Ring misses count as much as four modules of distance.
+                    let d = (p.0 - est.0).hypot(p.1 - est.1) / module
+                        + 4.0 * f64::from(ring_misses(b, p, module));
+                    if best.is_none_or(|(bd, _)| d < bd) {
+                        best = Some((d, p));
+                    }
+                }
+            }
+        }
+        // A lone dark module in the data passes the straight checks; the whole 5×5 pattern
+        // (light ring of 8, dark ring of 16) rarely does.
+        if let Some((d, p)) = best {
+            if d < reach * 1.5 + 8.0 {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Whether a dark run through `c` is an alignment pattern's centre: light then dark on each
+/// side, across and down, each about a module. Returns the refined centre.
+fn alignment_at(b: &Bitmap, c: (f64, f64), module: f64, max_run: usize) -> Option<(f64, f64)> {
+    let (x, y) = (c.0 as i64, c.1 as i64);
+    let dx = ring(b, (x, y), (1, 0), module, max_run)?;
+    let x = (x as f64 + dx) as i64;
+    let dy = ring(b, (x, y), (0, 1), module, max_run)?;
+    Some((x as f64 + 0.5, y as f64 + dy + 0.5))
+}
+
+/// How many of the 24 modules around an alignment pattern's centre `p` have the wrong colour
+/// (light ring at one module, dark ring at two).
+fn ring_misses(b: &Bitmap, p: (f64, f64), module: f64) -> u32 {
+    let mut misses = 0;
+    for dy in -2i32..=2 {
+        for dx in -2i32..=2 {
+            let r = dx.abs().max(dy.abs());
+            if r == 0 {
+                continue;
+            }
+            let x = p.0 + f64::from(dx) * module;
+            let y = p.1 + f64::from(dy) * module;
+            if b.is_dark(x.floor() as i64, y.floor() as i64) != (r == 2) {
+                misses += 1;
+            }
+        }
+    }
+    misses
+}
+
+/// Along direction `d` through `p` (on a dark pixel): the dark run, a light run each side, then
+/// dark, each about a module; the offset of the dark run's centre from `p`, in steps.
+fn ring(b: &Bitmap, p: (i64, i64), d: (i64, i64), module: f64, max_run: usize) -> Option<f64> {
+    let at = |i: i64| b.is_dark(p.0 + i * d.0, p.1 + i * d.1);
+    if !at(0) {
+        return None;
+    }
+    let max = max_run as i64;
+    let (mut back, mut fwd) = (0i64, 0i64);
+    while at(-back - 1) && back <= max {
+        back += 1;
+    }
+    while at(fwd + 1) && fwd <= max {
+        fwd += 1;
+    }
+    let mut l0 = 0i64;
+    while !at(-back - 1 - l0) && l0 <= max {
+        l0 += 1;
+    }
+    let mut l1 = 0i64;
+    while !at(fwd + 1 + l1) && l1 <= max {
+        l1 += 1;
+    }
+    let ok = |v: i64| (v as f64) > module * 0.4 && (v as f64) < module * 1.7;
+    if !(ok(back + fwd + 1) && ok(l0) && ok(l1)) {
+        return None;
+    }
+    if !at(-back - 1 - l0) || !at(fwd + 1 + l1) {
+        return None;
+    }
+    Some((fwd - back) as f64 / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::binarize::hybrid;
+    use crate::transport::qr::Matrix;
+
+    fn bitmap_of(m: &Matrix, px: u32) -> (Vec<u8>, Bitmap, usize) {
+        let img = m.image(px);
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let grey = img.into_raw();
+        let b = hybrid(&grey, w, h);
+        (grey, b, w)
+    }
+
+    #[test]
+    fn three_finders_of_a_clean_code_are_found_in_place() {
+        let m = Matrix::encode("HELLO AIRSIGN", qrcode::EcLevel::L).unwrap();
+        let (_, b, _) = bitmap_of(&m, 6);
+        let f = find_finders(&b);
+        assert_eq!(f.len(), 3, "{f:?}");
+        // Quiet zone 4 modules, centre 3.5 modules in: (4 + 3.5) × 6 = 45 px.
+        let near = |x: f64, y: f64| {
+            f.iter().any(|p| {
+                (p.x - x).abs() < 1.5 && (p.y - y).abs() < 1.5 && (p.module - 6.0).abs() < 1.0
+            })
+        };
+        let far = (4.0 + m.size as f64 - 3.5) * 6.0;
+        assert!(
+            near(45.0, 45.0) && near(far, 45.0) && near(45.0, far),
+            "{f:?}"
+        );
+        let g = groups(&f);
+        assert_eq!(g.len(), 1);
+        assert!((g[0][0].x - 45.0).abs() < 1.5 && (g[0][1].x - far).abs() < 1.5);
+        assert_eq!(sizes(&b, &g[0])[0], m.size);
+    }
+
+    #[test]
+    fn a_version_16_code_decodes_through_its_alignment_pattern() {
+        let text = "UR:CRYPTO-PSBT/".to_string() + &"AB".repeat(350);
+        let m = Matrix::encode(&text, qrcode::EcLevel::L).unwrap();
+        assert!(m.version >= 10);
+        let (grey, b, w) = bitmap_of(&m, 4);
+        let g = groups(&find_finders(&b));
+        let loc = locations(&b, &g[0], m.size);
+        assert_eq!(loc.len(), 2, "alignment pattern found");
+        let read = super::super::perspective::sample_and_decode(&grey, w, w, Some(&b), &loc[0]);
+        assert_eq!(read.as_deref(), Some(text.as_str()));
+    }
+
+    #[test]
+    fn noise_is_not_a_finder() {
+        let mut s = 12345u64;
+        let grey: Vec<u8> = (0..300 * 200)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+                (s >> 56) as u8
+            })
+            .collect();
+        let b = hybrid(&grey, 300, 200);
+        assert!(groups(&find_finders(&b)).len() <= MAX_GROUPS);
+    }
+}

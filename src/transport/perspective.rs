@@ -1,0 +1,266 @@
+//! From a located code to its text: a projective map from module coordinates to pixels, sampling
+//! each module centre against the local threshold, and rqrr's decoder (format, Reed–Solomon and
+//! mode handling) on the sampled grid. A wrong map fails the Reed–Solomon check, never returns a
+//! wrong text.
+use super::binarize::Bitmap;
+
+/// A projective map (homography) `p ↦ (a p) / (c p)` as a 3×3 matrix, row-major.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Homography([f64; 9]);
+
+impl Homography {
+    /// The map taking the unit square's corners (0,0), (1,0), (1,1), (0,1) to `q` (Heckbert's
+    /// closed form).
+    pub fn square_to_quad(q: &[(f64, f64); 4]) -> Option<Self> {
+        let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = *q;
+        let (dx3, dy3) = (x0 - x1 + x2 - x3, y0 - y1 + y2 - y3);
+        let m = if dx3.abs() < 1e-9 && dy3.abs() < 1e-9 {
+            [x1 - x0, x3 - x0, x0, y1 - y0, y3 - y0, y0, 0.0, 0.0, 1.0]
+        } else {
+            let (dx1, dx2, dy1, dy2) = (x1 - x2, x3 - x2, y1 - y2, y3 - y2);
+            let det = dx1 * dy2 - dx2 * dy1;
+            if det.abs() < 1e-12 {
+                return None;
+            }
+            let g = (dx3 * dy2 - dx2 * dy3) / det;
+            let h = (dx1 * dy3 - dx3 * dy1) / det;
+            [
+                x1 - x0 + g * x1,
+                x3 - x0 + h * x3,
+                x0,
+                y1 - y0 + g * y1,
+                y3 - y0 + h * y3,
+                y0,
+                g,
+                h,
+                1.0,
+            ]
+        };
+        let h = Homography(m);
+        h.is_finite().then_some(h)
+    }
+
+    /// The map taking the corners of quadrilateral `from` to those of `to`, in order.
+    pub fn quad_to_quad(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> Option<Self> {
+        let a = Self::square_to_quad(from)?.inverse()?;
+        let b = Self::square_to_quad(to)?;
+        Some(b.then_after(&a))
+    }
+
+    fn is_finite(&self) -> bool {
+        self.0.iter().all(|v| v.is_finite())
+    }
+
+    /// `self ∘ other`: apply `other` first.
+    fn then_after(&self, other: &Homography) -> Homography {
+        let (a, b) = (&self.0, &other.0);
+        let mut m = [0.0; 9];
+        for r in 0..3 {
+            for c in 0..3 {
+                m[r * 3 + c] = (0..3).map(|k| a[r * 3 + k] * b[k * 3 + c]).sum();
+            }
+        }
+        Homography(m)
+    }
+
+    fn inverse(&self) -> Option<Homography> {
+        let m = &self.0;
+        let cof = [
+            m[4] * m[8] - m[5] * m[7],
+            m[2] * m[7] - m[1] * m[8],
+            m[1] * m[5] - m[2] * m[4],
+            m[5] * m[6] - m[3] * m[8],
+            m[0] * m[8] - m[2] * m[6],
+            m[2] * m[3] - m[0] * m[5],
+            m[3] * m[7] - m[4] * m[6],
+            m[1] * m[6] - m[0] * m[7],
+            m[0] * m[4] - m[1] * m[3],
+        ];
+        let det = m[0] * cof[0] + m[1] * cof[3] + m[2] * cof[6];
+        if det.abs() < 1e-12 || !det.is_finite() {
+            return None;
+        }
+        Some(Homography(cof.map(|v| v / det)))
+    }
+
+    /// Where (u, v) lands.
+    pub fn map(&self, u: f64, v: f64) -> (f64, f64) {
+        let m = &self.0;
+        let w = m[6] * u + m[7] * v + m[8];
+        (
+            (m[0] * u + m[1] * v + m[2]) / w,
+            (m[3] * u + m[4] * v + m[5]) / w,
+        )
+    }
+
+    /// The same map for an image scaled by `s` (a located code in a halved frame, used on the
+    /// full one).
+    pub fn scaled(&self, s: f64) -> Homography {
+        let mut m = self.0;
+        for v in &mut m[..6] {
+            *v *= s;
+        }
+        Homography(m)
+    }
+
+    /// The same map for an image shifted by (dx, dy) (a code found in a crop).
+    pub fn shifted(&self, dx: f64, dy: f64) -> Homography {
+        let mut m = self.0;
+        for c in 0..3 {
+            m[c] += dx * m[6 + c];
+            m[3 + c] += dy * m[6 + c];
+        }
+        Homography(m)
+    }
+}
+
+/// Where a code is: the map from module coordinates (module (x, y) spans [x, x+1) × [y, y+1))
+/// to pixels, and its size in modules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Located {
+    /// Module coordinates → pixels.
+    pub map: Homography,
+    /// Modules per side (21 to 177).
+    pub size: usize,
+}
+
+impl Located {
+    /// The four outer corners of the module grid, TL, TR, BR, BL, in pixels.
+    pub fn corners(&self) -> [(f64, f64); 4] {
+        let n = self.size as f64;
+        [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)].map(|(u, v)| self.map.map(u, v))
+    }
+
+    /// Bounding box (x0, y0, x1, y1) of the code in pixels, clamped to non-negative.
+    pub fn bounds(&self) -> [u32; 4] {
+        let c = self.corners();
+        let f = |v: f64| v.max(0.0).min(f64::from(u32::MAX)) as u32;
+        let xs = c.map(|p| p.0);
+        let ys = c.map(|p| p.1);
+        [
+            f(xs.iter().cloned().fold(f64::MAX, f64::min)),
+            f(ys.iter().cloned().fold(f64::MAX, f64::min)),
+            f(xs.iter().cloned().fold(f64::MIN, f64::max)),
+            f(ys.iter().cloned().fold(f64::MIN, f64::max)),
+        ]
+    }
+
+    /// Pixels per module along the top edge.
+    pub fn module_px(&self) -> f64 {
+        let c = self.corners();
+        ((c[1].0 - c[0].0).hypot(c[1].1 - c[0].1)) / self.size as f64
+    }
+}
+
+/// Sample every module centre of `loc` in a grey frame and decode. Each centre is the mean of
+/// the pixel and its four neighbours, compared with the binariser's threshold there (or, without
+/// one, the midpoint of the darkest and lightest samples).
+pub fn sample_and_decode(
+    grey: &[u8],
+    width: usize,
+    height: usize,
+    bits: Option<&Bitmap>,
+    loc: &Located,
+) -> Option<String> {
+    let n = loc.size;
+    if !(21..=177).contains(&n) || width < 3 || height < 3 || grey.len() != width * height {
+        return None;
+    }
+    let mut samples = Vec::with_capacity(n * n);
+    let mut thresholds = Vec::with_capacity(if bits.is_some() { n * n } else { 0 });
+    let (wl, hl) = ((width - 2) as f64, (height - 2) as f64);
+    for y in 0..n {
+        for x in 0..n {
+            let (px, py) = loc.map.map(x as f64 + 0.5, y as f64 + 0.5);
+            if !(px >= 1.0 && px < wl && py >= 1.0 && py < hl) {
+                return None;
+            }
+            let (ix, iy) = (px as usize, py as usize);
+            let at = |dx: usize, dy: usize| u16::from(grey[(iy + dy - 1) * width + ix + dx - 1]);
+            let v = (at(1, 1) * 4 + at(0, 1) + at(2, 1) + at(1, 0) + at(1, 2)) / 8;
+            samples.push(v as u8);
+            if let Some(b) = bits {
+                thresholds.push(b.threshold_at(ix, iy));
+            }
+        }
+    }
+    let dark: Vec<bool> = if bits.is_some() {
+        samples
+            .iter()
+            .zip(&thresholds)
+            .map(|(&v, &t)| v <= t)
+            .collect()
+    } else {
+        let (lo, hi) = samples
+            .iter()
+            .fold((255u8, 0u8), |(l, m), &v| (l.min(v), m.max(v)));
+        if hi.saturating_sub(lo) < 24 {
+            return None;
+        }
+        let mid = ((u16::from(lo) + u16::from(hi)) / 2) as u8;
+        samples.iter().map(|&v| v < mid).collect()
+    };
+    decode_bits(n, &dark)
+}
+
+/// rqrr's decoder on an `n` × `n` grid of module colours (row by row, true = dark).
+pub fn decode_bits(n: usize, dark: &[bool]) -> Option<String> {
+    if dark.len() != n * n {
+        return None;
+    }
+    let grid = rqrr::SimpleGrid::from_func(n, |x, y| dark[y * n + x]);
+    rqrr::Grid::new(grid).decode().ok().map(|(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: (f64, f64), b: (f64, f64)) -> bool {
+        (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6
+    }
+
+    #[test]
+    fn quad_to_quad_maps_corners_and_compositions_hold() {
+        let from = [(3.5, 3.5), (30.5, 3.5), (27.5, 27.5), (3.5, 30.5)];
+        let to = [(100.0, 90.0), (400.0, 120.0), (350.0, 380.0), (80.0, 420.0)];
+        let h = Homography::quad_to_quad(&from, &to).unwrap();
+        for (f, t) in from.iter().zip(&to) {
+            assert!(
+                close(h.map(f.0, f.1), *t),
+                "{:?} -> {:?}",
+                f,
+                h.map(f.0, f.1)
+            );
+        }
+        let s = h.scaled(2.0).shifted(5.0, -7.0);
+        let (x, y) = h.map(10.0, 20.0);
+        assert!(close(s.map(10.0, 20.0), (2.0 * x + 5.0, 2.0 * y - 7.0)));
+    }
+
+    #[test]
+    fn degenerate_quads_are_refused() {
+        let line = [(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (3.0, 3.0)];
+        assert!(Homography::square_to_quad(&line).is_none());
+        let nan = [(f64::NAN, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)];
+        assert!(Homography::square_to_quad(&nan).is_none());
+    }
+
+    #[test]
+    fn a_map_leaving_the_frame_reads_nothing() {
+        let loc = Located {
+            map: Homography::square_to_quad(&[
+                (-50.0, 0.0),
+                (50.0, 0.0),
+                (50.0, 100.0),
+                (-50.0, 100.0),
+            ])
+            .unwrap()
+            .scaled(1.0),
+            size: 21,
+        };
+        let grey = vec![200u8; 100 * 100];
+        assert_eq!(sample_and_decode(&grey, 100, 100, None, &loc), None);
+        assert_eq!(sample_and_decode(&[], 0, 0, None, &loc), None);
+    }
+}
