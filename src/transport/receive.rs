@@ -245,12 +245,16 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
                 crate::sanitize::escape(&f.display().to_string())
             ));
             bar.tick();
-            for frame in scan::load_frames(&f)? {
-                for text in scanner.decode(&frame) {
-                    if feed(&text, &mut asm) {
-                        break 'outer;
-                    }
-                }
+            let mut complete = false;
+            scan::for_each_frame(&f, &mut |frame| {
+                complete = scanner
+                    .decode(&frame)
+                    .iter()
+                    .any(|text| feed(text, &mut asm));
+                complete
+            })?;
+            if complete {
+                break 'outer;
             }
         }
     }

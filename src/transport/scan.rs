@@ -250,75 +250,121 @@ fn retries(gray: &GrayImage) -> Vec<String> {
     Vec::new()
 }
 
-/// Load an image file (PNG, JPEG) or every frame of a GIF.
+/// Every frame of an image file, collected (tests and small files; scanning uses
+/// [`for_each_frame`], which holds one frame at a time).
 pub fn load_frames(path: &Path) -> Result<Vec<DynamicImage>, TransportError> {
+    let mut out = Vec::new();
+    for_each_frame(path, &mut |img| {
+        out.push(img);
+        false
+    })?;
+    Ok(out)
+}
+
+/// Hand every frame of an image file (one for a still, each for an animated GIF) to `f`, one at a
+/// time, until `f` returns true: a long GIF is never held in memory whole (a 4.6 KB GIF of 200
+/// tiny frames on a 2000 × 2000 screen decoded to 1 GB when frames were collected first).
+pub fn for_each_frame(
+    path: &Path,
+    f: &mut dyn FnMut(DynamicImage) -> bool,
+) -> Result<(), TransportError> {
     let err = |e: &dyn std::fmt::Display| TransportError::Image(format!("{}: {e}", path.display()));
     let is_gif = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gif"));
     if is_gif {
-        return load_gif(path);
+        return gif_frames(path, f);
     }
     let reader = image::ImageReader::open(path)
         .map_err(|e| err(&e))?
         .with_guessed_format()
         .map_err(|e| err(&e))?;
+    // Sizes come from the header: refuse before decoding (an 84 KB PNG can claim 8192 × 8192).
+    let (w, h) = image::ImageReader::open(path)
+        .map_err(|e| err(&e))?
+        .with_guessed_format()
+        .map_err(|e| err(&e))?
+        .into_dimensions()
+        .map_err(|e| err(&e))?;
+    check_size(w, h).map_err(|m| err(&m))?;
     let mut reader = reader;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    Ok(vec![reader.decode().map_err(|e| err(&e))?])
+    f(reader.decode().map_err(|e| err(&e))?);
+    Ok(())
 }
 
 /// Largest image side read (a 4K camera frame is 3840 wide; our own GIFs are a few hundred).
 const MAX_SIDE: u32 = 8192;
+/// Most pixels in one image: a 24-megapixel photo (6000 × 4000). An 8192 × 8192 image would take
+/// 750 MB to decode and seconds to search, from a file of a few KB.
+const MAX_PIXELS: u64 = 24_000_000;
 /// Most pixels decoded from one animated GIF, all frames together (every frame is composited on
-/// the GIF's whole logical screen): about 1 GiB of RGBA.
-const MAX_GIF_PIXELS: u64 = 256 * 1024 * 1024;
+/// the GIF's whole logical screen): bounds the time a tiny hostile GIF costs; memory is one frame
+/// at a time. airsign's own default GIFs are about 0.1 G pixels.
+const MAX_GIF_PIXELS: u64 = 1 << 30;
 
-/// The frames of an animated GIF, refusing a logical screen or a frame count that would make
-/// decoding take gigabytes: a 43-byte GIF can claim a 65535 × 65535 screen.
-fn load_gif(path: &Path) -> Result<Vec<DynamicImage>, TransportError> {
+/// An image size airsign reads: neither side empty, neither over [`MAX_SIDE`], at most
+/// [`MAX_PIXELS`] in all.
+fn check_size(w: u32, h: u32) -> Result<(), String> {
+    if w == 0 || h == 0 {
+        return Err(format!("a {w} × {h} image has no pixels"));
+    }
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(format!(
+            "a {w} × {h} image is larger than airsign reads (sides up to {MAX_SIDE}, \
+             {} megapixels in all)",
+            MAX_PIXELS / 1_000_000
+        ));
+    }
+    Ok(())
+}
+
+/// The frames of an animated GIF, one at a time, refusing a logical screen or a frame count
+/// that would make decoding take gigabytes or minutes: a 43-byte GIF can claim a 65535 × 65535
+/// screen, and a 0 × 0 screen made `image` panic.
+fn gif_frames(path: &Path, f: &mut dyn FnMut(DynamicImage) -> bool) -> Result<(), TransportError> {
     use image::{AnimationDecoder, ImageDecoder};
     let err = |e: &dyn std::fmt::Display| TransportError::Image(format!("{}: {e}", path.display()));
     let mut header = [0u8; 10];
     {
         use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|e| err(&e))?;
-        f.read_exact(&mut header).map_err(|e| err(&e))?;
+        let mut file = std::fs::File::open(path).map_err(|e| err(&e))?;
+        file.read_exact(&mut header).map_err(|e| err(&e))?;
     }
     let (w, h) = (
         u32::from(u16::from_le_bytes([header[6], header[7]])),
         u32::from(u16::from_le_bytes([header[8], header[9]])),
     );
-    if w > MAX_SIDE || h > MAX_SIDE {
-        return Err(err(&format!(
-            "a {w} × {h} GIF is larger than the {MAX_SIDE} × {MAX_SIDE} airsign reads"
-        )));
-    }
-    let f = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| err(&e))?);
-    let mut dec = image::codecs::gif::GifDecoder::new(f).map_err(|e| err(&e))?;
+    check_size(w, h).map_err(|m| err(&m))?;
+    let file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| err(&e))?);
+    let mut dec = image::codecs::gif::GifDecoder::new(file).map_err(|e| err(&e))?;
+    let (dw, dh) = dec.dimensions();
+    check_size(dw, dh).map_err(|m| err(&m))?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     dec.set_limits(limits).map_err(|e| err(&e))?;
-    let per_frame = u64::from(w.max(1)) * u64::from(h.max(1));
-    let max_frames = (MAX_GIF_PIXELS / per_frame).max(1) as usize;
-    let mut out = Vec::new();
-    for frame in dec.into_frames() {
-        if out.len() >= max_frames {
+    let per_frame = u64::from(w) * u64::from(h);
+    let max_frames = (MAX_GIF_PIXELS / per_frame).max(1);
+    for (n, frame) in dec.into_frames().enumerate() {
+        if n as u64 >= max_frames {
             return Err(err(&format!(
                 "more than {max_frames} frames of {w} × {h}: too much to decode"
             )));
         }
-        out.push(DynamicImage::ImageRgba8(
-            frame.map_err(|e| err(&e))?.into_buffer(),
-        ));
+        let rgba = frame.map_err(|e| err(&e))?.into_buffer();
+        if f(DynamicImage::ImageLuma8(
+            DynamicImage::ImageRgba8(rgba).to_luma8(),
+        )) {
+            break;
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A scanner for animated sequences: the code barely moves between frames, so each frame is first
@@ -424,15 +470,70 @@ mod tests {
     /// A 43-byte GIF that claims a 65535 × 65535 logical screen around one 1 × 1 frame: decoding
     /// it took minutes and 17 GB before the size check.
     fn tiny_gif_with_a_huge_screen() -> Vec<u8> {
+        gif_with_screen(65535, 65535, 1)
+    }
+
+    /// A GIF with a `w` × `h` logical screen and `frames` 1 × 1 frames.
+    fn gif_with_screen(w: u16, h: u16, frames: usize) -> Vec<u8> {
         let mut g = b"GIF89a".to_vec();
-        g.extend_from_slice(&65535u16.to_le_bytes());
-        g.extend_from_slice(&65535u16.to_le_bytes());
+        g.extend_from_slice(&w.to_le_bytes());
+        g.extend_from_slice(&h.to_le_bytes());
         g.extend_from_slice(b"\x80\x00\x00\x00\x00\x00\xff\xff\xff");
-        g.extend_from_slice(
-            b"\x21\xf9\x04\x00\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00",
-        );
-        g.extend_from_slice(b"\x02\x02\x4c\x01\x00\x3b");
+        for _ in 0..frames {
+            g.extend_from_slice(
+                b"\x21\xf9\x04\x00\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00",
+            );
+            g.extend_from_slice(b"\x02\x02\x4c\x01\x00");
+        }
+        g.push(0x3b);
         g
+    }
+
+    /// Adversarial review (issue 12): a 108-byte GIF whose screen is 0 × 0 (or 0 × 5) made the
+    /// `image` crate panic inside `qr scan` and `sign --scan gif:`, before any review.
+    #[test]
+    fn attack_zero_size_gif_screen_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        for (w, h) in [(0, 0), (0, 5), (5, 0)] {
+            let p = dir.path().join(format!("zero-{w}x{h}.gif"));
+            std::fs::write(&p, gif_with_screen(w, h, 1)).unwrap();
+            let e = load_frames(&p).unwrap_err();
+            assert!(e.to_string().contains("no pixels"), "{e}");
+        }
+    }
+
+    /// Adversarial review (issue 12): a 4.6 KB GIF of 200 one-pixel frames on a 2000 × 2000
+    /// screen took 1 GB when every frame was decoded before the first was read. Frames now come
+    /// one at a time: reading stops at the first and nothing else is decoded.
+    #[test]
+    fn attack_gif_of_many_tiny_frames_on_a_big_screen_is_read_one_frame_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("many.gif");
+        std::fs::write(&p, gif_with_screen(2000, 2000, 200)).unwrap();
+        let mut seen = 0;
+        for_each_frame(&p, &mut |img| {
+            assert_eq!((img.width(), img.height()), (2000, 2000));
+            seen += 1;
+            seen == 3
+        })
+        .unwrap();
+        assert_eq!(seen, 3, "stopped when asked");
+    }
+
+    /// Adversarial review (issue 12): an 84 KB PNG claiming 8192 × 8192 cost 750 MB and seconds
+    /// to decode and search; it is refused from its header.
+    #[test]
+    fn attack_png_decompression_bomb_is_refused_from_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bomb.png");
+        image::GrayImage::from_pixel(8192, 8192, Luma([255]))
+            .save(&p)
+            .unwrap();
+        assert!(std::fs::metadata(&p).unwrap().len() < 1_000_000);
+        let t = std::time::Instant::now();
+        let e = load_frames(&p).unwrap_err();
+        assert!(e.to_string().contains("larger than airsign reads"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 
     /// Frames come from a camera pointed at a screen nobody vouches for: any size reads as
