@@ -141,3 +141,67 @@ fn scanning_garbage_is_a_clear_error() {
     ));
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// Adversarial review (issue 12): `sign --qr` with a surface it could not write (here an existing
+/// GIF without --force; before, also `--module-px 1000` or `--extra-parts 4000000000`, which
+/// aborted) signed, wrote and logged the PSBT first and failed after. It now refuses first.
+#[test]
+fn attack_sign_with_an_unwritable_qr_surface_refuses_before_signing() {
+    let (_dir, d, b) = demo_dir();
+    std::fs::write(format!("{d}/taken.gif"), b"not ours").unwrap();
+    let sign = |extra: &str| {
+        sh(&format!(
+            "'{b}' sign --yes --seed '{d}/demo/demo-seed.age' --passphrase-fd 3 '{d}/demo/wpkh-unsigned.psbt' -o '{d}/signed.psbt' {extra} 3<'{d}/pw'"
+        ))
+    };
+    for extra in [
+        format!("--qr 'gif:{d}/taken.gif'"),
+        format!("--qr 'gif:{d}/new.gif' --module-px 1000"),
+        format!("--qr 'gif:{d}/new.gif' --extra-parts 4000000000"),
+    ] {
+        let o = sign(&extra);
+        assert!(!o.status.success(), "{extra}");
+        assert_ne!(o.status.code(), Some(101), "{extra}: a panic");
+        assert!(
+            !std::path::Path::new(&format!("{d}/signed.psbt")).exists(),
+            "{extra}: signed before refusing"
+        );
+    }
+    assert_eq!(
+        std::fs::read(format!("{d}/taken.gif")).unwrap(),
+        b"not ours"
+    );
+}
+
+/// Adversarial review (issue 12): `qr show --png-dir DIR --force` of a shorter sequence left the
+/// longer one's last frames in DIR, and those still decoded to the old payload on their own.
+#[test]
+fn attack_png_dir_keeps_no_stale_frames_of_an_earlier_sequence() {
+    let (_dir, d, b) = demo_dir();
+    let long = format!("{d}/long.bin");
+    std::fs::write(&long, vec![7u8; 3000]).unwrap();
+    ok(sh(&format!(
+        "'{b}' qr show '{long}' --fragment 100 --png-dir '{d}/frames'"
+    )));
+    let count = || std::fs::read_dir(format!("{d}/frames")).unwrap().count();
+    let before = count();
+    assert!(before > 10);
+    let short = format!("{d}/demo/wpkh-unsigned.psbt");
+    // Without --force the leftover frames are a refusal, and nothing is written.
+    let o = sh(&format!("'{b}' qr show '{short}' --png-dir '{d}/frames'"));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    assert_eq!(count(), before);
+    // With --force the folder holds the new sequence only, and scans back to it.
+    ok(sh(&format!(
+        "'{b}' qr show '{short}' --png-dir '{d}/frames' --force"
+    )));
+    assert!(count() < before);
+    ok(sh(&format!(
+        "'{b}' qr scan --dir '{d}/frames' -o '{d}/back.psbt'"
+    )));
+    assert_eq!(
+        std::fs::read(format!("{d}/back.psbt")).unwrap(),
+        std::fs::read(&short).unwrap()
+    );
+}

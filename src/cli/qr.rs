@@ -57,12 +57,14 @@ pub struct RenderArgs {
     /// Frames per second for animations.
     #[arg(long, default_value_t = crate::transport::frames::DEFAULT_FPS)]
     pub fps: f64,
-    /// Pixels per module in PNG/GIF output.
-    #[arg(long, default_value_t = crate::transport::frames::DEFAULT_MODULE_PX)]
+    /// Pixels per module in PNG/GIF output (1–64).
+    // Bounded here, so `sign --qr` refuses a bad value before it signs, not after.
+    #[arg(long, default_value_t = crate::transport::frames::DEFAULT_MODULE_PX, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub module_px: u32,
     /// UR mixed parts to add after the pure fragments (default: as many as pure fragments, so a
-    /// receiver that misses frames still completes from one loop of the animation).
-    #[arg(long)]
+    /// receiver that misses frames still completes from one loop of the animation; at most
+    /// 100,000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub extra_parts: Option<u32>,
 }
 

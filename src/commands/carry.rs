@@ -78,6 +78,23 @@ pub fn announce(f: &Frames) {
 
 /// Show `payload` on every `--qr` output, captioned with its bundle id when it has one.
 /// Existing files are replaced only with `overwrite` (the command's `--force`).
+/// Refuse `--qr` surfaces that could not be written (a malformed value, an existing file without
+/// `--force`, the seed file, a FIFO or a folder): called before the work, so `sign --qr` does not
+/// sign and then fail to show.
+pub fn check_outputs(q: &QrOut, overwrite: bool) -> Result<(), Error> {
+    use crate::transport::show::Output;
+    for s in &q.qr {
+        match parse_output(s)? {
+            Output::Gif(p) | Output::Html(p) | Output::Text(p) => {
+                crate::fsutil::check_output(&p, overwrite)?;
+                crate::fsutil::check_output_folder(&p)?;
+            }
+            Output::PngDir(_) | Output::Terminal => {}
+        }
+    }
+    Ok(())
+}
+
 pub fn show_outputs(payload: &[u8], kind: Kind, q: &QrOut, overwrite: bool) -> Result<(), Error> {
     if q.qr.is_empty() {
         return Ok(());

@@ -50,6 +50,7 @@ pub fn run(a: SignArgs) -> Result<(), Error> {
         fsutil::check_output(out, a.force)?;
         fsutil::check_output_folder(out)?;
     }
+    super::carry::check_outputs(&a.qr, a.force)?;
     // A bad policy file is reported before any prompt.
     let file = match &a.policy {
         Some(p) => Some(PolicyFile::parse(&read_limited(

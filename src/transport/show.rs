@@ -78,6 +78,13 @@ pub fn emit(
             for i in 0..f.matrices.len() {
                 check_output(&frame_file(dir, i), overwrite)?;
             }
+            // Frames of an earlier, longer sequence would stay behind and still decode on their
+            // own (a slideshow of the folder could carry the old payload): refused without
+            // --force, removed after the new frames are written with it.
+            let stale = stale_frames(dir, f.matrices.len());
+            if let (Some(p), false) = (stale.first(), overwrite) {
+                return Err(FsError::Exists { path: p.clone() }.into());
+            }
             std::fs::create_dir_all(dir).map_err(|source| FsError::Io {
                 action: "create",
                 path: dir.clone(),
@@ -87,6 +94,13 @@ pub fn emit(
             for (i, m) in f.matrices.iter().enumerate() {
                 write_output(&frame_file(dir, i), &m.png(r.module_px.max(1))?, overwrite)?;
                 bar.inc(1);
+            }
+            for p in stale {
+                std::fs::remove_file(&p).map_err(|source| FsError::Io {
+                    action: "remove",
+                    path: p.clone(),
+                    source,
+                })?;
             }
             bar.finish_and_clear();
             Ok(())
@@ -129,6 +143,27 @@ pub fn still(f: &Frames) -> Option<String> {
 
 fn frame_file(dir: &std::path::Path, i: usize) -> PathBuf {
     dir.join(format!("frame-{:04}.png", i + 1))
+}
+
+/// Files in `dir` named as frames (`frame-NNNN.png`) that a sequence of `n` frames does not write.
+fn stale_frames(dir: &std::path::Path, n: usize) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let num = name.strip_prefix("frame-")?.strip_suffix(".png")?;
+            let i: usize = num
+                .parse()
+                .ok()
+                .filter(|_| num.bytes().all(|b| b.is_ascii_digit()))?;
+            (i == 0 || i > n).then(|| e.path())
+        })
+        .collect();
+    stale.sort();
+    stale
 }
 
 /// `airsign bundle LAVA GYRO TUNA ZERO (3f9a01cc) · ur:crypto-psbt`, or `airsign · base64`.
