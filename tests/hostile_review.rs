@@ -486,3 +486,39 @@ fn a_dust_output_and_an_address_paid_twice_are_shown() {
     let w = warnings(&p, &k);
     assert!(!w.contains(&"dust-output") && !w.contains(&"same-script-twice"));
 }
+
+/// Adversarial review (issue 12): 500 key-origin records per input claiming our fingerprint at
+/// random 8-step paths made the review derive every one (8 s for 40 inputs, minutes within the
+/// input size limit) and print 20,000 lines. Over 64 on one input or output, none is derived and
+/// the bundle is refused as written by a compromised machine.
+#[test]
+fn attack_flood_of_key_origin_claims_is_refused_without_deriving_them() {
+    let (mut p, k) = honest();
+    let ours = k.fingerprint();
+    let real = p.inputs[0].bip32_derivation.clone();
+    let secp = bitcoin::secp256k1::Secp256k1::signing_only();
+    let flood = |n: u32| {
+        let secp = secp.clone();
+        (0..n).map(move |j| {
+            let path: DerivationPath = format!("m/84'/1'/0'/7/{j}/1/2/3").parse().unwrap();
+            let sk = bitcoin::secp256k1::SecretKey::from_slice(&[(j % 200 + 1) as u8; 32]).unwrap();
+            let pk = sk.public_key(&secp);
+            (pk, (ours, path))
+        })
+    };
+    // At the limit nothing changes but bad-derivation for the bogus records.
+    p.inputs[0].bip32_derivation.extend(flood(63));
+    let r = refusals(&p, &k, &Policy::default());
+    assert!(!r.contains(&"too-many-claims"), "{r:?}");
+    // Over it, on an input and on an output: refused, quickly.
+    p.inputs[0].bip32_derivation = real;
+    p.inputs[0].bip32_derivation.extend(flood(500));
+    p.outputs[0].bip32_derivation.extend(flood(500));
+    let t = Instant::now();
+    let r = refusals(&p, &k, &Policy::default());
+    assert!(r.contains(&"too-many-claims"), "{r:?}");
+    assert!(!r.contains(&"bad-derivation"), "nothing was derived: {r:?}");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    let text = review(&p, &k);
+    assert!(text.integrity.len() <= 4, "{:?}", text.integrity);
+}

@@ -9,7 +9,7 @@ use bitcoin::sighash::{EcdsaSighashType, TapSighashType};
 use bitcoin::{Address, CompressedPublicKey, Network, Psbt, Script, ScriptBuf, TxOut};
 
 use super::network::coin_type_problem;
-use super::{Findings, InputOwner, InputReview, Spend, SpendKind, MAX_PATH_DEPTH};
+use super::{Findings, InputOwner, InputReview, Spend, SpendKind, MAX_OUR_CLAIMS, MAX_PATH_DEPTH};
 use crate::bundle::KeySource;
 
 pub(super) fn address_of(spk: &Script, network: Network) -> Option<String> {
@@ -166,6 +166,16 @@ pub(super) fn derive(
     keys.public_key(path)
 }
 
+/// Key-origin records of `input` (ECDSA and taproot) that claim fingerprint `ours`.
+pub(super) fn our_claims(input: &Input, ours: bitcoin::bip32::Fingerprint) -> usize {
+    let ecdsa = input.bip32_derivation.values().filter(|(f, _)| *f == ours);
+    let tap = input
+        .tap_key_origins
+        .values()
+        .filter(|(_, (f, _))| *f == ours);
+    ecdsa.count() + tap.count()
+}
+
 /// The keys of ours that sign input `i`, with the integrity failures their claims reveal.
 fn our_spends(
     i: usize,
@@ -178,6 +188,14 @@ fn our_spends(
     let secp = crate::wallet::keys::verification();
     let what = format!("input {i}");
     let mut spends = Vec::new();
+    let claims = our_claims(input, ours);
+    if claims > MAX_OUR_CLAIMS {
+        found.integrity(
+            "too-many-claims",
+            format!("input {i}: {claims} key-origin records claim our fingerprint (limit {MAX_OUR_CLAIMS}); none was derived"),
+        );
+        return spends;
+    }
     for (pk, (fp, path)) in &input.bip32_derivation {
         if *fp != ours {
             continue;

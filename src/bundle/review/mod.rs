@@ -60,6 +60,12 @@ pub const FACT_CODES: &[&str] = &[
     "wallet-receive-output",
 ];
 
+/// Key-origin records claiming our fingerprint on one input or output: more than this and none
+/// of them is derived (`too-many-claims`). A real input claims one record per key of ours in its
+/// script (a 15-key multisig, a few taproot leaves); 500 per input on 40 inputs cost 8 s of
+/// derivations and 20,000 review lines (adversarial review, issue 12).
+pub const MAX_OUR_CLAIMS: usize = 64;
+
 /// Derivation paths deeper than this are not derived (BIP44-style paths have 5 steps, BIP48 6):
 /// a hostile PSBT could otherwise make us derive thousands of 255-step paths.
 pub const MAX_PATH_DEPTH: usize = 8;

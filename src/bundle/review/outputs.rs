@@ -190,17 +190,34 @@ pub(super) fn review_outputs(
             OutputKind::External
         };
         let mut note = None;
+        let n_claims = output
+            .bip32_derivation
+            .values()
+            .filter(|(f, _)| *f == ours)
+            .count()
+            + output
+                .tap_key_origins
+                .values()
+                .filter(|(_, (f, _))| *f == ours)
+                .count();
+        let flooded = n_claims > super::MAX_OUR_CLAIMS;
+        if flooded {
+            found.integrity(
+                "too-many-claims",
+                format!("{what}: {n_claims} key-origin records claim our fingerprint (limit {}); none was derived", super::MAX_OUR_CLAIMS),
+            );
+        }
         let mut claims: Vec<(PublicKey, DerivationPath)> = output
             .bip32_derivation
             .iter()
-            .filter(|(_, (fp, _))| *fp == ours)
+            .filter(|(_, (fp, _))| *fp == ours && !flooded)
             .map(|(pk, (_, path))| (*pk, path.clone()))
             .collect();
         // Our keys in taproot leaf scripts: only a registered wallet can make such an output
         // change, so they are looked for there and nowhere else.
         let mut leaf_claims = Vec::new();
         for (x, (leaves, (fp, path))) in &output.tap_key_origins {
-            if *fp != ours {
+            if *fp != ours || flooded {
                 continue;
             }
             if let Some(d) = derive(keys, path, &what, found) {

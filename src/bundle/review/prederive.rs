@@ -35,7 +35,13 @@ impl<'a> Prederived<'a> {
             }
         };
         // Outputs first would not change a thing; inputs are where the many paths are.
-        for input in &psbt.inputs {
+        // Inputs and outputs over the claim limit are refused unread (`too-many-claims`).
+        let few = |n: usize| n <= super::MAX_OUR_CLAIMS;
+        for input in psbt
+            .inputs
+            .iter()
+            .filter(|i| few(super::inputs::our_claims(i, ours)))
+        {
             input
                 .bip32_derivation
                 .values()
@@ -45,7 +51,17 @@ impl<'a> Prederived<'a> {
                 .values()
                 .for_each(|(_, (f, p))| claim(f, p));
         }
-        for output in &psbt.outputs {
+        for output in psbt.outputs.iter().filter(|o| {
+            few(o
+                .bip32_derivation
+                .values()
+                .filter(|(f, _)| *f == ours)
+                .count()
+                + o.tap_key_origins
+                    .values()
+                    .filter(|(_, (f, _))| *f == ours)
+                    .count())
+        }) {
             output
                 .bip32_derivation
                 .values()
