@@ -4,6 +4,9 @@
 //! wrong text.
 use super::binarize::Bitmap;
 
+/// A point in module coordinates and where it is in pixels.
+pub type Pair = ((f64, f64), (f64, f64));
+
 /// A projective map (homography) `p ↦ (a p) / (c p)` as a 3×3 matrix, row-major.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Homography([f64; 9]);
@@ -45,6 +48,52 @@ impl Homography {
         let a = Self::square_to_quad(from)?.inverse()?;
         let b = Self::square_to_quad(to)?;
         Some(b.then_after(&a))
+    }
+
+    /// The least-squares map through `pairs` of (module coordinates, pixels), at least four
+    /// and not all on a line: every alignment pattern found adds a pair, and their errors
+    /// average out where four points would carry each one's whole error into the grid.
+    pub fn fit(pairs: &[Pair]) -> Option<Self> {
+        if pairs.len() < 4 {
+            return None;
+        }
+        // Both point sets moved to their centroid and scaled to unit spread first: the normal
+        // equations mix pixel coordinates with their squares and are badly conditioned raw.
+        let norm = |pts: &mut dyn Iterator<Item = (f64, f64)>| {
+            let v: Vec<(f64, f64)> = pts.collect();
+            let n = v.len() as f64;
+            let (cx, cy) = v
+                .iter()
+                .fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
+            let spread = v.iter().map(|p| (p.0 - cx).hypot(p.1 - cy)).sum::<f64>() / n;
+            (spread > 1e-9).then_some((cx, cy, 1.0 / spread))
+        };
+        let (ux, uy, us) = norm(&mut pairs.iter().map(|p| p.0))?;
+        let (px, py, ps) = norm(&mut pairs.iter().map(|p| p.1))?;
+        let mut ata = [[0.0f64; 9]; 8];
+        for &((u, v), (x, y)) in pairs {
+            let (u, v) = ((u - ux) * us, (v - uy) * us);
+            let (x, y) = ((x - px) * ps, (y - py) * ps);
+            // x (g u + h v + 1) = a u + b v + c, likewise for y: linear in a..h.
+            let rows = [
+                [u, v, 1.0, 0.0, 0.0, 0.0, -u * x, -v * x, x],
+                [0.0, 0.0, 0.0, u, v, 1.0, -u * y, -v * y, y],
+            ];
+            for r in &rows {
+                for i in 0..8 {
+                    for j in 0..9 {
+                        ata[i][j] += r[i] * r[j];
+                    }
+                }
+            }
+        }
+        let h = solve8(ata)?;
+        let n = Homography([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1.0]);
+        // Undo the normalisations: pixels = P⁻¹ · n · U.
+        let u = Homography([us, 0.0, -ux * us, 0.0, us, -uy * us, 0.0, 0.0, 1.0]);
+        let p_inv = Homography([1.0 / ps, 0.0, px, 0.0, 1.0 / ps, py, 0.0, 0.0, 1.0]);
+        let m = p_inv.then_after(&n.then_after(&u));
+        m.is_finite().then_some(m)
     }
 
     fn is_finite(&self) -> bool {
@@ -93,6 +142,13 @@ impl Homography {
         )
     }
 
+    /// Pixels per module around module coordinates (u, v).
+    pub fn module_px_at(&self, u: f64, v: f64) -> f64 {
+        let p = self.map(u, v);
+        let (r, d) = (self.map(u + 1.0, v), self.map(u, v + 1.0));
+        ((r.0 - p.0).hypot(r.1 - p.1) + (d.0 - p.0).hypot(d.1 - p.1)) / 2.0
+    }
+
     /// The same map for an image scaled by `s` (a located code in a halved frame, used on the
     /// full one).
     pub fn scaled(&self, s: f64) -> Homography {
@@ -112,6 +168,31 @@ impl Homography {
         }
         Homography(m)
     }
+}
+
+/// Gaussian elimination with partial pivoting on 8 equations (augmented column last).
+fn solve8(mut m: [[f64; 9]; 8]) -> Option<[f64; 8]> {
+    for col in 0..8 {
+        let pivot = (col..8).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+        if m[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        m.swap(col, pivot);
+        let p = m[col];
+        for (r, row) in m.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / p[col];
+                for (v, pv) in row[col..].iter_mut().zip(&p[col..]) {
+                    *v -= f * pv;
+                }
+            }
+        }
+    }
+    let mut out = [0.0; 8];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = m[i][8] / m[i][i];
+    }
+    out.iter().all(|v| v.is_finite()).then_some(out)
 }
 
 /// Where a code is: the map from module coordinates (module (x, y) spans [x, x+1) × [y, y+1))
@@ -236,6 +317,36 @@ mod tests {
         let s = h.scaled(2.0).shifted(5.0, -7.0);
         let (x, y) = h.map(10.0, 20.0);
         assert!(close(s.map(10.0, 20.0), (2.0 * x + 5.0, 2.0 * y - 7.0)));
+    }
+
+    #[test]
+    fn a_least_squares_fit_through_exact_points_is_the_map_itself() {
+        let from = [(3.5, 3.5), (45.5, 3.5), (42.5, 42.5), (3.5, 45.5)];
+        let to = [(100.0, 90.0), (400.0, 120.0), (350.0, 380.0), (80.0, 420.0)];
+        let h = Homography::quad_to_quad(&from, &to).unwrap();
+        let pairs: Vec<_> = [
+            (3.5, 3.5),
+            (45.5, 3.5),
+            (3.5, 45.5),
+            (24.5, 24.5),
+            (42.5, 24.5),
+        ]
+        .into_iter()
+        .map(|p| (p, h.map(p.0, p.1)))
+        .collect();
+        let fit = Homography::fit(&pairs).unwrap();
+        for (u, v) in [(0.0, 0.0), (49.0, 49.0), (10.0, 30.0)] {
+            let (a, b) = (h.map(u, v), fit.map(u, v));
+            assert!(
+                (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6,
+                "{a:?} {b:?}"
+            );
+        }
+        assert!(Homography::fit(&pairs[..3]).is_none());
+        let line: Vec<_> = (0..6)
+            .map(|i| ((i as f64, i as f64), (i as f64, 0.0)))
+            .collect();
+        assert!(Homography::fit(&line).is_none());
     }
 
     #[test]

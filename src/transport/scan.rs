@@ -1,6 +1,7 @@
 //! Reading QR codes from camera frames. A frame is binarised locally ([`super::binarize`]), its
-//! finder patterns found and grouped and the grid fitted through the alignment pattern
-//! ([`super::finder`]), and the sampled modules handed to rqrr's decoder
+//! finder patterns found and grouped and the grid fitted through the alignment pattern — or,
+//! when that reads nothing, through every alignment pattern by least squares — ([`super::finder`]),
+//! and the sampled modules handed to rqrr's decoder
 //! ([`super::perspective`]). When that finds nothing the frame is tried at half size (noise and
 //! blur halve), then with rqrr's own detector on the same bitmap, then with the older global
 //! retries (contrast stretch, Otsu, upscaling) — each retry only costs time on frames that failed.
@@ -12,7 +13,7 @@ use std::path::Path;
 use image::{DynamicImage, GrayImage, Luma};
 
 use super::binarize::{self, Bitmap};
-use super::finder;
+use super::finder::{self, Grey};
 use super::perspective::{self, Homography, Located};
 use super::TransportError;
 
@@ -32,32 +33,51 @@ struct Read {
     loc: Located,
 }
 
-/// A grey frame borrowed as bytes.
-#[derive(Clone, Copy)]
-struct Grey<'a> {
-    px: &'a [u8],
-    w: usize,
-    h: usize,
-}
+/// Most grids refitted through their alignment patterns per frame and scale: each refit
+/// searches a dozen windows, and a frame of noise offers ten groups of four sizes.
+const MAX_REFITS: usize = 16;
 
-/// Codes found with our own finder detector on a binarised frame.
+/// Codes found with our own finder detector on a binarised frame: every group, size and
+/// location as the finders put it first (cheap, and enough for most frames), then the likeliest
+/// ones refitted through their alignment patterns ([`finder::refit`]).
 fn read_finders(g: Grey, bits: &Bitmap) -> Vec<Read> {
+    let groups: Vec<_> = finder::groups(&finder::find_finders(bits))
+        .iter()
+        .map(|group| finder::refine(bits, group))
+        .collect();
     let mut out: Vec<Read> = Vec::new();
     let mut used: Vec<(f64, f64)> = Vec::new();
-    for group in finder::groups(&finder::find_finders(bits)) {
-        let group = finder::refine(bits, &group);
-        if group.iter().any(|f| used.contains(&(f.x, f.y))) {
-            continue;
-        }
-        'sizes: for size in finder::sizes(bits, &group) {
-            for loc in finder::locations(bits, &group, size) {
-                if let Some(text) = perspective::sample_and_decode(g.px, g.w, g.h, Some(bits), &loc)
-                {
-                    used.extend(group.iter().map(|f| (f.x, f.y)));
-                    out.push(Read { text, loc });
-                    break 'sizes;
+    let mut refits = MAX_REFITS;
+    for refitting in [false, true] {
+        for group in &groups {
+            if group.iter().any(|f| used.contains(&(f.x, f.y))) {
+                continue;
+            }
+            'sizes: for size in finder::sizes(bits, group) {
+                for loc in finder::locations(bits, group, size) {
+                    let loc = if refitting {
+                        if refits == 0 {
+                            return out;
+                        }
+                        refits -= 1;
+                        match finder::refit(&g, bits, group, &loc) {
+                            Some(loc) => loc,
+                            None => continue,
+                        }
+                    } else {
+                        loc
+                    };
+                    let read = perspective::sample_and_decode(g.px, g.w, g.h, Some(bits), &loc);
+                    if let Some(text) = read {
+                        used.extend(group.iter().map(|f| (f.x, f.y)));
+                        out.push(Read { text, loc });
+                        break 'sizes;
+                    }
                 }
             }
+        }
+        if !out.is_empty() {
+            break;
         }
     }
     out
@@ -241,7 +261,15 @@ fn retries(gray: &GrayImage) -> Vec<String> {
             )
         },
     ];
-    for make in candidates {
+    // Upscaled copies only of frames up to 720p (1.5×) and 960×720 (2×): their modules are
+    // the ones small enough to need it, and rqrr's detector on a 1080p frame upscaled once took
+    // 0.2-31 s (scripts/bench_decode.sh, camera set) where every other retry takes 20-60 ms.
+    let upscales = match w * h {
+        px if px <= 960 * 720 => 2,
+        px if px <= 1280 * 720 => 1,
+        _ => 0,
+    };
+    for make in &candidates[..3 + upscales] {
         let found = detect_rqrr(&make());
         if !found.is_empty() {
             return found;
