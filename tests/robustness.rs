@@ -1,6 +1,7 @@
 //! The robustness set (fixtures/robustness/, rendered by scripts/make_robustness_set.py): decode
-//! rate per distortion with airsign's reader. The floors are the counts measured when the set was
-//! made (2026-12-03), so a regression in detection fails here; docs/benchmarks.md has zxing-cpp
+//! rate per distortion with airsign's reader. The floors are the counts measured (2026-12-03; the
+//! perspective row and the total rose by one with the grid refit through the alignment patterns),
+//! so a regression in detection fails here; docs/benchmarks.md has zxing-cpp
 //! beside (it reads 41 of the 48).
 use std::collections::BTreeMap;
 
@@ -38,7 +39,7 @@ fn decode_rate_per_distortion() {
         ("scaled", 4),
         ("blurred", 4),
         ("noised", 4),
-        ("perspective", 3),
+        ("perspective", 4),
         ("low_contrast", 4),
         ("perspective_hard", 1),
         ("motion_blur", 2),
@@ -58,5 +59,5 @@ fn decode_rate_per_distortion() {
         "every distortion in the manifest has a floor here"
     );
     let total: u32 = rates.values().map(|(ok, _)| ok).sum();
-    assert!(total >= 39, "{total} of 48 read; 39 when the set was made");
+    assert!(total >= 40, "{total} of 48 read; 40 since the grid refit (39 when the set was made)");
 }
