@@ -59,5 +59,8 @@ fn decode_rate_per_distortion() {
         "every distortion in the manifest has a floor here"
     );
     let total: u32 = rates.values().map(|(ok, _)| ok).sum();
-    assert!(total >= 40, "{total} of 48 read; 40 since the grid refit (39 when the set was made)");
+    assert!(
+        total >= 40,
+        "{total} of 48 read; 40 since the grid refit (39 when the set was made)"
+    );
 }

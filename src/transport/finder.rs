@@ -961,15 +961,20 @@ mod tests {
         assert_eq!(read.as_deref(), Some(text.as_str()));
     }
 
-    #[test]
-    fn a_refit_on_noise_finds_nothing_and_stays_bounded() {
-        let mut s = 99u64;
-        let grey: Vec<u8> = (0..400 * 400)
+    /// `n` grey pixels of uniform noise from a fixed seed.
+    fn noise(seed: u64, n: usize) -> Vec<u8> {
+        let mut s = seed;
+        (0..n)
             .map(|_| {
                 s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
                 (s >> 56) as u8
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_refit_on_noise_finds_nothing_and_stays_bounded() {
+        let grey = noise(99, 400 * 400);
         let g = Grey {
             px: &grey,
             w: 400,
@@ -999,13 +1004,7 @@ mod tests {
 
     #[test]
     fn noise_is_not_a_finder() {
-        let mut s = 12345u64;
-        let grey: Vec<u8> = (0..300 * 200)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
-                (s >> 56) as u8
-            })
-            .collect();
+        let grey = noise(12345, 300 * 200);
         let b = hybrid(&grey, 300, 200);
         assert!(groups(&find_finders(&b)).len() <= MAX_GROUPS);
     }
