@@ -135,6 +135,13 @@ fn confirm(b: &Bitmap, c: &[usize; 5], y: usize, x_end: usize) -> Option<Finder>
 
 /// Every finder pattern in `b`, best confirmed first (at most [`MAX_FINDERS`]).
 pub fn find_finders(b: &Bitmap) -> Vec<Finder> {
+    find_finders_counted(b).0
+}
+
+/// [`find_finders`], and how many distinct finder-like patterns the frame holds before the
+/// best are kept: a frame of hundreds is a hostile or meaningless one, and the detectors whose
+/// work grows with that number ([`crate::transport::scan`]'s retries through rqrr) skip it.
+pub fn find_finders_counted(b: &Bitmap) -> (Vec<Finder>, usize) {
     let mut found: Vec<Finder> = Vec::new();
     let step = (b.height / 360).max(1);
     let mut y = 0;
@@ -171,9 +178,10 @@ pub fn find_finders(b: &Bitmap) -> Vec<Finder> {
         }
         y += step;
     }
+    let seen = found.len();
     found.sort_by_key(|f| std::cmp::Reverse(f.count));
     found.truncate(MAX_FINDERS);
-    found
+    (found, seen)
 }
 
 /// Add `f` to `found`, averaging it into an earlier sighting of the same pattern.

@@ -40,8 +40,9 @@ const MAX_REFITS: usize = 16;
 /// Codes found with our own finder detector on a binarised frame: every group, size and
 /// location as the finders put it first (cheap, and enough for most frames), then the likeliest
 /// ones refitted through their alignment patterns ([`finder::refit`]).
-fn read_finders(g: Grey, bits: &Bitmap) -> Vec<Read> {
-    let groups: Vec<_> = finder::groups(&finder::find_finders(bits))
+fn read_finders(g: Grey, bits: &Bitmap) -> (Vec<Read>, usize) {
+    let (finders, seen) = finder::find_finders_counted(bits);
+    let groups: Vec<_> = finder::groups(&finders)
         .iter()
         .map(|group| finder::refine(bits, group))
         .collect();
@@ -57,7 +58,7 @@ fn read_finders(g: Grey, bits: &Bitmap) -> Vec<Read> {
                 for loc in finder::locations(bits, group, size) {
                     let loc = if refitting {
                         if refits == 0 {
-                            return out;
+                            return (out, seen);
                         }
                         refits -= 1;
                         match finder::refit(&g, bits, group, &loc) {
@@ -80,11 +81,15 @@ fn read_finders(g: Grey, bits: &Bitmap) -> Vec<Read> {
             break;
         }
     }
-    out
+    (out, seen)
 }
 
 /// Codes found with rqrr's detector (quirc's) on our bitmap: it fails differently from ours.
 fn read_rqrr(g: Grey, bits: &Bitmap) -> Vec<Read> {
+    contained(|| read_rqrr_unguarded(g, bits))
+}
+
+fn read_rqrr_unguarded(g: Grey, bits: &Bitmap) -> Vec<Read> {
     let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(bits.width, bits.height, |x, y| {
         bits.dark[y * bits.width + x]
     });
@@ -113,37 +118,50 @@ fn read_rqrr(g: Grey, bits: &Bitmap) -> Vec<Read> {
     out
 }
 
-/// Our detector on the frame at full size or halved (locations in full-size pixels).
-fn read_at(g: Grey, half: bool) -> Vec<Read> {
+/// Our detector on the frame at full size or halved (locations in full-size pixels), and how
+/// many finder-like patterns it saw.
+fn read_at(g: Grey, half: bool) -> (Vec<Read>, usize) {
     if half {
         if g.w < 84 || g.h < 84 {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
         let (px, w, h) = binarize::halve(g.px, g.w, g.h);
         let small = Grey { px: &px, w, h };
         let bits = binarize::hybrid(&px, w, h);
-        let mut found = read_finders(small, &bits);
+        let (mut found, seen) = read_finders(small, &bits);
         for r in &mut found {
             r.loc.map = r.loc.map.scaled(2.0);
         }
-        found
+        (found, seen)
     } else {
         read_finders(g, &binarize::hybrid(g.px, g.w, g.h))
     }
 }
 
+/// A frame with more finder-like patterns than this is skipped by rqrr's detector and the
+/// retries: rqrr copies the whole frame for every pair of candidate patterns it tests, so a
+/// frame tiled with finder-like squares held one scan for over a minute (adversarial pass,
+/// docs/hardening.md). Camera frames of one code that the finders could not read showed at
+/// most 37 (bench camera set and fixtures/robustness, 2026-12-03); uniform noise 80-130.
+const CROWDED: usize = 64;
+
 /// Every code in a grey frame: our detector at the likelier scale first, then the other, then
-/// rqrr's detector.
-fn locate(g: Grey) -> Vec<Read> {
+/// rqrr's detector; and whether the frame is too crowded with finder-like patterns for more.
+fn locate(g: Grey) -> (Vec<Read>, bool) {
     if g.w < 21 || g.h < 21 || g.px.len() != g.w * g.h {
-        return Vec::new();
+        return (Vec::new(), false);
     }
     let half_first = g.w >= HALF_FIRST_WIDTH;
+    let mut seen = 0;
     for half in [half_first, !half_first] {
-        let found = read_at(g, half);
+        let (found, n) = read_at(g, half);
         if !found.is_empty() {
-            return found;
+            return (found, false);
         }
+        seen = seen.max(n);
+    }
+    if seen > CROWDED {
+        return (Vec::new(), true);
     }
     if half_first {
         // rqrr's detector on a noisy 1080p bitmap took over a second (bench camera set); at half
@@ -153,9 +171,26 @@ fn locate(g: Grey) -> Vec<Read> {
         for r in &mut found {
             r.loc.map = r.loc.map.scaled(2.0);
         }
-        return found;
+        return (found, false);
     }
-    read_rqrr(g, &binarize::hybrid(g.px, g.w, g.h))
+    (read_rqrr(g, &binarize::hybrid(g.px, g.w, g.h)), false)
+}
+
+/// rqrr's detector and decoder with their panics contained: a crafted frame makes its
+/// perspective overflow (`assertion failed: x <= i32::MAX as f64` in rqrr 0.11's geometry.rs,
+/// found by the adversarial pass), and one hostile frame must cost a frame, not the scan. The
+/// panic hook stays quiet for panics raised inside rqrr; every other panic reports as before.
+fn contained<T: Default>(f: impl FnOnce() -> T) -> T {
+    static QUIET_RQRR: std::sync::Once = std::sync::Once::new();
+    QUIET_RQRR.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !info.location().is_some_and(|l| l.file().contains("/rqrr-")) {
+                previous(info);
+            }
+        }));
+    });
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_default()
 }
 
 fn grey_of(img: &DynamicImage) -> GrayImage {
@@ -218,19 +253,21 @@ fn detect_rqrr(img: &GrayImage) -> Vec<String> {
     }
     let (w, h) = (img.width() as usize, img.height() as usize);
     let px = img.as_raw();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
-    prepared
-        .detect_grids()
-        .iter()
-        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
-        .collect()
+    contained(|| {
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
+        prepared
+            .detect_grids()
+            .iter()
+            .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+            .collect()
+    })
 }
 
 /// Every QR payload found in a frame, trying harder only when the first pass finds none.
 pub fn decode_frame(img: &DynamicImage) -> Vec<String> {
     let gray = grey_of(img);
-    let found = locate(as_grey(&gray));
-    if !found.is_empty() {
+    let (found, crowded) = locate(as_grey(&gray));
+    if !found.is_empty() || crowded {
         return found.into_iter().map(|r| r.text).collect();
     }
     retries(&gray)
@@ -449,9 +486,9 @@ impl Scanner {
                 return found;
             }
         }
-        let found = locate(g);
+        let (found, crowded) = locate(g);
         self.last = found.first().map(|r| r.loc);
-        if !found.is_empty() {
+        if !found.is_empty() || crowded {
             return found.into_iter().map(|r| r.text).collect();
         }
         retries(gray)
@@ -491,7 +528,7 @@ impl Scanner {
             h: ch,
         };
         // Large modules carry no extra information: halve the pixels to search.
-        let found = read_at(c, loc.module_px() > 5.0);
+        let (found, _) = read_at(c, loc.module_px() > 5.0);
         let first = found.first()?;
         self.last = Some(Located {
             map: first.loc.map.shifted(cx0 as f64, cy0 as f64),
@@ -529,6 +566,49 @@ mod tests {
 
     /// Adversarial review (issue 12): a 108-byte GIF whose screen is 0 × 0 (or 0 × 5) made the
     /// `image` crate panic inside `qr scan` and `sign --scan gif:`, before any review.
+    fn finder_tiling() -> GrayImage {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/hostile-frames/finder-tiling-rqrr-overflow.png"
+        );
+        image::open(path).unwrap().to_luma8()
+    }
+
+    #[test]
+    fn attack_finder_tiling_that_panics_rqrr_costs_a_frame_not_the_scan() {
+        let gray = finder_tiling();
+        // The attack is real: rqrr's own pipeline panics on this frame as the blur retry sees
+        // it (stretched, blurred, Otsu)...
+        let blurred = otsu(&image::imageops::blur(&stretch(&gray), 1.2));
+        let raw = std::panic::catch_unwind(|| {
+            let (w, h) = (blurred.width() as usize, blurred.height() as usize);
+            let px = blurred.as_raw();
+            let mut p = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
+            p.detect_grids().len()
+        });
+        assert!(
+            raw.is_err(),
+            "rqrr no longer panics here: keep the guard, update the note"
+        );
+        assert!(detect_rqrr(&blurred).is_empty());
+        // ...and every path through ours reads nothing without unwinding.
+        assert!(detect_rqrr(&gray).is_empty());
+        assert!(retries(&gray).is_empty());
+        assert!(decode_frame(&DynamicImage::ImageLuma8(gray.clone())).is_empty());
+        assert!(Scanner::new().decode_grey(&gray).is_empty());
+    }
+
+    #[test]
+    fn attack_finder_tiling_is_crowded_and_skips_the_detectors_that_grow_with_it() {
+        let gray = finder_tiling();
+        let (found, crowded) = locate(as_grey(&gray));
+        assert!(found.is_empty() && crowded);
+        // A real code among a few decoys is not crowded.
+        let m = super::super::qr::Matrix::encode("UR:BYTES/HELLO", qrcode::EcLevel::L).unwrap();
+        let (found, crowded) = locate(as_grey(&m.image(4)));
+        assert_eq!((found.len(), crowded), (1, false));
+    }
+
     #[test]
     fn attack_zero_size_gif_screen_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
