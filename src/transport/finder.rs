@@ -355,49 +355,83 @@ pub fn sizes(b: &Bitmap, g: &[Finder; 3]) -> Vec<usize> {
     out
 }
 
+/// The timing pattern's line from finder `a` towards finder `b`: row or column 6, on the side of
+/// the line `a`–`b` where the third finder `c` lies, sampled every half pixel.
+struct TimingLine {
+    from: (f64, f64),
+    to: (f64, f64),
+    /// Unit vector across the line, towards `c`.
+    across: (f64, f64),
+    steps: usize,
+    module: f64,
+}
+
+impl TimingLine {
+    fn new(a: &Finder, b: &Finder, c: &Finder) -> Option<TimingLine> {
+        let (dx, dy) = (c.x - a.x, c.y - a.y);
+        let len = dx.hypot(dy);
+        if len < 1.0 {
+            return None;
+        }
+        let (nx, ny) = (dx / len, dy / len);
+        let from = (a.x + nx * 3.0 * a.module, a.y + ny * 3.0 * a.module);
+        let to = (b.x + nx * 3.0 * b.module, b.y + ny * 3.0 * b.module);
+        let steps = ((to.0 - from.0).hypot(to.1 - from.1) * 2.0) as usize;
+        if !(8..=20_000).contains(&steps) {
+            return None;
+        }
+        Some(TimingLine {
+            from,
+            to,
+            across: (nx, ny),
+            steps,
+            module: (a.module + b.module) / 2.0,
+        })
+    }
+
+    /// The pixel `step` half-pixel steps along the line, shifted `offset` modules across it.
+    fn at(&self, step: f64, offset: f64) -> (f64, f64) {
+        let t = step / self.steps as f64;
+        (
+            self.from.0 + (self.to.0 - self.from.0) * t + self.across.0 * offset * self.module,
+            self.from.1 + (self.to.1 - self.from.1) * t + self.across.1 * offset * self.module,
+        )
+    }
+
+    /// Light and dark runs along the line as (dark, first step, steps), with runs shorter than
+    /// about a third of a module folded into their neighbours: those are noise, not modules.
+    fn runs(&self, bits: &Bitmap, offset: f64) -> Vec<(bool, usize, usize)> {
+        let mut runs: Vec<(bool, usize, usize)> = Vec::new();
+        for i in 0..=self.steps {
+            let (x, y) = self.at(i as f64, offset);
+            let d = bits.is_dark(x as i64, y as i64);
+            match runs.last_mut() {
+                Some((c, _, n)) if *c == d => *n += 1,
+                _ => runs.push((d, i, 1)),
+            }
+        }
+        let min_run = (self.module * 0.35 * 2.0).max(1.0) as usize;
+        let mut clean: Vec<(bool, usize, usize)> = Vec::new();
+        for (d, start, n) in runs {
+            match clean.last_mut() {
+                Some((c, _, m)) if *c == d => *m += n,
+                Some((_, _, m)) if n < min_run => *m += n,
+                _ => clean.push((d, start, n)),
+            }
+        }
+        clean
+    }
+}
+
 /// Transitions along the timing pattern from finder `a` towards finder `b` (the third finder,
 /// `c`, says which side of the line the pattern lies on): a code of n modules has n − 13.
 fn timing_count(bits: &Bitmap, a: &Finder, b: &Finder, c: &Finder) -> Option<usize> {
-    let (dx, dy) = (c.x - a.x, c.y - a.y);
-    let len = dx.hypot(dy);
-    if len < 1.0 {
-        return None;
-    }
-    let (nx, ny) = (dx / len, dy / len);
-    let p0 = (a.x + nx * 3.0 * a.module, a.y + ny * 3.0 * a.module);
-    let p1 = (b.x + nx * 3.0 * b.module, b.y + ny * 3.0 * b.module);
-    let steps = ((p1.0 - p0.0).hypot(p1.1 - p0.1) * 2.0) as usize;
-    if !(8..=20_000).contains(&steps) {
-        return None;
-    }
-    let module = (a.module + b.module) / 2.0;
-    let min_run = (module * 0.35 * 2.0).max(1.0) as usize;
-    let mut counts = Vec::new();
+    let line = TimingLine::new(a, b, c)?;
     // Three parallel lines a quarter of a module apart; the median count wins.
-    for off in [-0.25, 0.0, 0.25] {
-        let (ox, oy) = (nx * off * module, ny * off * module);
-        let mut runs: Vec<(bool, usize)> = Vec::new();
-        for i in 0..=steps {
-            let t = i as f64 / steps as f64;
-            let x = p0.0 + (p1.0 - p0.0) * t + ox;
-            let y = p0.1 + (p1.1 - p0.1) * t + oy;
-            let d = bits.is_dark(x as i64, y as i64);
-            match runs.last_mut() {
-                Some((c, n)) if *c == d => *n += 1,
-                _ => runs.push((d, 1)),
-            }
-        }
-        // Runs shorter than a third of a module are noise: fold them into their neighbours.
-        let mut clean: Vec<(bool, usize)> = Vec::new();
-        for (d, n) in runs {
-            match clean.last_mut() {
-                Some((c, m)) if *c == d => *m += n,
-                Some((_, m)) if n < min_run => *m += n,
-                _ => clean.push((d, n)),
-            }
-        }
-        counts.push(clean.len().saturating_sub(1));
-    }
+    let mut counts: Vec<usize> = [-0.25, 0.0, 0.25]
+        .iter()
+        .map(|&off| line.runs(bits, off).len().saturating_sub(1))
+        .collect();
     counts.sort_unstable();
     Some(counts[1])
 }
@@ -414,53 +448,21 @@ fn timing_points(
     c: &Finder,
     size: usize,
 ) -> Vec<(f64, (f64, f64))> {
-    let (dx, dy) = (c.x - a.x, c.y - a.y);
-    let len = dx.hypot(dy);
-    if len < 1.0 || size < 21 {
+    let Some(line) = TimingLine::new(a, b, c).filter(|_| size >= 21) else {
         return Vec::new();
-    }
-    let (nx, ny) = (dx / len, dy / len);
-    let p0 = (a.x + nx * 3.0 * a.module, a.y + ny * 3.0 * a.module);
-    let p1 = (b.x + nx * 3.0 * b.module, b.y + ny * 3.0 * b.module);
-    let steps = ((p1.0 - p0.0).hypot(p1.1 - p0.1) * 2.0) as usize;
-    if !(8..=20_000).contains(&steps) {
-        return Vec::new();
-    }
-    let module = (a.module + b.module) / 2.0;
-    let min_run = (module * 0.35 * 2.0).max(1.0) as usize;
-    let at = |i: f64| {
-        let t = i / steps as f64;
-        (p0.0 + (p1.0 - p0.0) * t, p0.1 + (p1.1 - p0.1) * t)
     };
-    // (dark, first step, steps)
-    let mut runs: Vec<(bool, usize, usize)> = Vec::new();
-    for i in 0..=steps {
-        let (x, y) = at(i as f64);
-        let d = bits.is_dark(x as i64, y as i64);
-        match runs.last_mut() {
-            Some((c, _, n)) if *c == d => *n += 1,
-            _ => runs.push((d, i, 1)),
-        }
-    }
-    let mut clean: Vec<(bool, usize, usize)> = Vec::new();
-    for (d, start, n) in runs {
-        match clean.last_mut() {
-            Some((c, _, m)) if *c == d => *m += n,
-            Some((_, _, m)) if n < min_run => *m += n,
-            _ => clean.push((d, start, n)),
-        }
-    }
+    let runs = line.runs(bits, 0.0);
     // Columns 7 to size − 8 lie between the two dark ends.
-    if clean.len() != size - 12 || !clean[0].0 || !clean[clean.len() - 1].0 {
+    if runs.len() != size - 12 || !runs[0].0 || !runs[runs.len() - 1].0 {
         return Vec::new();
     }
-    clean[1..clean.len() - 1]
+    runs[1..runs.len() - 1]
         .iter()
         .enumerate()
         .map(|(k, &(_, start, n))| {
             (
                 (7 + k) as f64 + 0.5,
-                at(start as f64 + (n as f64 - 1.0) / 2.0),
+                line.at(start as f64 + (n as f64 - 1.0) / 2.0, 0.0),
             )
         })
         .collect()
