@@ -125,17 +125,26 @@ fn read_at(g: Grey, half: bool) -> (Vec<Read>, usize) {
         if g.w < 84 || g.h < 84 {
             return (Vec::new(), 0);
         }
-        let (px, w, h) = binarize::halve(g.px, g.w, g.h);
-        let small = Grey { px: &px, w, h };
-        let bits = binarize::hybrid(&px, w, h);
-        let (mut found, seen) = read_finders(small, &bits);
-        for r in &mut found {
-            r.loc.map = r.loc.map.scaled(2.0);
-        }
+        let mut seen = 0;
+        let found = halved(g, |small, bits| {
+            let (found, n) = read_finders(small, bits);
+            seen = n;
+            found
+        });
         (found, seen)
     } else {
         read_finders(g, &binarize::hybrid(g.px, g.w, g.h))
     }
+}
+
+/// `read` on the frame halved and binarized, with what it finds mapped back to full-size pixels.
+fn halved(g: Grey, read: impl FnOnce(Grey, &Bitmap) -> Vec<Read>) -> Vec<Read> {
+    let (px, w, h) = binarize::halve(g.px, g.w, g.h);
+    let mut found = read(Grey { px: &px, w, h }, &binarize::hybrid(&px, w, h));
+    for r in &mut found {
+        r.loc.map = r.loc.map.scaled(2.0);
+    }
+    found
 }
 
 /// A frame with more finder-like patterns than this is skipped by rqrr's detector and the
@@ -166,12 +175,7 @@ fn locate(g: Grey) -> (Vec<Read>, bool) {
     if half_first {
         // rqrr's detector on a noisy 1080p bitmap took over a second (bench camera set); at half
         // size it takes a quarter of the pixels and its regions shrink with them.
-        let (px, w, h) = binarize::halve(g.px, g.w, g.h);
-        let mut found = read_rqrr(Grey { px: &px, w, h }, &binarize::hybrid(&px, w, h));
-        for r in &mut found {
-            r.loc.map = r.loc.map.scaled(2.0);
-        }
-        return (found, false);
+        return (halved(g, read_rqrr), false);
     }
     (read_rqrr(g, &binarize::hybrid(g.px, g.w, g.h)), false)
 }
