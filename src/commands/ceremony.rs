@@ -280,9 +280,10 @@ fn ceremony_run(a: CeremonyRunArgs) -> Result<(), Error> {
         .into(),
     };
     let mut host = CommandHost { airgap_root };
-    super::unlock::CEREMONY_PASSPHRASE_FD.with(|c| c.set(a.passphrase_fd));
-    let summary = runner::run(&list, info, &mut host, &mut writer).map_err(CeremonyError::from);
-    super::unlock::CEREMONY_PASSPHRASE_FD.with(|c| c.set(None));
+    let summary = super::unlock::with_passphrase_fd(a.passphrase_fd, || {
+        runner::run(&list, info, &mut host, &mut writer)
+    })
+    .map_err(CeremonyError::from);
     ANSWERS.with(|x| *x.borrow_mut() = None);
     let summary = summary?;
     if a.json {

@@ -10,8 +10,22 @@ use crate::Error;
 thread_local! {
     /// `ceremony run --passphrase-fd N`: the descriptor every unlock in the ceremony reads when
     /// its step names none (a file reopened at each read, so each step gets the whole file).
-    pub(crate) static CEREMONY_PASSPHRASE_FD: std::cell::Cell<Option<i32>> =
+    static CEREMONY_PASSPHRASE_FD: std::cell::Cell<Option<i32>> =
         const { std::cell::Cell::new(None) };
+}
+
+/// Run `f` with `fd` as the passphrase descriptor of every unlock inside it that names none
+/// (`ceremony run --passphrase-fd`); the default is cleared again however `f` ends.
+pub(crate) fn with_passphrase_fd<T>(fd: Option<i32>, f: impl FnOnce() -> T) -> T {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            CEREMONY_PASSPHRASE_FD.with(|c| c.set(None));
+        }
+    }
+    CEREMONY_PASSPHRASE_FD.with(|c| c.set(fd));
+    let _clear = Clear;
+    f()
 }
 
 fn options(u: &SeedUnlock) -> Result<UnlockOptions, Error> {
