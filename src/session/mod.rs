@@ -228,54 +228,8 @@ mod tests {
         ));
     }
 
-    /// A PSBT of `n` inputs of `script`, each spending its own funding transaction, swept to
-    /// our change (as `benches/sign.rs` builds them).
     fn many_inputs(script: crate::wallet::ScriptType, n: usize) -> Psbt {
-        use crate::bundle::{create, utxo::Utxo, KeySource};
-        use crate::wallet::{account, fixture::funding_tx, WatchOnly};
-        let k = keys();
-        let net = bitcoin::Network::Regtest;
-        let path = script.account_path(net, 0);
-        let e = account::export(
-            k.fingerprint(),
-            &path,
-            &k.xpub_at(&path).unwrap(),
-            script,
-            0,
-            net,
-        )
-        .unwrap();
-        let w = WatchOnly::from_descriptor(e.multipath.as_deref().unwrap(), net).unwrap();
-        let mut prev = std::collections::HashMap::new();
-        let mut utxos = Vec::new();
-        for i in 0..n as u32 {
-            let spk = w.address(false, i).unwrap().script_pubkey();
-            let tx = funding_tx(&[(spk, 10_000 + u64::from(i))], i);
-            utxos.push(Utxo {
-                outpoint: bitcoin::OutPoint {
-                    txid: tx.compute_txid(),
-                    vout: 0,
-                },
-                claimed_sats: None,
-            });
-            prev.insert(tx.compute_txid(), tx);
-        }
-        let to = w.address(true, 5).unwrap();
-        create::create(&create::Request {
-            wallet: &w,
-            utxos: &utxos,
-            prev_txs: &prev,
-            recipients: &[],
-            send_all: Some(&to),
-            fee_rate: 1.0,
-            change_index: None,
-            height: None,
-            locktime: None,
-            sequence: None,
-            entropy: [0, 0],
-        })
-        .unwrap()
-        .psbt
+        crate::wallet::fixture::sweep(&keys(), script, n).unwrap()
     }
 
     /// Review and sign `psbt` on `threads` threads; the review as JSON and the signed bytes.
