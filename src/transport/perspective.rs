@@ -374,4 +374,41 @@ mod tests {
         assert_eq!(sample_and_decode(&grey, 100, 100, None, &loc), None);
         assert_eq!(sample_and_decode(&[], 0, 0, None, &loc), None);
     }
+
+    /// The grid decoder's Reed–Solomon is the vendored rqrr's, patched for speed
+    /// (vendor/rqrr/AIRSIGN.md): damage within what the blocks correct still reads the same
+    /// text, and damage far beyond it reads nothing rather than something else.
+    #[test]
+    fn reed_solomon_corrects_damage_it_can_and_refuses_damage_it_cannot() {
+        use crate::transport::qr::Matrix;
+        let text = "UR:BYTES/".to_string() + &"LPADBDCF".repeat(16);
+        let m = Matrix::encode(&text, qrcode::EcLevel::H).unwrap();
+        let n = m.size;
+        let clean: Vec<bool> = (0..n * n)
+            .map(|i| m.is_dark((i % n) as isize, (i / n) as isize))
+            .collect();
+        assert_eq!(decode_bits(n, &clean).as_deref(), Some(text.as_str()));
+
+        // The bottom-right 4 × 4 modules (the first codewords placed; no function pattern
+        // there) all inverted: a handful of codewords, spread over the interleaved blocks.
+        let mut patched = clean.clone();
+        for y in n - 4..n {
+            for x in n - 4..n {
+                patched[y * n + x] = !patched[y * n + x];
+            }
+        }
+        assert_ne!(patched, clean);
+        assert_eq!(decode_bits(n, &patched).as_deref(), Some(text.as_str()));
+
+        // A third of the modules in the middle inverted: far beyond any block's capacity.
+        let mut wrecked = clean.clone();
+        for y in 9..n - 9 {
+            for x in 9..n - 9 {
+                if (x * 7 + y * 13) % 3 == 0 {
+                    wrecked[y * n + x] = !wrecked[y * n + x];
+                }
+            }
+        }
+        assert_eq!(decode_bits(n, &wrecked), None);
+    }
 }
