@@ -45,6 +45,11 @@ impl Bitmap {
 }
 
 /// Binarise a grey frame of `width` × `height` pixels (`grey.len()` must be their product).
+///
+/// Written as whole-row passes (per-column lanes, then each block reduced from eight lanes) so
+/// the compiler vectorises them: block by block it was 44 % of a clean frame's decode (perf,
+/// 2026-12-03). `tests::the_row_passes_match_the_block_by_block_definition` holds it to the
+/// plain version.
 pub fn hybrid(grey: &[u8], width: usize, height: usize) -> Bitmap {
     assert_eq!(grey.len(), width * height, "grey buffer and size disagree");
     if width < BLOCK * 5 || height < BLOCK * 5 {
@@ -54,6 +59,7 @@ pub fn hybrid(grey: &[u8], width: usize, height: usize) -> Bitmap {
     let means = block_means(grey, width, height, bw, bh);
     let mut thresholds = vec![0u8; bw * bh];
     let mut dark = vec![false; width * height];
+    let mut row_threshold = vec![0u8; width];
     for by in 0..bh {
         let cy = by.clamp(2, bh - 3);
         for bx in 0..bw {
@@ -67,12 +73,18 @@ pub fn hybrid(grey: &[u8], width: usize, height: usize) -> Bitmap {
             }
             let t = (sum / 25) as u8;
             thresholds[by * bw + bx] = t;
-            let (x0, y0) = (bx * BLOCK, by * BLOCK);
-            for y in y0..(y0 + BLOCK).min(height) {
-                let row = y * width;
-                for x in x0..(x0 + BLOCK).min(width) {
-                    dark[row + x] = grey[row + x] <= t;
-                }
+            let x0 = bx * BLOCK;
+            row_threshold[x0..(x0 + BLOCK).min(width)].fill(t);
+        }
+        let y0 = by * BLOCK;
+        for y in y0..(y0 + BLOCK).min(height) {
+            let row = y * width..(y + 1) * width;
+            for ((d, &g), &t) in dark[row.clone()]
+                .iter_mut()
+                .zip(&grey[row])
+                .zip(&row_threshold)
+            {
+                *d = g <= t;
             }
         }
     }
@@ -89,19 +101,28 @@ pub fn hybrid(grey: &[u8], width: usize, height: usize) -> Bitmap {
 /// darker than its neighbours' level is dark, one at their level or lighter is light).
 fn block_means(grey: &[u8], width: usize, height: usize, bw: usize, bh: usize) -> Vec<u8> {
     let mut means = vec![0u8; bw * bh];
+    // Per column over a block row's eight pixel rows: sum, darkest, lightest.
+    let (mut sums, mut los, mut his) = (vec![0u16; width], vec![0u8; width], vec![0u8; width]);
     for by in 0..bh {
         // The last row and column of blocks overlap the one before rather than leave the frame.
         let y0 = (by * BLOCK).min(height - BLOCK);
+        sums.fill(0);
+        los.fill(255);
+        his.fill(0);
+        for y in y0..y0 + BLOCK {
+            let row = &grey[y * width..(y + 1) * width];
+            for (((s, lo), hi), &v) in sums.iter_mut().zip(&mut los).zip(&mut his).zip(row) {
+                *s += u16::from(v);
+                *lo = (*lo).min(v);
+                *hi = (*hi).max(v);
+            }
+        }
         for bx in 0..bw {
             let x0 = (bx * BLOCK).min(width - BLOCK);
-            let (mut sum, mut lo, mut hi) = (0u32, 255u8, 0u8);
-            for y in y0..y0 + BLOCK {
-                for &v in &grey[y * width + x0..y * width + x0 + BLOCK] {
-                    sum += u32::from(v);
-                    lo = lo.min(v);
-                    hi = hi.max(v);
-                }
-            }
+            let cols = x0..x0 + BLOCK;
+            let sum: u32 = sums[cols.clone()].iter().map(|&v| u32::from(v)).sum();
+            let lo = los[cols.clone()].iter().copied().min().unwrap_or(0);
+            let hi = his[cols].iter().copied().max().unwrap_or(0);
             let mut mean = (sum / (BLOCK * BLOCK) as u32) as u8;
             if hi - lo < MIN_RANGE {
                 mean = lo / 2;
@@ -227,5 +248,118 @@ mod tests {
         let (out, w, h) = halve(&grey, 4, 3);
         assert_eq!((w, h), (2, 1));
         assert_eq!(out, vec![51, 227]);
+    }
+
+    /// The binarizer as first written, block by block: the definition the vectorised row passes
+    /// must reproduce bit for bit.
+    /// Binarise a grey frame of `width` × `height` pixels (`grey.len()` must be their product).
+    fn hybrid_reference(grey: &[u8], width: usize, height: usize) -> Bitmap {
+        assert_eq!(grey.len(), width * height, "grey buffer and size disagree");
+        if width < BLOCK * 5 || height < BLOCK * 5 {
+            return global(grey, width, height);
+        }
+        let (bw, bh) = (width.div_ceil(BLOCK), height.div_ceil(BLOCK));
+        let means = block_means_reference(grey, width, height, bw, bh);
+        let mut thresholds = vec![0u8; bw * bh];
+        let mut dark = vec![false; width * height];
+        for by in 0..bh {
+            let cy = by.clamp(2, bh - 3);
+            for bx in 0..bw {
+                let cx = bx.clamp(2, bw - 3);
+                let mut sum = 0u32;
+                for row in means[(cy - 2) * bw..(cy + 3) * bw].chunks_exact(bw) {
+                    sum += row[cx - 2..cx + 3]
+                        .iter()
+                        .map(|&v| u32::from(v))
+                        .sum::<u32>();
+                }
+                let t = (sum / 25) as u8;
+                thresholds[by * bw + bx] = t;
+                let (x0, y0) = (bx * BLOCK, by * BLOCK);
+                for y in y0..(y0 + BLOCK).min(height) {
+                    let row = y * width;
+                    for x in x0..(x0 + BLOCK).min(width) {
+                        dark[row + x] = grey[row + x] <= t;
+                    }
+                }
+            }
+        }
+        super::Bitmap {
+            width,
+            height,
+            dark,
+            blocks_x: bw,
+            thresholds,
+        }
+    }
+
+    /// Each block's level: its mean, or for a flat block a guess from its neighbours (a flat block
+    /// darker than its neighbours' level is dark, one at their level or lighter is light).
+    fn block_means_reference(
+        grey: &[u8],
+        width: usize,
+        height: usize,
+        bw: usize,
+        bh: usize,
+    ) -> Vec<u8> {
+        let mut means = vec![0u8; bw * bh];
+        for by in 0..bh {
+            // The last row and column of blocks overlap the one before rather than leave the frame.
+            let y0 = (by * BLOCK).min(height - BLOCK);
+            for bx in 0..bw {
+                let x0 = (bx * BLOCK).min(width - BLOCK);
+                let (mut sum, mut lo, mut hi) = (0u32, 255u8, 0u8);
+                for y in y0..y0 + BLOCK {
+                    for &v in &grey[y * width + x0..y * width + x0 + BLOCK] {
+                        sum += u32::from(v);
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                }
+                let mut mean = (sum / (BLOCK * BLOCK) as u32) as u8;
+                if hi - lo < MIN_RANGE {
+                    mean = lo / 2;
+                    if bx > 0 && by > 0 {
+                        let up = u32::from(means[(by - 1) * bw + bx]);
+                        let left = u32::from(means[by * bw + bx - 1]);
+                        let diag = u32::from(means[(by - 1) * bw + bx - 1]);
+                        let around = ((up + 2 * left + diag) / 4) as u8;
+                        if lo < around {
+                            mean = around;
+                        }
+                    }
+                }
+                means[by * bw + bx] = mean;
+            }
+        }
+        means
+    }
+
+    #[test]
+    fn the_row_passes_match_the_block_by_block_definition() {
+        // Seeded noise over a gradient, with flat patches (the neighbour rule) and sizes that
+        // leave partial blocks on both edges.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for (w, h) in [(40, 40), (41, 57), (200, 100), (643, 481), (1280, 720)] {
+            let grey: Vec<u8> = (0..w * h)
+                .map(|i| {
+                    let (x, y) = (i % w, i / w);
+                    if (x / 24 + y / 24) % 3 == 0 {
+                        (60 + (x / 24) % 5 * 30) as u8
+                    } else {
+                        ((x * 255 / w) as u64 / 2 + next() % 128) as u8
+                    }
+                })
+                .collect();
+            let (fast, plain) = (hybrid(&grey, w, h), hybrid_reference(&grey, w, h));
+            assert_eq!(fast.dark, plain.dark, "{w}x{h}");
+            assert_eq!(fast.thresholds, plain.thresholds, "{w}x{h}");
+        }
     }
 }
