@@ -7,7 +7,7 @@
 /// Side of a block, in pixels.
 const BLOCK: usize = 8;
 /// A block whose darkest and lightest pixels differ by less than this is flat.
-const MIN_RANGE: u8 = 16;
+pub(crate) const MIN_RANGE: u8 = 16;
 
 /// A binarised frame: `dark[y * width + x]` is true for dark pixels, with the threshold each
 /// block used (the grid sampler compares grey module centres with it).

@@ -218,7 +218,9 @@ fn as_grey(img: &GrayImage) -> Grey<'_> {
     }
 }
 
-fn stretch(img: &GrayImage) -> GrayImage {
+/// The darkest and lightest grey levels of `img` with the extreme 2 % at each end left out
+/// (specks and glare).
+fn levels(img: &GrayImage) -> (usize, usize) {
     let mut hist = [0u32; 256];
     for p in img.pixels() {
         hist[p.0[0] as usize] += 1;
@@ -235,6 +237,11 @@ fn stretch(img: &GrayImage) -> GrayImage {
         acc2 += hist[hi];
         hi -= 1;
     }
+    (lo, hi)
+}
+
+fn stretch(img: &GrayImage) -> GrayImage {
+    let (lo, hi) = levels(img);
     let span = (hi - lo).max(1) as f32;
     GrayImage::from_fn(img.width(), img.height(), |x, y| {
         let v = img.get_pixel(x, y).0[0] as f32;
@@ -280,6 +287,13 @@ pub fn decode_frame(img: &DynamicImage) -> Vec<String> {
 /// The older global retries, for frames the local pipeline could not read.
 fn retries(gray: &GrayImage) -> Vec<String> {
     if gray.width() < 21 || gray.height() < 21 {
+        return Vec::new();
+    }
+    // A frame whose levels all lie within what the binariser calls a flat block holds no module
+    // edge to find; stretched, its noise became full-contrast noise that held rqrr's detector
+    // for 16 s at 1280×720 and 215 s at 2560×1440 (third adversarial pass, docs/hardening.md).
+    let (lo, hi) = levels(gray);
+    if hi - lo < usize::from(binarize::MIN_RANGE) {
         return Vec::new();
     }
     let stretched = stretch(gray);
@@ -611,6 +625,42 @@ mod tests {
         let m = super::super::qr::Matrix::encode("UR:BYTES/HELLO", qrcode::EcLevel::L).unwrap();
         let (found, crowded) = locate(as_grey(&m.image(4)));
         assert_eq!((found.len(), crowded), (1, false));
+    }
+
+    /// Third adversarial pass (issue 12): seeded noise of grey levels 127 and 128. The local
+    /// binariser sees flat blocks, so the first pass is not crowded; the contrast stretch of the
+    /// retries turned it into full-contrast noise, on which rqrr's detector ran for 16 s at
+    /// 1280×720 and 215 s at 2560×1440.
+    fn low_contrast_noise(w: u32, h: u32) -> GrayImage {
+        let mut rng = crate::transport::xoshiro::Xoshiro256::from_bytes(b"low-contrast noise");
+        GrayImage::from_fn(w, h, |_, _| Luma([127 + u8::from(rng.next_double() < 0.5)]))
+    }
+
+    #[test]
+    fn attack_low_contrast_noise_is_flat_and_skips_the_retries() {
+        let gray = low_contrast_noise(640, 360);
+        let (found, crowded) = locate(as_grey(&gray));
+        assert!(found.is_empty() && !crowded);
+        let (lo, hi) = levels(&gray);
+        assert!(hi - lo < usize::from(binarize::MIN_RANGE), "{lo}..{hi}");
+        assert!(retries(&gray).is_empty());
+        // Stretched, it is the full-contrast noise the retries used to hand to rqrr.
+        let (lo, hi) = levels(&stretch(&gray));
+        assert!(hi - lo > 200, "{lo}..{hi}");
+        // A real code at a contrast of 20 levels is not flat, and is still read.
+        let m = super::super::qr::Matrix::encode("UR:BYTES/HELLO", qrcode::EcLevel::L).unwrap();
+        let code = m.image(4);
+        let faint = GrayImage::from_fn(code.width(), code.height(), |x, y| {
+            Luma([if code.get_pixel(x, y).0[0] == 0 {
+                110
+            } else {
+                130
+            }])
+        });
+        assert_eq!(
+            decode_frame(&DynamicImage::ImageLuma8(faint)),
+            vec!["UR:BYTES/HELLO".to_string()]
+        );
     }
 
     #[test]
