@@ -252,7 +252,6 @@ mod tests {
 
     /// The binarizer as first written, block by block: the definition the vectorised row passes
     /// must reproduce bit for bit.
-    /// Binarise a grey frame of `width` × `height` pixels (`grey.len()` must be their product).
     fn hybrid_reference(grey: &[u8], width: usize, height: usize) -> Bitmap {
         assert_eq!(grey.len(), width * height, "grey buffer and size disagree");
         if width < BLOCK * 5 || height < BLOCK * 5 {
@@ -339,13 +338,7 @@ mod tests {
     fn the_row_passes_match_the_block_by_block_definition() {
         // Seeded noise over a gradient, with flat patches (the neighbour rule) and sizes that
         // leave partial blocks on both edges.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::transport::xoshiro::Xoshiro256::from_bytes(b"binarize rows");
         for (w, h) in [(40, 40), (41, 57), (200, 100), (643, 481), (1280, 720)] {
             let grey: Vec<u8> = (0..w * h)
                 .map(|i| {
@@ -353,7 +346,7 @@ mod tests {
                     if (x / 24 + y / 24) % 3 == 0 {
                         (60 + (x / 24) % 5 * 30) as u8
                     } else {
-                        ((x * 255 / w) as u64 / 2 + next() % 128) as u8
+                        ((x * 255 / w) as u64 / 2 + rng.next_u64() % 128) as u8
                     }
                 })
                 .collect();

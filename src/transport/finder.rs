@@ -1066,20 +1066,14 @@ mod tests {
 
     #[test]
     fn skipping_long_runs_finds_the_same_candidates_as_the_pixel_scan() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::transport::xoshiro::Xoshiro256::from_bytes(b"finder rows");
         for len in [0usize, 1, 15, 16, 17, 33, 640, 1281] {
             for _ in 0..50 {
                 // Runs of 1 to 40 pixels: short ones as in a code, long ones as around it.
                 let mut row = Vec::with_capacity(len);
-                let mut dark = next() % 2 == 0;
+                let mut dark = rng.next_double() < 0.5;
                 while row.len() < len {
-                    let n = (1 + next() % 40) as usize;
+                    let n = rng.next_int(1, 40) as usize;
                     row.extend(std::iter::repeat_n(dark, n.min(len - row.len())));
                     dark = !dark;
                 }
