@@ -1,4 +1,7 @@
 //! One handler per subcommand: read inputs, call the library, render human text or `--json`.
+//! Two modules here are not handlers but the CLI glue every handler shares: `carry` (input from
+//! a file or QR, output to every `--qr` surface) and `unlock` (the seed-unlock flags to the
+//! library's unlock options, and the ceremony's default passphrase descriptor).
 mod account;
 mod address;
 mod approve;
