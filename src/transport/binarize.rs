@@ -183,15 +183,22 @@ pub fn otsu_threshold(grey: &[u8]) -> u8 {
 /// half as many pixels wide, at a quarter of the cost of every later step.
 pub fn halve(grey: &[u8], width: usize, height: usize) -> (Vec<u8>, usize, usize) {
     let (w, h) = (width / 2, height / 2);
-    let mut out = Vec::with_capacity(w * h);
-    for y in 0..h {
-        let (r0, r1) = (2 * y * width, (2 * y + 1) * width);
-        for x in 0..w {
-            let s = u16::from(grey[r0 + 2 * x])
-                + u16::from(grey[r0 + 2 * x + 1])
-                + u16::from(grey[r1 + 2 * x])
-                + u16::from(grey[r1 + 2 * x + 1]);
-            out.push((s / 4) as u8);
+    let mut out = vec![0u8; w * h];
+    if w == 0 {
+        return (out, w, h);
+    }
+    // Each output row from two input rows sliced to length first, so the loop carries no bounds
+    // checks and no capacity checks: pushing pixel by pixel, halving was half of a clean 1080p
+    // frame's decode (perf, 2026-12-04), a quarter now.
+    for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+        let r0 = &grey[2 * y * width..][..2 * w];
+        let r1 = &grey[(2 * y + 1) * width..][..2 * w];
+        for (x, d) in dst.iter_mut().enumerate() {
+            let s = u16::from(r0[2 * x])
+                + u16::from(r0[2 * x + 1])
+                + u16::from(r1[2 * x])
+                + u16::from(r1[2 * x + 1]);
+            *d = (s / 4) as u8;
         }
     }
     (out, w, h)
@@ -248,6 +255,10 @@ mod tests {
         let (out, w, h) = halve(&grey, 4, 3);
         assert_eq!((w, h), (2, 1));
         assert_eq!(out, vec![51, 227]);
+        // An odd column is dropped like an odd row; a frame under two pixels is empty.
+        let (out, w, h) = halve(&[8, 0, 99, 4, 4, 99], 3, 2);
+        assert_eq!((out, w, h), (vec![4], 1, 1));
+        assert_eq!(halve(&[1, 2], 1, 2), (vec![], 0, 1));
     }
 
     /// The binarizer as first written, block by block: the definition the vectorised row passes
