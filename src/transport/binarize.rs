@@ -6,8 +6,14 @@
 
 /// Side of a block, in pixels.
 const BLOCK: usize = 8;
-/// A block whose darkest and lightest pixels differ by less than this is flat.
-pub(crate) const MIN_RANGE: u8 = 16;
+/// A block whose darkest and lightest pixels differ by less than this is flat: zxing's
+/// `MIN_DYNAMIC_RANGE` (flat at a range of 24 or less). It was 16 here until 2026-12-04: the
+/// ±12 noise of a camera on a screen then split background blocks into specks that the finder
+/// scan had to walk (half of a decode of benches/scan.rs's frames, perf). At zxing's value
+/// those frames decode in half the time and the camera bench set reads 54 of 72, not 52. A
+/// code fainter than this (contrast ×0.12 in fixtures/robustness) is read by the retries'
+/// contrast stretch instead, in about 25 ms rather than 1.
+const FLAT_BELOW: u8 = 25;
 
 /// A binarised frame: `dark[y * width + x]` is true for dark pixels, with the threshold each
 /// block used (the grid sampler compares grey module centres with it).
@@ -124,7 +130,7 @@ fn block_means(grey: &[u8], width: usize, height: usize, bw: usize, bh: usize) -
             let lo = los[cols.clone()].iter().copied().min().unwrap_or(0);
             let hi = his[cols].iter().copied().max().unwrap_or(0);
             let mut mean = (sum / (BLOCK * BLOCK) as u32) as u8;
-            if hi - lo < MIN_RANGE {
+            if hi - lo < FLAT_BELOW {
                 mean = lo / 2;
                 if bx > 0 && by > 0 {
                     let up = u32::from(means[(by - 1) * bw + bx]);
@@ -207,6 +213,33 @@ pub fn halve(grey: &[u8], width: usize, height: usize) -> (Vec<u8>, usize, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A screen's light background under a camera's ±12 noise stays light: blocks whose range is
+    /// within zxing's 24 levels are flat and take their neighbours' level, so the finder scan
+    /// does not walk a field of specks. The dark square beside it is still dark.
+    #[test]
+    fn camera_noise_on_a_flat_background_binarises_as_background() {
+        let (w, h) = (160usize, 80usize);
+        let mut rng = crate::transport::xoshiro::Xoshiro256::from_bytes(b"screen noise");
+        let grey: Vec<u8> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                let level = if (100..140).contains(&x) && (20..60).contains(&y) {
+                    40
+                } else {
+                    190
+                };
+                (level as f64 + (rng.next_double() * 24.0 - 12.0)).round() as u8
+            })
+            .collect();
+        let b = hybrid(&grey, w, h);
+        let specks = (0..h)
+            .flat_map(|y| (0..80).map(move |x| (x, y)))
+            .filter(|&(x, y)| b.is_dark(x as i64, y as i64))
+            .count();
+        assert_eq!(specks, 0, "dark specks in the noisy background");
+        assert!(b.is_dark(120, 40), "the dark square");
+    }
 
     /// A dark square on a light background that brightens fourfold from left to right: no single
     /// threshold separates the dark square on the right from the background on the left.
@@ -327,7 +360,7 @@ mod tests {
                     }
                 }
                 let mut mean = (sum / (BLOCK * BLOCK) as u32) as u8;
-                if hi - lo < MIN_RANGE {
+                if hi - lo < FLAT_BELOW {
                     mean = lo / 2;
                     if bx > 0 && by > 0 {
                         let up = u32::from(means[(by - 1) * bw + bx]);
