@@ -373,11 +373,27 @@ pub fn for_each_frame(
     f: &mut dyn FnMut(DynamicImage) -> bool,
 ) -> Result<(), TransportError> {
     let err = |e: &dyn std::fmt::Display| TransportError::Image(format!("{}: {e}", path.display()));
+    // Looked at before anything is opened: opening a FIFO named `*.png` in a scanned folder
+    // blocked for ever, and a still image is read whole (a 78 KB JPEG followed by 3 GB of zeros
+    // took 54 s and 3 GB; fourth adversarial pass, docs/hardening.md).
+    let meta = std::fs::metadata(path).map_err(|e| err(&e))?;
+    if !meta.is_file() {
+        return Err(err(
+            &"not a regular file (a folder, device or FIFO is not read as an image)",
+        ));
+    }
     let is_gif = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gif"));
     if is_gif {
         return gif_frames(path, f);
+    }
+    if meta.len() > MAX_STILL_BYTES {
+        return Err(err(&format!(
+            "{} bytes is more than airsign reads as one image ({} MB)",
+            meta.len(),
+            MAX_STILL_BYTES >> 20
+        )));
     }
     let reader = image::ImageReader::open(path)
         .map_err(|e| err(&e))?
@@ -401,6 +417,9 @@ pub fn for_each_frame(
     Ok(())
 }
 
+/// Largest still image file read, the decoder's own memory limit: a 24-megapixel photo is far
+/// smaller even uncompressed, and stills, unlike GIFs, are read whole.
+const MAX_STILL_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest image side read (a 4K camera frame is 3840 wide; our own GIFs are a few hundred).
 const MAX_SIDE: u32 = 8192;
 /// Most pixels in one image: a 24-megapixel photo (6000 × 4000). An 8192 × 8192 image would take
@@ -671,6 +690,56 @@ mod tests {
         assert_eq!(
             decode_frame(&DynamicImage::ImageLuma8(faint)),
             vec!["UR:BYTES/HELLO".to_string()]
+        );
+    }
+
+    /// `load_frames` on `p` in a thread: a reader that blocks on it fails the test rather than
+    /// hanging the suite.
+    fn load_within_seconds(p: &Path) -> Result<Vec<DynamicImage>, TransportError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = p.to_owned();
+        std::thread::spawn(move || tx.send(load_frames(&p)));
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the reader blocked on a non-regular file")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn attack_fifo_named_as_an_image_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["0.png", "1.gif"] {
+            let p = dir.path().join(name);
+            let made = std::process::Command::new("mkfifo").arg(&p).status();
+            assert!(made.unwrap().success(), "mkfifo");
+            let e = load_within_seconds(&p).unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
+        // A folder named like an image is refused the same way.
+        let p = dir.path().join("2.jpg");
+        std::fs::create_dir(&p).unwrap();
+        let e = load_within_seconds(&p).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    #[test]
+    fn attack_still_image_padded_past_the_cap_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("padded.png");
+        let m = super::super::qr::Matrix::encode("UR:BYTES/HELLO", qrcode::EcLevel::L).unwrap();
+        m.image(4).save(&p).unwrap_or_else(|e| panic!("{e}"));
+        // A valid image followed by zeros (sparse: no disk is used). Under the cap it is read.
+        let file = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+        file.set_len(1 << 20).unwrap();
+        let frames = load_within_seconds(&p).unwrap();
+        assert_eq!(decode_frame(&frames[0]), vec!["UR:BYTES/HELLO".to_string()]);
+        // One byte past the cap it is refused from the metadata, before a byte is read.
+        file.set_len(MAX_STILL_BYTES + 1).unwrap();
+        let t = std::time::Instant::now();
+        let e = load_within_seconds(&p).unwrap_err();
+        assert!(e.to_string().contains("more than airsign reads"), "{e}");
+        assert!(
+            t.elapsed().as_secs() < 5,
+            "refused from the metadata, not after reading"
         );
     }
 
