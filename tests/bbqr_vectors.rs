@@ -180,6 +180,31 @@ fn invalid_headers_and_mixed_series() {
         j.add(&b.parts[1]).unwrap(),
         "a part of another series restarts"
     );
+    // The same part twice is harmless; the same index with other content (a second file of
+    // the same shape on the screen) is refused and the file starts again.
+    let c = bbqr::encode(
+        &[3u8; 3000],
+        'B',
+        Some(Encoding::Hex),
+        &SplitOptions {
+            max_version: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(c.parts.len(), a.parts.len());
+    let mut j = Joiner::default();
+    j.add(&a.parts[0]).unwrap();
+    j.add(&a.parts[1]).unwrap();
+    assert!(!j.add(&a.parts[1]).unwrap());
+    assert_eq!(j.progress().0, 2);
+    let e = j.add(&c.parts[1]).unwrap_err();
+    assert!(e.to_string().contains("different content"), "{e}");
+    assert_eq!(j.progress().0, 0, "the file starts again");
+    for p in &a.parts {
+        j.add(p).unwrap();
+    }
+    assert_eq!(j.finish().unwrap().unwrap(), vec![1u8; 3000]);
     // Unequal middle parts are refused.
     let mut j = Joiner::default();
     j.add("B$HB0200AABB").unwrap();
