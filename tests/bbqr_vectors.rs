@@ -154,26 +154,8 @@ fn invalid_headers_and_mixed_series() {
             c["input"]
         );
     }
-    let a = bbqr::encode(
-        &[1u8; 3000],
-        'B',
-        Some(Encoding::Hex),
-        &SplitOptions {
-            max_version: 10,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let b = bbqr::encode(
-        &[2u8; 3000],
-        'P',
-        Some(Encoding::Hex),
-        &SplitOptions {
-            max_version: 10,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let a = hex_parts(&[1u8; 3000], 'B');
+    let b = hex_parts(&[2u8; 3000], 'P');
     let mut j = Joiner::default();
     j.add(&a.parts[0]).unwrap();
     assert!(
@@ -182,16 +164,7 @@ fn invalid_headers_and_mixed_series() {
     );
     // The same part twice is harmless; the same index with other content (a second file of
     // the same shape on the screen) is refused and the file starts again.
-    let c = bbqr::encode(
-        &[3u8; 3000],
-        'B',
-        Some(Encoding::Hex),
-        &SplitOptions {
-            max_version: 10,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let c = hex_parts(&[3u8; 3000], 'B');
     assert_eq!(c.parts.len(), a.parts.len());
     let mut j = Joiner::default();
     j.add(&a.parts[0]).unwrap();
@@ -210,4 +183,13 @@ fn invalid_headers_and_mixed_series() {
     j.add("B$HB0200AABB").unwrap();
     j.add("B$HB0201AABBCC").unwrap();
     assert!(j.finish().is_err());
+}
+
+/// `data` as hex BBQr parts of `file_type` in QR codes up to version 10 (3,000 bytes make several).
+fn hex_parts(data: &[u8], file_type: char) -> bbqr::Split {
+    let opts = SplitOptions {
+        max_version: 10,
+        ..Default::default()
+    };
+    bbqr::encode(data, file_type, Some(Encoding::Hex), &opts).unwrap()
 }

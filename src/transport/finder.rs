@@ -986,6 +986,17 @@ mod tests {
         px
     }
 
+    /// The three finders of a `size`-module code in `bits` (with that size among those tried),
+    /// and the grid they put it on.
+    fn finders_and_start(bits: &Bitmap, size: usize) -> ([Finder; 3], Vec<Located>) {
+        let group = groups(&find_finders(bits))
+            .iter()
+            .map(|gr| refine(bits, gr))
+            .find(|gr| sizes(bits, gr).contains(&size))
+            .expect("the three finders, with the right size among those tried");
+        (group, locations(bits, &group, size))
+    }
+
     #[test]
     fn a_refit_through_every_alignment_pattern_lands_on_the_true_grid() {
         let text = "UR:BYTES/1-11/".to_string() + &"LB".repeat(340);
@@ -1000,12 +1011,7 @@ mod tests {
             Homography::quad_to_quad(&[(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)], &quad).unwrap();
         let bits = hybrid(&grey, w, h);
         let g = Grey { px: &grey, w, h };
-        let group = groups(&find_finders(&bits))
-            .iter()
-            .map(|gr| refine(&bits, gr))
-            .find(|gr| sizes(&bits, gr).contains(&m.size))
-            .expect("the three finders, with the right size among those tried");
-        let start = locations(&bits, &group, m.size);
+        let (group, start) = finders_and_start(&bits, m.size);
         let fitted = refit(&g, &bits, &group, &start[0]).expect("alignment patterns found");
         // Every module centre within a third of a module of where it truly is (the sampler
         // reads the right module up to half a module off).
@@ -1045,12 +1051,7 @@ mod tests {
         let grey = tilted_modules(m.size, erased, quad, w, h);
         let bits = hybrid(&grey, w, h);
         let g = Grey { px: &grey, w, h };
-        let group = groups(&find_finders(&bits))
-            .iter()
-            .map(|gr| refine(&bits, gr))
-            .find(|gr| sizes(&bits, gr).contains(&m.size))
-            .expect("the three finders, with the right size among those tried");
-        let start = locations(&bits, &group, m.size);
+        let (group, start) = finders_and_start(&bits, m.size);
         let mut searched = 0;
         assert!(refit_counting(&g, &bits, &group, &start[0], &mut searched).is_none());
         assert_eq!(searched, GIVE_UP_AFTER);
