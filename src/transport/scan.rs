@@ -388,11 +388,11 @@ pub fn for_each_frame(
     if is_gif {
         return gif_frames(path, f);
     }
-    if meta.len() > MAX_STILL_BYTES {
+    if meta.len() > MAX_IMAGE_BYTES {
         return Err(err(&format!(
             "{} bytes is more than airsign reads as one image ({} MB)",
             meta.len(),
-            MAX_STILL_BYTES >> 20
+            MAX_IMAGE_BYTES >> 20
         )));
     }
     let reader = image::ImageReader::open(path)
@@ -411,15 +411,15 @@ pub fn for_each_frame(
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_IMAGE_BYTES);
     reader.limits(limits);
     f(reader.decode().map_err(|e| err(&e))?);
     Ok(())
 }
 
-/// Largest still image file read, the decoder's own memory limit: a 24-megapixel photo is far
-/// smaller even uncompressed, and stills, unlike GIFs, are read whole.
-const MAX_STILL_BYTES: u64 = 256 * 1024 * 1024;
+/// Most memory an image decoder may take, and the largest still image file read (stills,
+/// unlike GIFs, are read whole): a 24-megapixel photo is far smaller even uncompressed.
+const MAX_IMAGE_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest image side read (a 4K camera frame is 3840 wide; our own GIFs are a few hundred).
 const MAX_SIDE: u32 = 8192;
 /// Most pixels in one image: a 24-megapixel photo (6000 × 4000). An 8192 × 8192 image would take
@@ -470,7 +470,7 @@ fn gif_frames(path: &Path, f: &mut dyn FnMut(DynamicImage) -> bool) -> Result<()
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_IMAGE_BYTES);
     dec.set_limits(limits).map_err(|e| err(&e))?;
     let per_frame = u64::from(w) * u64::from(h);
     let max_frames = (MAX_GIF_PIXELS / per_frame).max(1);
@@ -733,7 +733,7 @@ mod tests {
         let frames = load_within_seconds(&p).unwrap();
         assert_eq!(decode_frame(&frames[0]), vec!["UR:BYTES/HELLO".to_string()]);
         // One byte past the cap it is refused from the metadata, before a byte is read.
-        file.set_len(MAX_STILL_BYTES + 1).unwrap();
+        file.set_len(MAX_IMAGE_BYTES + 1).unwrap();
         let t = std::time::Instant::now();
         let e = load_within_seconds(&p).unwrap_err();
         assert!(e.to_string().contains("more than airsign reads"), "{e}");
