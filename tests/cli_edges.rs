@@ -324,15 +324,27 @@ fn terminal_qr_shows_the_bundle_id() {
         .output()
         .is_ok_and(|o| o.status.success())
     {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "tmux is required in CI (scripts/test.sh installs it)"
+        );
         return;
     }
     let id = bundle_id(&d("wpkh-unsigned.psbt"));
     let session = format!("airsign-qrterm-{}", std::process::id());
+    // A server of its own (`-L`), so no other test's tmux server can stop under it.
     let tmux = |args: &[&str]| {
         let o = std::process::Command::new("tmux")
+            .args(["-L", &session])
             .args(args)
             .output()
             .unwrap();
+        assert!(
+            o.status.success() || args[0] != "new-session",
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
     tmux(&[

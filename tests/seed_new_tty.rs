@@ -6,9 +6,39 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-fn tmux(args: &[&str]) -> String {
-    let o = Command::new("tmux").args(args).output().expect("tmux");
+/// Run tmux against the session's own server (`-L`): the tests run in parallel, and on one shared
+/// server a test's `kill-session` of the last session stops the server while another test's
+/// `new-session` is connecting to it. CI once lost a session that way and waited on a blank screen.
+fn tmux(session: &str, args: &[&str]) -> String {
+    let o = Command::new("tmux")
+        .args(["-L", session])
+        .args(args)
+        .output()
+        .expect("tmux");
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Type `text` and Enter. The text is sent literally (`-l`): tmux reads a bare argument as a key
+/// name when it is one, case-insensitively, and "enter", "space", "home", "end", "escape", "left",
+/// "right" and "any" are BIP39 words: a seed holding one had its answer typed as a key (tmux sends
+/// `home` as the Home key's escape sequence), and the backup check failed on right answers.
+fn type_line(session: &str, text: &str) {
+    tmux(session, &["send-keys", "-t", session, "-l", text]);
+    tmux(session, &["send-keys", "-t", session, "Enter"]);
+}
+
+/// Start `cmd` in a detached session of its own server; a failure to start is the test's failure.
+fn start_session(session: &str, cmd: &str) {
+    let o = Command::new("tmux")
+        .args(["-L", session, "new-session", "-d", "-s", session])
+        .args(["-x", "120", "-y", "40", cmd])
+        .output()
+        .expect("tmux");
+    assert!(
+        o.status.success(),
+        "tmux new-session failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn have_tmux() -> bool {
@@ -20,21 +50,6 @@ fn have_tmux() -> bool {
         panic!("tmux is required in CI (scripts/test.sh installs it)");
     }
     ok
-}
-
-fn wait_for(session: &str, needle: &str) -> String {
-    let t = Instant::now();
-    loop {
-        let screen = tmux(&["capture-pane", "-p", "-t", session]);
-        if screen.contains(needle) {
-            return screen;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {needle:?}; screen:\n{screen}"
-        );
-        sleep(Duration::from_millis(100));
-    }
 }
 
 const FAIR_ROLLS: &str = "515466545336523241215565364422512354625436615362442411164153623323141561516512152131545141526566261";
@@ -55,18 +70,20 @@ fn run(name: &str, extra: &str, answers: Answers) -> (String, std::path::PathBuf
     run_with(name, extra, answers, false)
 }
 
-/// Wait until `needle` is on the screen at least `n` times.
-fn wait_count(session: &str, needle: &str, n: usize) -> String {
+/// Wait until `needle` is on the screen at least `n` times. On a timeout the message also shows
+/// what the program printed to `log` (its redirected stdout and stderr), which a blank screen
+/// would otherwise hide.
+fn wait_count(session: &str, log: &std::path::Path, needle: &str, n: usize) -> String {
     let t = Instant::now();
     loop {
-        let screen = tmux(&["capture-pane", "-p", "-t", session]);
+        let screen = tmux(session, &["capture-pane", "-p", "-t", session]);
         if screen.matches(needle).count() >= n {
             return screen;
         }
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {n}× {needle:?}; screen:\n{screen}"
-        );
+        if t.elapsed() > Duration::from_secs(20) {
+            let printed = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("timed out waiting for {n}× {needle:?}; screen:\n{screen}\nprinted:\n{printed}");
+        }
         sleep(Duration::from_millis(50));
     }
 }
@@ -87,6 +104,7 @@ fn run_with(
     std::fs::write(dir.join("fair"), FAIR_ROLLS).unwrap();
     let bin = assert_cmd::cargo::cargo_bin("airsign");
     let session = format!("airsign-{name}-{}", std::process::id());
+    let log = dir.join("stdout");
     let cmd = format!(
         "'{}' seed new --words 12 --network regtest --kdf-work-factor 10 --out '{}' {} {extra} 3<'{}' 5<'{}' 6<'{}/fair' > '{}/stdout' 2>&1; echo EXIT=$? >> '{}/stdout'; sleep 30",
         bin.display(),
@@ -98,34 +116,24 @@ fn run_with(
         dir.display(),
         dir.display()
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &cmd,
-    ]);
+    start_session(&session, &cmd);
     if tty_pass {
         let enter = "Enter seed file passphrase";
         let repeat = "Repeat seed file passphrase";
-        wait_count(&session, enter, 1);
-        tmux(&["send-keys", "-t", &session, "one", "Enter"]);
-        wait_count(&session, repeat, 1);
-        tmux(&["send-keys", "-t", &session, "other", "Enter"]);
-        wait_count(&session, "differ; try again", 1);
-        wait_count(&session, enter, 2);
-        tmux(&["send-keys", "-t", &session, "Enter"]);
-        wait_count(&session, "empty; try again", 1);
-        wait_count(&session, enter, 3);
-        tmux(&["send-keys", "-t", &session, "pw", "Enter"]);
-        wait_count(&session, repeat, 2);
-        tmux(&["send-keys", "-t", &session, "pw", "Enter"]);
+        wait_count(&session, &log, enter, 1);
+        type_line(&session, "one");
+        wait_count(&session, &log, repeat, 1);
+        type_line(&session, "other");
+        wait_count(&session, &log, "differ; try again", 1);
+        wait_count(&session, &log, enter, 2);
+        tmux(&session, &["send-keys", "-t", &session, "Enter"]);
+        wait_count(&session, &log, "empty; try again", 1);
+        wait_count(&session, &log, enter, 3);
+        type_line(&session, "pw");
+        wait_count(&session, &log, repeat, 2);
+        type_line(&session, "pw");
     }
-    let mut screen = wait_for(&session, "Press Enter");
+    let mut screen = wait_count(&session, &log, "Press Enter", 1);
     // The grid may still be drawing when the prompt shows (or be redrawn after a clear): read
     // until two captures agree and every numbered word is on screen. A slow machine once gave
     // a half-drawn grid, wrong answers and a failed backup check.
@@ -136,7 +144,7 @@ fn run_with(
     let t = Instant::now();
     loop {
         sleep(Duration::from_millis(150));
-        let again = tmux(&["capture-pane", "-p", "-t", &session]);
+        let again = tmux(&session, &["capture-pane", "-p", "-t", &session]);
         if (again == screen && numbered(&again)) || t.elapsed() > Duration::from_secs(15) {
             break;
         }
@@ -156,10 +164,9 @@ fn run_with(
         words.iter().all(|w| !w.is_empty()),
         "words not shown: {screen}"
     );
-    tmux(&["send-keys", "-t", &session, "Enter"]);
-    let stdout_path = dir.join("stdout");
+    tmux(&session, &["send-keys", "-t", &session, "Enter"]);
     let finished = || {
-        std::fs::read_to_string(&stdout_path)
+        std::fs::read_to_string(&log)
             .unwrap_or_default()
             .contains("EXIT=")
     };
@@ -169,7 +176,7 @@ fn run_with(
         // Wait for the next prompt (earlier ones stay on the screen) or for the end.
         let t = Instant::now();
         let screen = loop {
-            let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+            let screen = tmux(&session, &["capture-pane", "-p", "-t", &session]);
             if screen.matches("type word #").count() > sent || finished() {
                 break screen;
             }
@@ -206,12 +213,12 @@ fn run_with(
             }
             _ => words[pos - 1].clone(),
         };
-        tmux(&["send-keys", "-t", &session, &answer, "Enter"]);
+        type_line(&session, &answer);
         sent += 1;
         assert!(sent <= 10, "too many prompts:\n{screen}");
     }
     if answers == Answers::SlipThenRight {
-        let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+        let screen = tmux(&session, &["capture-pane", "-p", "-t", &session]);
         assert!(screen.contains("2 tries left"), "no retry note:\n{screen}");
         assert_eq!(sent, 4, "one slip, three right answers");
     }
@@ -219,7 +226,7 @@ fn run_with(
         assert_eq!(sent, 3, "three tries at the first position, then the end");
     }
     let t = Instant::now();
-    while !std::fs::read_to_string(&stdout_path)
+    while !std::fs::read_to_string(&log)
         .unwrap_or_default()
         .contains("EXIT=")
     {
@@ -229,8 +236,8 @@ fn run_with(
         );
         sleep(Duration::from_millis(100));
     }
-    tmux(&["kill-session", "-t", &session]);
-    let stdout = std::fs::read_to_string(&stdout_path).unwrap();
+    tmux(&session, &["kill-session", "-t", &session]);
+    let stdout = std::fs::read_to_string(&log).unwrap();
     // The fixed error and hint lines of a failed check hold no secret (only a position number),
     // but ordinary English there ("again", "paper") may also be a BIP39 word: leave them out.
     let fixed = |l: &str| {
