@@ -206,6 +206,8 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
         }
         asm.payload().is_some()
     };
+    // One budget for every GIF of the scan, not one per file (see `scan::GifBudget`).
+    let mut gif_budget = scan::GifBudget::new();
     'outer: for src in sources {
         let mut files: Vec<PathBuf> = Vec::new();
         match src {
@@ -246,7 +248,7 @@ pub fn receive(sources: &[ScanSource], quiet: bool) -> Result<Received, Transpor
             ));
             bar.tick();
             let mut complete = false;
-            scan::for_each_frame(&f, &mut |frame| {
+            scan::for_each_frame(&f, &mut gif_budget, &mut |frame| {
                 complete = scanner
                     .decode(&frame)
                     .iter()

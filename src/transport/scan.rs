@@ -208,17 +208,33 @@ fn contained<T: Default>(f: impl FnOnce() -> T) -> T {
 fn grey_of(img: &DynamicImage) -> Cow<'_, GrayImage> {
     let mut gray = match img {
         DynamicImage::ImageLuma8(g) => Cow::Borrowed(g),
+        DynamicImage::ImageRgb8(c) => Cow::Owned(luma(c.as_raw(), 3, c.width(), c.height())),
+        DynamicImage::ImageRgba8(c) => Cow::Owned(luma(c.as_raw(), 4, c.width(), c.height())),
         other => Cow::Owned(other.to_luma8()),
     };
+    // Halved by 2 × 2 averages, not `imageops::resize`: its float Triangle filter was 56 % of
+    // the time of a hostile GIF of blank 8192-wide frames (perf, 2026-12-04), and for an exact
+    // halving the two differ by a slight blur.
     while gray.width() > MAX_WIDTH {
-        gray = Cow::Owned(image::imageops::resize(
-            &*gray,
-            gray.width() / 2,
-            gray.height() / 2,
-            image::imageops::FilterType::Triangle,
-        ));
+        let (px, w, h) =
+            binarize::halve(gray.as_raw(), gray.width() as usize, gray.height() as usize);
+        gray = Cow::Owned(GrayImage::from_raw(w as u32, h as u32, px).unwrap_or_default());
     }
     gray
+}
+
+/// Grey levels of 8-bit RGB or RGBA pixels (`channels` bytes each; alpha is ignored), with the
+/// `image` crate's integer sRGB weights. Its own `to_luma8` now goes through a float colour-space
+/// cast: on a hostile GIF of blank 8192-wide frames that was half the time (perf, 2026-12-04).
+fn luma(px: &[u8], channels: usize, w: u32, h: u32) -> GrayImage {
+    let grey = px
+        .chunks_exact(channels)
+        .map(|p| {
+            let l = 2126 * u32::from(p[0]) + 7152 * u32::from(p[1]) + 722 * u32::from(p[2]);
+            (l / 10_000) as u8
+        })
+        .collect();
+    GrayImage::from_raw(w, h, grey).unwrap_or_default()
 }
 
 fn as_grey(img: &GrayImage) -> Grey<'_> {
@@ -358,7 +374,7 @@ fn retries(gray: &GrayImage) -> Vec<String> {
 /// [`for_each_frame`], which holds one frame at a time).
 pub fn load_frames(path: &Path) -> Result<Vec<DynamicImage>, TransportError> {
     let mut out = Vec::new();
-    for_each_frame(path, &mut |img| {
+    for_each_frame(path, &mut GifBudget::new(), &mut |img| {
         out.push(img);
         false
     })?;
@@ -370,6 +386,7 @@ pub fn load_frames(path: &Path) -> Result<Vec<DynamicImage>, TransportError> {
 /// tiny frames on a 2000 × 2000 screen decoded to 1 GB when frames were collected first).
 pub fn for_each_frame(
     path: &Path,
+    budget: &mut GifBudget,
     f: &mut dyn FnMut(DynamicImage) -> bool,
 ) -> Result<(), TransportError> {
     let err = |e: &dyn std::fmt::Display| TransportError::Image(format!("{}: {e}", path.display()));
@@ -386,7 +403,7 @@ pub fn for_each_frame(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gif"));
     if is_gif {
-        return gif_frames(path, f);
+        return gif_frames(path, budget, f);
     }
     if meta.len() > MAX_IMAGE_BYTES {
         return Err(err(&format!(
@@ -425,10 +442,48 @@ const MAX_SIDE: u32 = 8192;
 /// Most pixels in one image: a 24-megapixel photo (6000 × 4000). An 8192 × 8192 image would take
 /// 750 MB to decode and seconds to search, from a file of a few KB.
 const MAX_PIXELS: u64 = 24_000_000;
-/// Most pixels decoded from one animated GIF, all frames together (every frame is composited on
-/// the GIF's whole logical screen): bounds the time a tiny hostile GIF costs; memory is one frame
-/// at a time. airsign's own default GIFs are about 0.1 G pixels.
+/// Most pixels decoded from animated GIFs in one scan, all frames of all files together (every
+/// frame is composited on its GIF's whole logical screen): bounds the time tiny hostile GIFs
+/// cost; memory is one frame at a time. airsign's own default GIFs are about 0.1 G pixels.
 const MAX_GIF_PIXELS: u64 = 1 << 30;
+
+/// What animated GIFs may still decode in one scan, in pixels. One budget serves every file of
+/// a scan: a budget per file let a folder of 1 KB GIFs cost 40 s each (fourth adversarial pass,
+/// docs/hardening.md). Still images need none: each is refused over [`MAX_PIXELS`] and costs
+/// its own size in the file.
+#[derive(Debug)]
+pub struct GifBudget {
+    left: u64,
+}
+
+impl Default for GifBudget {
+    fn default() -> Self {
+        Self {
+            left: MAX_GIF_PIXELS,
+        }
+    }
+}
+
+impl GifBudget {
+    /// A whole scan's budget.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Take one frame of `w` × `h` pixels, or say why not.
+    fn take(&mut self, w: u32, h: u32) -> Result<(), String> {
+        let px = u64::from(w) * u64::from(h);
+        if px > self.left {
+            return Err(format!(
+                "the GIFs of this scan hold more than {} million pixels in all (frames × \
+                 screen size), more than airsign decodes in one scan: scan the frames in parts",
+                MAX_GIF_PIXELS / 1_000_000
+            ));
+        }
+        self.left -= px;
+        Ok(())
+    }
+}
 
 /// An image size airsign reads: neither side empty, neither over [`MAX_SIDE`], at most
 /// [`MAX_PIXELS`] in all.
@@ -449,7 +504,11 @@ fn check_size(w: u32, h: u32) -> Result<(), String> {
 /// The frames of an animated GIF, one at a time, refusing a logical screen or a frame count
 /// that would make decoding take gigabytes or minutes: a 43-byte GIF can claim a 65535 × 65535
 /// screen, and a 0 × 0 screen made `image` panic.
-fn gif_frames(path: &Path, f: &mut dyn FnMut(DynamicImage) -> bool) -> Result<(), TransportError> {
+fn gif_frames(
+    path: &Path,
+    budget: &mut GifBudget,
+    f: &mut dyn FnMut(DynamicImage) -> bool,
+) -> Result<(), TransportError> {
     use image::{AnimationDecoder, ImageDecoder};
     let err = |e: &dyn std::fmt::Display| TransportError::Image(format!("{}: {e}", path.display()));
     let mut header = [0u8; 10];
@@ -472,18 +531,17 @@ fn gif_frames(path: &Path, f: &mut dyn FnMut(DynamicImage) -> bool) -> Result<()
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_IMAGE_BYTES);
     dec.set_limits(limits).map_err(|e| err(&e))?;
-    let per_frame = u64::from(w) * u64::from(h);
-    let max_frames = (MAX_GIF_PIXELS / per_frame).max(1);
-    for (n, frame) in dec.into_frames().enumerate() {
-        if n as u64 >= max_frames {
-            return Err(err(&format!(
-                "more than {max_frames} frames of {w} × {h}: too much to decode"
-            )));
-        }
+    for frame in dec.into_frames() {
+        // Taken once the frame is decoded (only decoding tells whether there is one): the scan
+        // overruns its budget by at most one frame of at most MAX_PIXELS.
         let rgba = frame.map_err(|e| err(&e))?.into_buffer();
-        if f(DynamicImage::ImageLuma8(
-            DynamicImage::ImageRgba8(rgba).to_luma8(),
-        )) {
+        budget.take(w, h).map_err(|m| err(&m))?;
+        if f(DynamicImage::ImageLuma8(luma(
+            rgba.as_raw(),
+            4,
+            rgba.width(),
+            rgba.height(),
+        ))) {
             break;
         }
     }
@@ -763,13 +821,94 @@ mod tests {
         let p = dir.path().join("many.gif");
         std::fs::write(&p, gif_with_screen(2000, 2000, 200)).unwrap();
         let mut seen = 0;
-        for_each_frame(&p, &mut |img| {
+        for_each_frame(&p, &mut GifBudget::new(), &mut |img| {
             assert_eq!((img.width(), img.height()), (2000, 2000));
             seen += 1;
             seen == 3
         })
         .unwrap();
         assert_eq!(seen, 3, "stopped when asked");
+    }
+
+    /// Fourth adversarial pass (issue 12): the GIF budget was per file, so a folder of 1 KB GIFs
+    /// of one-pixel frames on a huge screen cost 40 s each. One budget now spans the scan: two
+    /// GIFs that each fit it alone are refused together, once the second has used up the rest.
+    #[test]
+    fn attack_gifs_that_each_fit_the_budget_are_refused_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.gif"), dir.path().join("b.gif"));
+        std::fs::write(&a, gif_with_screen(100, 100, 6)).unwrap();
+        std::fs::write(&b, gif_with_screen(100, 100, 6)).unwrap();
+        let ten_frames = || GifBudget {
+            left: 10 * 100 * 100,
+        };
+        let mut seen = 0;
+        let mut count = |_: DynamicImage| {
+            seen += 1;
+            false
+        };
+        // Each alone fits.
+        for_each_frame(&a, &mut ten_frames(), &mut count).unwrap();
+        for_each_frame(&b, &mut ten_frames(), &mut count).unwrap();
+        assert_eq!(seen, 12);
+        // Together, on one budget, the second stops after its fourth frame.
+        seen = 0;
+        let mut budget = ten_frames();
+        let mut count = |_: DynamicImage| {
+            seen += 1;
+            false
+        };
+        for_each_frame(&a, &mut budget, &mut count).unwrap();
+        let e = for_each_frame(&b, &mut budget, &mut count).unwrap_err();
+        assert!(e.to_string().contains("in all"), "{e}");
+        assert_eq!(seen, 10, "frames handed over before the refusal");
+    }
+
+    /// A 4K colour frame is wider than [`MAX_WIDTH`]: it goes grey through [`luma`] and is
+    /// halved by 2 × 2 averages before the search, and its code still reads, with its modules at
+    /// 9 px, 4.5 px after halving, and its text intact.
+    #[test]
+    fn a_4k_colour_frame_is_halved_and_read() {
+        let text = "UR:BYTES/HELLO-FROM-A-4K-CAMERA";
+        let code = super::super::qr::Matrix::encode(text, qrcode::EcLevel::M)
+            .unwrap()
+            .image(9);
+        let frame = image::RgbImage::from_fn(3840, 2160, |x, y| {
+            let (cx, cy) = (x.wrapping_sub(1500), y.wrapping_sub(700));
+            let v = if cx < code.width() && cy < code.height() {
+                code.get_pixel(cx, cy).0[0]
+            } else {
+                235
+            };
+            // A warm tint: a colour frame, not grey stored as RGB.
+            image::Rgb([v, v.saturating_sub(20), v / 2])
+        });
+        let frame = DynamicImage::ImageRgb8(frame);
+        let gray = grey_of(&frame);
+        assert_eq!((gray.width(), gray.height()), (1920, 1080));
+        assert_eq!(decode_frame(&frame), vec![text]);
+    }
+
+    /// Colour frames go grey with the `image` crate's sRGB weights, channels in order, alpha
+    /// ignored; our integer version agrees with its `to_luma8` to a level.
+    #[test]
+    fn colour_frames_go_grey_as_the_image_crate_makes_them() {
+        let rgba = image::RgbaImage::from_fn(64, 4, |x, y| {
+            image::Rgba([
+                (x * 4) as u8,
+                (y * 60) as u8,
+                (255 - x * 3) as u8,
+                (x * 7) as u8,
+            ])
+        });
+        let ours = luma(rgba.as_raw(), 4, 64, 4);
+        let theirs = DynamicImage::ImageRgba8(rgba.clone()).to_luma8();
+        for (o, t) in ours.pixels().zip(theirs.pixels()) {
+            assert!(o.0[0].abs_diff(t.0[0]) <= 1, "{} vs {}", o.0[0], t.0[0]);
+        }
+        // Pure red, green and blue give their weights.
+        let rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255];
+        assert_eq!(luma(&rgb, 3, 3, 1).as_raw(), &vec![54, 182, 18]);
     }
 
     /// Adversarial review (issue 12): an 84 KB PNG claiming 8192 × 8192 cost 750 MB and seconds
