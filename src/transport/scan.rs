@@ -223,15 +223,20 @@ fn grey_of(img: &DynamicImage) -> Cow<'_, GrayImage> {
     gray
 }
 
-/// Grey levels of 8-bit RGB or RGBA pixels (`channels` bytes each; alpha is ignored), with the
-/// `image` crate's integer sRGB weights. Its own `to_luma8` now goes through a float colour-space
-/// cast: on a hostile GIF of blank 8192-wide frames that was half the time (perf, 2026-12-04).
+/// Grey levels of 8-bit RGB or RGBA pixels (`channels` bytes each; alpha is ignored), with
+/// BT.601's weights, as zxing-cpp, OpenCV and PIL make them. The `image` crate's `to_luma8` uses
+/// BT.709's: a colour "polyglot" of two codes, one module colour for each of the four
+/// dark/light pairs, read as one text in zxing-cpp and as the other in airsign (fifth
+/// adversarial pass). No choice of weights stops polyglots against every reader; this one
+/// makes airsign read what the common readers read. `to_luma8` was also the slow path: half the
+/// time of a hostile GIF of blank 8192-wide frames (perf, 2026-12-04).
 fn luma(px: &[u8], channels: usize, w: u32, h: u32) -> GrayImage {
     let grey = px
         .chunks_exact(channels)
         .map(|p| {
-            let l = 2126 * u32::from(p[0]) + 7152 * u32::from(p[1]) + 722 * u32::from(p[2]);
-            (l / 10_000) as u8
+            // zxing-cpp's integer form of 0.299 R + 0.587 G + 0.114 B.
+            let l = 306 * u32::from(p[0]) + 601 * u32::from(p[1]) + 117 * u32::from(p[2]);
+            ((l + 0x200) >> 10) as u8
         })
         .collect();
     GrayImage::from_raw(w, h, grey).unwrap_or_default()
@@ -889,26 +894,38 @@ mod tests {
         assert_eq!(decode_frame(&frame), vec![text]);
     }
 
-    /// Colour frames go grey with the `image` crate's sRGB weights, channels in order, alpha
-    /// ignored; our integer version agrees with its `to_luma8` to a level.
+    /// Fifth adversarial pass: a colour polyglot of two codes, one colour per dark/light pair
+    /// (neither dark: grey 130; only B: magenta; only A: green; both: dark grey). BT.709 weights
+    /// (the `image` crate's `to_luma8`) read B, where zxing-cpp and PIL read A; airsign now reads
+    /// A with them.
     #[test]
-    fn colour_frames_go_grey_as_the_image_crate_makes_them() {
-        let rgba = image::RgbaImage::from_fn(64, 4, |x, y| {
-            image::Rgba([
-                (x * 4) as u8,
-                (y * 60) as u8,
-                (255 - x * 3) as u8,
-                (x * 7) as u8,
-            ])
+    fn attack_colour_polyglot_reads_as_zxing_cpp_reads_it() {
+        let m = |t| super::super::qr::Matrix::encode(t, qrcode::EcLevel::L).unwrap();
+        let (a, b) = (
+            m("HELLO-THE-PAYMENT-YOU-MEANT"),
+            m("EVIL-THE-OTHER-ONES-PAYMENT"),
+        );
+        let (a, b) = (a.image(6), b.image(6));
+        assert_eq!(a.dimensions(), b.dimensions());
+        let frame = image::RgbImage::from_fn(a.width(), a.height(), |x, y| {
+            match (a.get_pixel(x, y).0[0] == 0, b.get_pixel(x, y).0[0] == 0) {
+                (false, false) => image::Rgb([130, 130, 130]),
+                (false, true) => image::Rgb([255, 0, 255]),
+                (true, false) => image::Rgb([0, 130, 0]),
+                (true, true) => image::Rgb([40, 40, 40]),
+            }
         });
-        let ours = luma(rgba.as_raw(), 4, 64, 4);
-        let theirs = DynamicImage::ImageRgba8(rgba.clone()).to_luma8();
-        for (o, t) in ours.pixels().zip(theirs.pixels()) {
-            assert!(o.0[0].abs_diff(t.0[0]) <= 1, "{} vs {}", o.0[0], t.0[0]);
-        }
-        // Pure red, green and blue give their weights.
+        let frame = DynamicImage::ImageRgb8(frame);
+        assert_eq!(decode_frame(&frame), vec!["HELLO-THE-PAYMENT-YOU-MEANT"]);
+        assert_eq!(
+            decode_frame(&DynamicImage::ImageLuma8(frame.to_luma8())),
+            vec!["EVIL-THE-OTHER-ONES-PAYMENT"],
+            "BT.709 grey reads the other code (the attack is real)"
+        );
+        // Pure red, green and blue give BT.601's weights.
         let rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255];
-        assert_eq!(luma(&rgb, 3, 3, 1).as_raw(), &vec![54, 182, 18]);
+        assert_eq!(luma(&rgb, 3, 3, 1).as_raw(), &vec![76, 150, 29]);
+        assert_eq!(luma(&[255, 255, 255, 9], 4, 1, 1).as_raw(), &vec![255]);
     }
 
     /// Adversarial review (issue 12): an 84 KB PNG claiming 8192 × 8192 cost 750 MB and seconds
