@@ -454,8 +454,9 @@ const MAX_GIF_PIXELS: u64 = 1 << 30;
 
 /// What animated GIFs may still decode in one scan, in pixels. One budget serves every file of
 /// a scan: a budget per file let a folder of 1 KB GIFs cost 40 s each (fourth adversarial pass,
-/// docs/hardening.md). Still images need none: each is refused over [`MAX_PIXELS`] and costs
-/// its own size in the file.
+/// docs/hardening.md). Still images are not counted: each is refused over [`MAX_PIXELS`], and
+/// a folder of them costs time with the number of files the user points at (a known weakness,
+/// docs/hardening.md, fifth pass).
 #[derive(Debug)]
 pub struct GifBudget {
     left: u64,
